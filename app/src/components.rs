@@ -1,0 +1,285 @@
+//! Building blocks shared by the pages: the header, form fields that show their error
+//! beside them and keep the user's input, the error summary, notices.
+
+use crate::api::SignOut;
+use crate::domain::validation::FieldErrors;
+use crate::dto::{CurrentUser, Flash};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// Who is signed in and the pending flash, loaded once per navigation.
+#[derive(Clone, Copy)]
+pub struct PageCtx(pub Resource<Result<(Option<CurrentUser>, Option<Flash>), AppError>>);
+
+impl PageCtx {
+    /// The page context; panics only if used outside `App`, a programming error.
+    pub fn get() -> Self {
+        expect_context::<Self>()
+    }
+
+    /// Waits for the user and flash.
+    pub async fn load(&self) -> (Option<CurrentUser>, Option<Flash>) {
+        self.0.await.unwrap_or((None, None))
+    }
+}
+
+/// Errors and kept input for the form being rendered.
+#[derive(Clone)]
+pub struct FormCtx {
+    pub name: String,
+    pub flash: Option<Flash>,
+    pub errors: Signal<FieldErrors>,
+}
+
+/// The field errors a server action returned, falling back to those a no-JS post left in
+/// the flash for this form.
+pub fn form_errors<T, S>(form: &str, value: S, flash: Option<Flash>) -> FormCtx
+where
+    T: Send + Sync + 'static,
+    S: With<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    let flash = flash.filter(|f| f.form == form);
+    let from_flash = flash.as_ref().map(|f| f.errors.clone()).unwrap_or_default();
+    let errors = Signal::derive(move || {
+        value.with(|v| match v {
+            Some(Err(AppError::Validation(f))) => f.clone(),
+            Some(Err(other)) => {
+                let mut f = FieldErrors::new();
+                f.add("form", other.to_string());
+                f
+            }
+            Some(Ok(_)) => FieldErrors::new(),
+            None => from_flash.clone(),
+        })
+    });
+    FormCtx { name: form.to_owned(), flash, errors }
+}
+
+/// `p[name]` → `name`: services name fields without the form's nesting.
+fn error_key(name: &str) -> &str {
+    match (name.find('['), name.rfind(']')) {
+        (Some(a), Some(b)) if b > a => &name[a + 1..b],
+        _ => name,
+    }
+}
+
+fn field_id(form: &str, name: &str) -> String {
+    format!("{form}-{}", error_key(name).replace('_', "-"))
+}
+
+/// The error summary at the top of a form (GOV.UK pattern): focusable, links to each field.
+#[component]
+pub fn ErrorSummary() -> impl IntoView {
+    let ctx = expect_context::<FormCtx>();
+    let form = ctx.name.clone();
+    let errors = ctx.errors;
+    move || {
+        let errs = errors.get();
+        (!errs.is_empty()).then(|| {
+            let form = form.clone();
+            view! {
+                <div class="error-summary" role="alert" tabindex="-1" aria-labelledby=format!("{form}-error-title")>
+                    <h2 id=format!("{form}-error-title")>"There is a problem"</h2>
+                    <ul>
+                        {errs.iter().map(|(field, msg)| {
+                            let msg = msg.to_owned();
+                            if field == "form" {
+                                view! { <li>{msg}</li> }.into_any()
+                            } else {
+                                let href = format!("#{}", field_id(&form, field));
+                                view! { <li><a href=href>{msg}</a></li> }.into_any()
+                            }
+                        }).collect_view()}
+                    </ul>
+                </div>
+            }
+        })
+    }
+}
+
+fn kept_value(ctx: &Option<FormCtx>, name: &str, value: String) -> String {
+    ctx.as_ref()
+        .and_then(|c| c.flash.as_ref())
+        .and_then(|f| f.values.get(name).cloned())
+        .unwrap_or(value)
+}
+
+/// A labelled input with hint and error beside it; the user's input is kept after an error.
+#[component]
+pub fn Field(
+    name: &'static str,
+    label: &'static str,
+    #[prop(into, optional)] value: String,
+    #[prop(optional)] hint: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] autocomplete: &'static str,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] inputmode: &'static str,
+) -> impl IntoView {
+    let ctx = use_context::<FormCtx>();
+    let form = ctx.as_ref().map(|c| c.name.clone()).unwrap_or_default();
+    let id = field_id(&form, name);
+    let value = if kind == "password" { String::new() } else { kept_value(&ctx, name, value) };
+    let errors = ctx.as_ref().map(|c| c.errors);
+    let error = move || errors.and_then(|e| e.with(|e| e.get(error_key(name)).map(str::to_owned)));
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let described = {
+        let hint_id = hint_id.clone();
+        let error_id = error_id.clone();
+        move || {
+            let mut parts = Vec::new();
+            if !hint.is_empty() {
+                parts.push(hint_id.clone());
+            }
+            if error().is_some() {
+                parts.push(error_id.clone());
+            }
+            (!parts.is_empty()).then(|| parts.join(" "))
+        }
+    };
+    view! {
+        <div class="field" class:field-has-error=move || error().is_some()>
+            <label for=id.clone()>{label}</label>
+            {(!hint.is_empty()).then(|| view! { <p class="hint" id=hint_id.clone()>{hint}</p> })}
+            {move || error().map(|e| view! {
+                <p class="error-message" id=error_id.clone()><span class="visually-hidden">"Error: "</span>{e}</p>
+            })}
+            <input
+                id=id
+                name=name
+                type=kind
+                value=value
+                required=required
+                autocomplete=(!autocomplete.is_empty()).then_some(autocomplete)
+                inputmode=(!inputmode.is_empty()).then_some(inputmode)
+                aria-invalid=move || error().is_some().then_some("true")
+                aria-describedby=described
+            />
+        </div>
+    }
+}
+
+/// A labelled multi-line text box.
+#[component]
+pub fn TextArea(
+    name: &'static str,
+    label: &'static str,
+    #[prop(into, optional)] value: String,
+    #[prop(optional)] hint: &'static str,
+) -> impl IntoView {
+    let ctx = use_context::<FormCtx>();
+    let form = ctx.as_ref().map(|c| c.name.clone()).unwrap_or_default();
+    let id = field_id(&form, name);
+    let value = kept_value(&ctx, name, value);
+    let errors = ctx.as_ref().map(|c| c.errors);
+    let error = move || errors.and_then(|e| e.with(|e| e.get(error_key(name)).map(str::to_owned)));
+    let error_id = format!("{id}-error");
+    view! {
+        <div class="field" class:field-has-error=move || error().is_some()>
+            <label for=id.clone()>{label}</label>
+            {(!hint.is_empty()).then(|| view! { <p class="hint">{hint}</p> })}
+            {move || error().map(|e| view! {
+                <p class="error-message" id=error_id.clone()><span class="visually-hidden">"Error: "</span>{e}</p>
+            })}
+            <textarea id=id name=name rows="6" aria-invalid=move || error().is_some().then_some("true")>{value}</textarea>
+        </div>
+    }
+}
+
+/// A labelled select from (value, label) pairs.
+#[component]
+pub fn Select(
+    name: &'static str,
+    label: &'static str,
+    options: Vec<(String, String)>,
+    #[prop(into, optional)] value: String,
+    #[prop(optional)] blank: &'static str,
+) -> impl IntoView {
+    let ctx = use_context::<FormCtx>();
+    let form = ctx.as_ref().map(|c| c.name.clone()).unwrap_or_default();
+    let id = field_id(&form, name);
+    let value = kept_value(&ctx, name, value);
+    let errors = ctx.as_ref().map(|c| c.errors);
+    let error = move || errors.and_then(|e| e.with(|e| e.get(error_key(name)).map(str::to_owned)));
+    let error_id = format!("{id}-error");
+    view! {
+        <div class="field" class:field-has-error=move || error().is_some()>
+            <label for=id.clone()>{label}</label>
+            {move || error().map(|e| view! {
+                <p class="error-message" id=error_id.clone()><span class="visually-hidden">"Error: "</span>{e}</p>
+            })}
+            <select id=id name=name aria-invalid=move || error().is_some().then_some("true")>
+                {(!blank.is_empty()).then(|| view! { <option value="">{blank}</option> })}
+                {options.into_iter().map(|(v, l)| {
+                    let selected = v == value;
+                    view! { <option value=v selected=selected>{l}</option> }
+                }).collect_view()}
+            </select>
+        </div>
+    }
+}
+
+/// A success notice: after a JS action, or from the flash after a no-JS post.
+#[component]
+pub fn Notice(#[prop(into)] text: Signal<Option<String>>) -> impl IntoView {
+    move || {
+        text.get().map(|t| view! { <div class="notice" role="status"><p>{t}</p></div> })
+    }
+}
+
+/// The notice a no-JS post left for this page.
+pub fn flash_notice(flash: &Option<Flash>) -> Option<String> {
+    flash.as_ref().and_then(|f| f.notice.clone())
+}
+
+/// The site header with navigation for the signed-in role.
+#[component]
+pub fn SiteHeader() -> impl IntoView {
+    let ctx = PageCtx::get();
+    let sign_out = ServerAction::<SignOut>::new();
+    view! {
+        <header class="site-header">
+            <div class="container header-inner">
+                <A href="/" attr:class="brand">"Anchorlink"</A>
+                <nav aria-label="Main">
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let (user, _) = ctx.load().await;
+                            match user {
+                                Some(u) => view! {
+                                    <ul class="nav">
+                                        {u.is_supplier().then(|| view! { <li><A href="/profile">"Your profile"</A></li> })}
+                                        {u.can_search().then(|| view! { <li><A href="/suppliers">"Find suppliers"</A></li> })}
+                                        {u.is_admin().then(|| view! { <li><A href="/admin">"Admin"</A></li> })}
+                                        <li class="nav-user">{u.email.clone()}</li>
+                                        <li>
+                                            <ActionForm action=sign_out attr:class="inline">
+                                                <button type="submit" class="link-button">"Sign out"</button>
+                                            </ActionForm>
+                                        </li>
+                                    </ul>
+                                }.into_any(),
+                                None => view! {
+                                    <ul class="nav">
+                                        <li><A href="/signup">"Register your organisation"</A></li>
+                                        <li><A href="/login">"Sign in"</A></li>
+                                    </ul>
+                                }.into_any(),
+                            }
+                        })}
+                    </Suspense>
+                </nav>
+            </div>
+        </header>
+    }
+}
+
+/// Formats whole pounds as "£1,200,000".
+pub fn money(v: Option<i64>) -> String {
+    match v {
+        Some(v) => crate::domain::text::Gbp::new(u64::try_from(v).unwrap_or(0)).to_string(),
+        None => "—".into(),
+    }
+}

@@ -1,0 +1,335 @@
+//! Serde types exchanged between pages, server functions and the REST API.
+
+use crate::domain::validation::FieldErrors;
+use serde::{Deserialize, Deserializer, Serialize};
+use std::collections::BTreeMap;
+
+/// The signed-in user as pages see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    pub status: String,
+    pub organisation_id: Option<i64>,
+    pub organisation_name: Option<String>,
+    pub email_verified: bool,
+}
+
+impl CurrentUser {
+    pub fn is_admin(&self) -> bool {
+        self.role == "admin"
+    }
+    pub fn is_buyer(&self) -> bool {
+        self.role == "buyer"
+    }
+    pub fn is_supplier(&self) -> bool {
+        self.role == "supplier"
+    }
+    /// Buyers and admins may search the registry.
+    pub fn can_search(&self) -> bool {
+        (self.is_buyer() || self.is_admin()) && self.status == "active"
+    }
+}
+
+/// What a form post carries back to its page when JavaScript is off: the input as typed and
+/// the errors beside each field, or a notice after success.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Flash {
+    pub form: String,
+    pub values: BTreeMap<String, String>,
+    pub errors: FieldErrors,
+    pub notice: Option<String>,
+}
+
+/// A text value that also accepts JSON numbers and booleans, so the REST API can take
+/// `"employees": 12` while HTML forms send `employees=12`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Text(pub String);
+
+impl Text {
+    pub fn as_str(&self) -> &str {
+        self.0.trim()
+    }
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            S(String),
+            I(i64),
+            U(u64),
+            F(f64),
+            B(bool),
+        }
+        Ok(Text(match Raw::deserialize(d)? {
+            Raw::S(s) => s,
+            Raw::I(i) => i.to_string(),
+            Raw::U(u) => u.to_string(),
+            Raw::F(f) => f.to_string(),
+            Raw::B(b) => b.to_string(),
+        }))
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Self {
+        Self(s.to_owned())
+    }
+}
+
+/// A list given either as a JSON array or as one comma-separated string.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct TextList(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for TextList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            One(String),
+            Many(Vec<Text>),
+        }
+        Ok(TextList(match Raw::deserialize(d)? {
+            Raw::One(s) => s
+                .split([',', ';', '\n'])
+                .map(|p| p.trim().to_owned())
+                .filter(|p| !p.is_empty())
+                .collect(),
+            Raw::Many(v) => v.into_iter().map(|t| t.0.trim().to_owned()).collect(),
+        }))
+    }
+}
+
+/// An org-id identifier as typed: scheme prefix (`GB-COH`) and the number.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IdentifierInput {
+    pub scheme: String,
+    pub id: String,
+}
+
+/// A change to a supplier profile: every field present is validated and saved; absent
+/// fields are left as they are. HTML forms send one step's fields, the REST API any subset.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ProfilePatch {
+    pub name: Option<Text>,
+    pub trading_name: Option<Text>,
+    pub legal_form: Option<Text>,
+    pub vat_number: Option<Text>,
+    pub year_founded: Option<Text>,
+    pub website: Option<Text>,
+    pub email: Option<Text>,
+    pub phone: Option<Text>,
+    pub address_line1: Option<Text>,
+    pub address_line2: Option<Text>,
+    pub town: Option<Text>,
+    pub postcode: Option<Text>,
+    pub operating_address: Option<Text>,
+    pub service_radius_km: Option<Text>,
+    pub service_outcodes: Option<TextList>,
+    pub employees: Option<Text>,
+    pub turnover_gbp: Option<Text>,
+    pub ownership_model: Option<Text>,
+    pub local_staff_pct: Option<Text>,
+    pub local_spend_pct: Option<Text>,
+    pub capability_statement: Option<Text>,
+    pub keywords: Option<TextList>,
+    pub max_contract_value_gbp: Option<Text>,
+    pub min_contract_value_gbp: Option<Text>,
+    /// Replaces the whole set of CPV codes (REST API).
+    pub cpv: Option<TextList>,
+    /// Replaces the whole set of identifiers (REST API).
+    pub identifiers: Option<Vec<IdentifierInput>>,
+    pub published: Option<bool>,
+}
+
+/// An identifier on a profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdentifierView {
+    pub id: i64,
+    pub scheme: String,
+    pub scheme_label: String,
+    pub identifier: String,
+    pub verified: bool,
+}
+
+/// A CPV code with its label.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CpvView {
+    pub code: String,
+    pub full_code: String,
+    pub label: String,
+    /// Labels of the ancestors, division first.
+    pub path: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccreditationView {
+    pub id: i64,
+    pub kind: String,
+    pub label: String,
+    pub reference: String,
+    pub expires_on: Option<String>,
+    pub expired: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContractView {
+    pub id: i64,
+    pub buyer_name: String,
+    pub value_gbp: Option<i64>,
+    pub year: Option<i32>,
+    pub description: String,
+}
+
+/// A whole supplier profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SupplierProfile {
+    pub id: i64,
+    pub name: String,
+    pub trading_name: String,
+    pub legal_form: String,
+    pub legal_form_label: String,
+    pub status: String,
+    pub vat_number: String,
+    pub year_founded: Option<i32>,
+    pub website: String,
+    pub email: String,
+    pub phone: String,
+    pub address_line1: String,
+    pub address_line2: String,
+    pub town: String,
+    pub postcode: Option<String>,
+    pub outcode: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub place_name: Option<String>,
+    pub operating_address: String,
+    pub service_radius_km: Option<i32>,
+    pub service_outcodes: Vec<String>,
+    pub employees: Option<i32>,
+    pub turnover_gbp: Option<i64>,
+    pub turnover_band: Option<String>,
+    pub size: Option<String>,
+    pub social_economy: bool,
+    pub ownership_model: Option<String>,
+    pub local_staff_pct: Option<i16>,
+    pub local_spend_pct: Option<i16>,
+    pub capability_statement: String,
+    pub keywords: Vec<String>,
+    pub max_contract_value_gbp: Option<i64>,
+    pub min_contract_value_gbp: Option<i64>,
+    pub cpv: Vec<CpvView>,
+    pub identifiers: Vec<IdentifierView>,
+    pub accreditations: Vec<AccreditationView>,
+    pub contracts: Vec<ContractView>,
+    pub completeness: i16,
+    pub published: bool,
+    pub verified: bool,
+    pub updated_at: String,
+}
+
+/// Supplier search parameters: the same for the page and `GET /api/v1/suppliers`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SearchQuery {
+    pub q: Option<String>,
+    pub cpv: Option<String>,
+    pub near: Option<String>,
+    pub within_km: Option<String>,
+    pub legal_form: Option<String>,
+    pub size: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
+/// One search hit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SupplierHit {
+    pub id: i64,
+    pub name: String,
+    pub trading_name: String,
+    pub legal_form: String,
+    pub size: Option<String>,
+    pub postcode: Option<String>,
+    pub town: String,
+    pub distance_km: Option<f64>,
+    pub cpv: Vec<String>,
+    pub capability_statement: String,
+    pub social_economy: bool,
+    pub verified: bool,
+}
+
+/// Counts per facet value over the whole filtered set.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Facets {
+    pub legal_form: BTreeMap<String, u64>,
+    pub size: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchResults {
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+    pub results: Vec<SupplierHit>,
+    pub facets: Facets,
+}
+
+/// A team member or pending invitation of an organisation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberView {
+    pub email: String,
+    pub display_name: String,
+    pub pending: bool,
+}
+
+/// Everything the admin console shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdminOverview {
+    pub buyer_orgs: Vec<OrgSummary>,
+    pub join_requests: Vec<JoinRequestView>,
+    pub suppliers: Vec<AdminSupplierRow>,
+    pub audit: Vec<AuditView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrgSummary {
+    pub id: i64,
+    pub name: String,
+    pub status: String,
+    pub members: Vec<MemberView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JoinRequestView {
+    pub id: i64,
+    pub email: String,
+    pub organisation_name: String,
+    pub job_title: String,
+    pub message: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdminSupplierRow {
+    pub id: i64,
+    pub name: String,
+    pub status: String,
+    pub published: bool,
+    pub identifiers: Vec<IdentifierView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditView {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+}

@@ -1,0 +1,21 @@
+//! sea-orm entities, one module per table, in the layout `sea-orm-cli generate entity`
+//! produces. They describe the schema only; finders, validation and invariants live in
+//! `crate::services`. Keep them in step with `migrations/`.
+
+pub mod api_token;
+pub mod audit_entry;
+pub mod buyer_join_request;
+pub mod cpv_code;
+pub mod email_token;
+pub mod form_flash;
+pub mod invitation;
+pub mod organisation;
+pub mod outcode;
+pub mod session;
+pub mod supplier_accreditation;
+pub mod supplier_contract;
+pub mod supplier_cpv;
+pub mod supplier_identifier;
+pub mod supplier_profile;
+pub mod supplier_service_outcode;
+pub mod user;

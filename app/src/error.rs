@@ -1,0 +1,147 @@
+//! Errors. `ServiceError` is what services return (server only); `AppError` is what crosses
+//! the wire to a page or API client: field errors in full, internal failures as a generic
+//! message (the whole chain is logged where it is converted).
+
+use crate::domain::validation::FieldErrors;
+use serde::{Deserialize, Serialize};
+
+/// The error a page or API client sees.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("please correct the highlighted fields")]
+    Validation(FieldErrors),
+    #[error("not found")]
+    NotFound,
+    #[error("you do not have permission to do that")]
+    Forbidden,
+    #[error("please sign in")]
+    Unauthenticated,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    InvalidCredentials(String),
+    #[error("something went wrong on our side; please try again")]
+    Internal,
+    #[error("could not reach the server: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    /// A single field error.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        let mut errors = FieldErrors::new();
+        errors.add(field, message);
+        Self::Validation(errors)
+    }
+
+    /// Field errors, if this is a validation failure.
+    pub fn field_errors(&self) -> Option<&FieldErrors> {
+        match self {
+            Self::Validation(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// HTTP status for this error.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Validation(_) => 422,
+            Self::NotFound => 404,
+            Self::Forbidden => 403,
+            Self::Unauthenticated | Self::InvalidCredentials(_) => 401,
+            Self::Conflict(_) => 409,
+            Self::Internal | Self::Transport(_) => 500,
+        }
+    }
+}
+
+impl server_fn::error::FromServerFnError for AppError {
+    type Encoder = server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(value: server_fn::error::ServerFnErrorErr) -> Self {
+        match value {
+            server_fn::error::ServerFnErrorErr::Args(msg)
+            | server_fn::error::ServerFnErrorErr::Deserialization(msg) => {
+                Self::field("form", format!("the form could not be read: {msg}"))
+            }
+            other => Self::Transport(other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub use server::*;
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::*;
+
+    /// What services return.
+    #[derive(Debug, thiserror::Error)]
+    pub enum ServiceError {
+        #[error("not found")]
+        NotFound,
+        #[error("conflict: {0}")]
+        Conflict(String),
+        #[error("invalid input")]
+        Validation(FieldErrors),
+        #[error("invalid credentials: {0}")]
+        InvalidCredentials(String),
+        #[error("not signed in")]
+        Unauthenticated,
+        #[error("forbidden")]
+        Forbidden,
+        #[error("database error")]
+        Db(#[from] sea_orm::DbErr),
+        #[error(transparent)]
+        Unexpected(#[from] anyhow::Error),
+    }
+
+    impl ServiceError {
+        /// A single field error.
+        pub fn field(field: &str, message: impl Into<String>) -> Self {
+            let mut errors = FieldErrors::new();
+            errors.add(field, message);
+            Self::Validation(errors)
+        }
+    }
+
+    impl From<FieldErrors> for ServiceError {
+        fn from(e: FieldErrors) -> Self {
+            Self::Validation(e)
+        }
+    }
+
+    impl From<sea_orm::TransactionError<ServiceError>> for ServiceError {
+        fn from(e: sea_orm::TransactionError<ServiceError>) -> Self {
+            match e {
+                sea_orm::TransactionError::Connection(db) => Self::Db(db),
+                sea_orm::TransactionError::Transaction(inner) => inner,
+            }
+        }
+    }
+
+    impl From<ServiceError> for AppError {
+        fn from(e: ServiceError) -> Self {
+            match e {
+                ServiceError::NotFound => Self::NotFound,
+                ServiceError::Conflict(m) => Self::Conflict(m),
+                ServiceError::Validation(f) => Self::Validation(f),
+                ServiceError::InvalidCredentials(m) => Self::InvalidCredentials(m),
+                ServiceError::Unauthenticated => Self::Unauthenticated,
+                ServiceError::Forbidden => Self::Forbidden,
+                ServiceError::Db(db) => {
+                    tracing::error!(error = ?db, "database error");
+                    Self::Internal
+                }
+                ServiceError::Unexpected(err) => {
+                    tracing::error!(error = format!("{err:#}"), "unexpected error");
+                    Self::Internal
+                }
+            }
+        }
+    }
+
+    /// Result alias for services.
+    pub type ServiceResult<T> = Result<T, ServiceError>;
+}

@@ -1,0 +1,98 @@
+//! Anchorlink's Leptos application: pages, components, routing, server functions and the
+//! types they exchange. Everything that touches the database is behind the `ssr` feature.
+
+pub mod api;
+pub mod components;
+pub mod domain;
+pub mod dto;
+pub mod error;
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod entities;
+#[cfg(feature = "ssr")]
+pub mod mail;
+#[cfg(feature = "ssr")]
+pub mod services;
+#[cfg(feature = "ssr")]
+pub mod state;
+#[cfg(feature = "ssr")]
+pub mod web;
+
+use components::{PageCtx, SiteHeader};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::hooks::use_location;
+use leptos_router::{path, SsrMode};
+
+/// The HTML document around the app (server side).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en-GB">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/anchorlink.css"/>
+        <Title formatter=|t: String| if t.is_empty() { "Anchorlink".to_owned() } else { format!("{t} – Anchorlink") }/>
+        <Router>
+            <Shell/>
+        </Router>
+    }
+}
+
+/// Everything inside the router: who is signed in (re-read on every navigation, so sign-in
+/// and sign-out show at once), the header, and the pages.
+#[component]
+fn Shell() -> impl IntoView {
+    let location = use_location();
+    let ctx = Resource::new(
+        move || (location.pathname.get(), location.search.get()),
+        |_| api::page_context(),
+    );
+    provide_context(PageCtx(ctx));
+    use pages::*;
+    view! {
+        <a href="#main" class="skip-link">"Skip to main content"</a>
+        <SiteHeader/>
+        <main id="main" class="container" tabindex="-1">
+            <Routes fallback=|| view! { <NotFound/> }>
+                <Route path=path!("/") view=Home ssr=SsrMode::Async/>
+                <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
+                <Route path=path!("/signup/check-email") view=CheckEmailPage ssr=SsrMode::Async/>
+                <Route path=path!("/verify-email") view=VerifyEmailPage ssr=SsrMode::Async/>
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/forgot-password/sent") view=ResetSentPage ssr=SsrMode::Async/>
+                <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/invitations/:token") view=InvitationPage ssr=SsrMode::Async/>
+                <Route path=path!("/buyers/request-access") view=BuyerAccessPage ssr=SsrMode::Async/>
+                <Route path=path!("/buyers/requested") view=BuyerRequestedPage ssr=SsrMode::Async/>
+                <Route path=path!("/profile") view=ProfileOverviewPage ssr=SsrMode::Async/>
+                <Route path=path!("/profile/:step") view=ProfileStepPage ssr=SsrMode::Async/>
+                <Route path=path!("/suppliers") view=SearchPage ssr=SsrMode::Async/>
+                <Route path=path!("/suppliers/:id") view=SupplierPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
+            </Routes>
+        </main>
+        <footer class="site-footer container">
+            <p>"Anchorlink is open-source software for Local Wealth Building. "
+            "CPV 2008 vocabulary © European Union; outcode centroids from Ordnance Survey Code-Point Open (OGL)."</p>
+        </footer>
+    }
+}

@@ -1,0 +1,399 @@
+//! The supplier's own profile: an overview and seven steps, each saved as the supplier goes.
+
+use super::auth::{legal_form_options, FormScope};
+use crate::api::{
+    self, AddAccreditation, AddContract, AddCpv, AddIdentifier, InviteColleague, RemoveAccreditation, RemoveContract,
+    RemoveCpv, RemoveIdentifier, SaveProfile, SetPublished, PROFILE_STEPS,
+};
+use crate::components::{flash_notice, form_errors, money, ErrorSummary, Field, Notice, PageCtx, Select, TextArea};
+use crate::domain::identifier::IdScheme;
+use crate::domain::org::{AccreditationKind, OwnershipModel};
+use crate::dto::{Flash, SupplierProfile};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+fn options<T: Copy>(all: &[T], slug: fn(&T) -> &'static str, label: fn(&T) -> &'static str) -> Vec<(String, String)> {
+    all.iter().map(|v| (slug(v).to_owned(), label(v).to_owned())).collect()
+}
+
+/// Shown instead of a profile page to someone who is not a supplier user.
+fn not_a_supplier() -> AnyView {
+    view! {
+        <p>"Sign in with a supplier account to build a profile. "
+           <A href="/login?next=/profile">"Sign in"</A> " or " <A href="/signup">"register your organisation"</A> "."</p>
+    }
+    .into_any()
+}
+
+#[component]
+fn StepNav(current: String, completeness: i16) -> impl IntoView {
+    view! {
+        <nav aria-label="Profile steps" class="steps">
+            <p class="completeness">"Profile " {completeness} "% complete"</p>
+            <ol>
+                {PROFILE_STEPS.iter().enumerate().map(|(i, (slug, title))| {
+                    let here = *slug == current;
+                    view! {
+                        <li>
+                            <A href=format!("/profile/{slug}") attr:aria-current=here.then_some("step")>
+                                {format!("{}. {title}", i + 1)}
+                            </A>
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+        </nav>
+    }
+}
+
+#[component]
+pub fn ProfileOverviewPage() -> impl IntoView {
+    let profile = Resource::new(|| (), |_| api::my_profile());
+    let ctx = PageCtx::get();
+    view! {
+        <Title text="Your profile"/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let (_, flash) = ctx.load().await;
+                match profile.await {
+                    Ok(p) => view! {
+                        <Notice text=Signal::derive(move || flash_notice(&flash))/>
+                        <h1>{p.name.clone()}</h1>
+                        <p>{if p.published { "Your profile is published." } else { "Your profile is a draft: only you can see it until you publish it." }}</p>
+                        <StepNav current=String::new() completeness=p.completeness/>
+                        <p><A href="/profile/identity" attr:class="button">"Continue your profile"</A></p>
+                        {p.published.then(|| view! { <p><A href=format!("/suppliers/{}", p.id)>"See your public profile"</A></p> })}
+                    }.into_any(),
+                    Err(_) => not_a_supplier(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn ProfileStepPage() -> impl IntoView {
+    let params = use_params_map();
+    let step = move || params.with(|p| p.get("step").unwrap_or_default());
+    let save = ServerAction::<SaveProfile>::new();
+    let add_id = ServerAction::<AddIdentifier>::new();
+    let rm_id = ServerAction::<RemoveIdentifier>::new();
+    let add_cpv = ServerAction::<AddCpv>::new();
+    let rm_cpv = ServerAction::<RemoveCpv>::new();
+    let add_acc = ServerAction::<AddAccreditation>::new();
+    let rm_acc = ServerAction::<RemoveAccreditation>::new();
+    let add_con = ServerAction::<AddContract>::new();
+    let rm_con = ServerAction::<RemoveContract>::new();
+    let publish = ServerAction::<SetPublished>::new();
+    let invite = ServerAction::<InviteColleague>::new();
+    let profile = Resource::new(
+        move || {
+            (
+                step(),
+                save.version().get(),
+                add_id.version().get() + rm_id.version().get(),
+                add_cpv.version().get() + rm_cpv.version().get(),
+                add_acc.version().get() + rm_acc.version().get() + add_con.version().get() + rm_con.version().get(),
+                publish.version().get() + invite.version().get(),
+            )
+        },
+        |_| api::my_profile(),
+    );
+    let ctx = PageCtx::get();
+    let actions = StepActions { save, add_id, rm_id, add_cpv, rm_cpv, add_acc, rm_acc, add_con, rm_con, publish, invite };
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading your profile…"</p> }>
+            {move || Suspend::new(async move {
+                let (_, flash) = ctx.load().await;
+                let step = step();
+                let Some((_, title)) = PROFILE_STEPS.iter().find(|(s, _)| *s == step) else {
+                    return view! { <h1>"Page not found"</h1> }.into_any();
+                };
+                match profile.await {
+                    Ok(p) => {
+                        let notice = flash_notice(&flash);
+                        view! {
+                            <Title text=format!("{title} – your profile")/>
+                            <Notice text=Signal::derive(move || notice.clone())/>
+                            <div class="with-sidebar">
+                                <StepNav current=step.clone() completeness=p.completeness/>
+                                <div class="step-body">
+                                    <h1>{*title}</h1>
+                                    {step_body(&step, p, flash, actions)}
+                                </div>
+                            </div>
+                        }.into_any()
+                    }
+                    Err(_) => not_a_supplier(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[derive(Clone, Copy)]
+struct StepActions {
+    save: ServerAction<SaveProfile>,
+    add_id: ServerAction<AddIdentifier>,
+    rm_id: ServerAction<RemoveIdentifier>,
+    add_cpv: ServerAction<AddCpv>,
+    rm_cpv: ServerAction<RemoveCpv>,
+    add_acc: ServerAction<AddAccreditation>,
+    rm_acc: ServerAction<RemoveAccreditation>,
+    add_con: ServerAction<AddContract>,
+    rm_con: ServerAction<RemoveContract>,
+    publish: ServerAction<SetPublished>,
+    invite: ServerAction<InviteColleague>,
+}
+
+fn step_body(step: &str, p: SupplierProfile, flash: Option<Flash>, a: StepActions) -> AnyView {
+    let save_form = |fields: AnyView, flash: Option<Flash>, step: &'static str| {
+        view! {
+            <FormScope ctx=form_errors("profile", a.save.value(), flash)>
+                <ActionForm action=a.save>
+                    <ErrorSummary/>
+                    <input type="hidden" name="step" value=step/>
+                    {fields}
+                    <button type="submit" class="button">"Save and continue"</button>
+                </ActionForm>
+            </FormScope>
+        }
+        .into_any()
+    };
+    match step {
+        "identity" => view! {
+            {save_form(view! {
+                <Field name="p[name]" label="Legal name" value=p.name.clone() autocomplete="organization" required=true/>
+                <Field name="p[trading_name]" label="Trading name (if different)" value=p.trading_name.clone()/>
+                <Select name="p[legal_form]" label="Legal form" options=legal_form_options() value=p.legal_form.clone()/>
+                <Field name="p[vat_number]" label="VAT number (optional)" value=p.vat_number.clone() hint="For example GB123456789"/>
+                <Field name="p[year_founded]" label="Year founded" value=opt(p.year_founded) inputmode="numeric"/>
+                <Field name="p[website]" label="Website" value=p.website.clone() kind="url" autocomplete="url"/>
+                <Field name="p[email]" label="Public contact e-mail" value=p.email.clone() kind="email"/>
+                <Field name="p[phone]" label="Public telephone" value=p.phone.clone() kind="tel" autocomplete="tel"/>
+            }.into_any(), flash.clone(), "identity")}
+            <h2>"Registered identifiers"</h2>
+            <p class="hint">"Company, charity or society numbers. The platform team verifies each against its register."</p>
+            <ul class="items">
+                {p.identifiers.into_iter().map(|i| view! {
+                    <li>
+                        <span>{format!("{}-{} ({})", i.scheme, i.identifier, i.scheme_label)}</span>
+                        {if i.verified { view! { <strong class="tag">"Verified"</strong> }.into_any() } else { view! { <span class="tag muted">"Not yet verified"</span> }.into_any() }}
+                        <ActionForm action=a.rm_id attr:class="inline">
+                            <input type="hidden" name="id" value=i.id/>
+                            <button type="submit" class="link-button">"Remove"<span class="visually-hidden">{format!(" {}-{}", i.scheme, i.identifier)}</span></button>
+                        </ActionForm>
+                    </li>
+                }).collect_view()}
+            </ul>
+            <FormScope ctx=form_errors("identifier", a.add_id.value(), flash)>
+                <ActionForm action=a.add_id attr:class="subform">
+                    <ErrorSummary/>
+                    <Select name="scheme" label="Register" options=IdScheme::ALL.iter().map(|s| (s.prefix().to_owned(), format!("{} ({})", s.label(), s.prefix()))).collect()/>
+                    <Field name="identifier" label="Number" hint="For example 01234567 for Companies House, SC012345 for OSCR"/>
+                    <button type="submit" class="button secondary">"Add identifier"</button>
+                </ActionForm>
+            </FormScope>
+        }.into_any(),
+        "place" => save_form(view! {
+            <Field name="p[address_line1]" label="Address line 1" value=p.address_line1.clone() autocomplete="address-line1"/>
+            <Field name="p[address_line2]" label="Address line 2 (optional)" value=p.address_line2.clone() autocomplete="address-line2"/>
+            <Field name="p[town]" label="Town or city" value=p.town.clone() autocomplete="address-level2"/>
+            <Field name="p[postcode]" label="Postcode" value=opt(p.postcode.clone()) autocomplete="postal-code" hint="For example PR1 2HE"/>
+            <TextArea name="p[operating_address]" label="Operating address, if different (optional)" value=p.operating_address.clone()/>
+            <Field name="p[service_radius_km]" label="How far from your postcode do you work? (km)" value=opt(p.service_radius_km) inputmode="numeric"/>
+            <Field name="p[service_outcodes]" label="Named areas you serve (optional)" value=p.service_outcodes.join(", ")
+                hint="Postcode districts separated by commas, for example PR1, PR2, BB1"/>
+        }.into_any(), flash, "place"),
+        "size" => save_form(view! {
+            <Field name="p[employees]" label="Number of employees" value=opt(p.employees) inputmode="numeric" hint="Full-time equivalent, including owners who work in the business"/>
+            <Field name="p[turnover_gbp]" label="Annual turnover (£)" value=opt(p.turnover_gbp) hint="Whole pounds, for example 450000 or 450k"/>
+            <p>"Size class (worked out for you): " <strong>{p.size.clone().unwrap_or_else(|| "not yet known".into())}</strong></p>
+        }.into_any(), flash, "size"),
+        "social-value" => view! {
+            {save_form(view! {
+                <Select name="p[ownership_model]" label="Ownership model" blank="Not stated"
+                    options=options(OwnershipModel::ALL, |m| m.slug(), |m| m.label()) value=opt(p.ownership_model.clone())/>
+                <Field name="p[local_staff_pct]" label="Staff living locally (%)" value=opt(p.local_staff_pct) inputmode="numeric"/>
+                <Field name="p[local_spend_pct]" label="Spend with local suppliers (%)" value=opt(p.local_spend_pct) inputmode="numeric"
+                    hint="Used to estimate your local multiplier (LM3)"/>
+            }.into_any(), flash.clone(), "social-value")}
+            <h2>"Accreditations"</h2>
+            <ul class="items">
+                {p.accreditations.into_iter().map(|acc| view! {
+                    <li>
+                        <span>{acc.label.clone()}</span>
+                        {acc.expires_on.clone().map(|d| view! { <span class="muted">{format!(" expires {d}")}</span> })}
+                        {acc.expired.then(|| view! { <strong class="tag warn">"Expired"</strong> })}
+                        <ActionForm action=a.rm_acc attr:class="inline">
+                            <input type="hidden" name="id" value=acc.id/>
+                            <button type="submit" class="link-button">"Remove"<span class="visually-hidden">{format!(" {}", acc.label)}</span></button>
+                        </ActionForm>
+                    </li>
+                }).collect_view()}
+            </ul>
+            <FormScope ctx=form_errors("accreditation", a.add_acc.value(), flash)>
+                <ActionForm action=a.add_acc attr:class="subform">
+                    <ErrorSummary/>
+                    <Select name="kind" label="Accreditation" options=options(AccreditationKind::ALL, |k| k.slug(), |k| k.label())/>
+                    <Field name="reference" label="Certificate or member number (optional)"/>
+                    <Field name="expires_on" label="Expiry date (optional)" kind="date"/>
+                    <button type="submit" class="button secondary">"Add accreditation"</button>
+                </ActionForm>
+            </FormScope>
+        }.into_any(),
+        "capabilities" => view! {
+            <h2>"What you can supply"</h2>
+            <p class="hint">"Choose codes from the Common Procurement Vocabulary (CPV) that buyers use in tenders. A code covers everything below it."</p>
+            <ul class="items">
+                {p.cpv.into_iter().map(|c| view! {
+                    <li>
+                        <span><code>{c.full_code.clone()}</code> " " {c.label.clone()}
+                            {(!c.path.is_empty()).then(|| view! { <span class="muted">{format!(" — in {}", c.path.join(" › "))}</span> })}</span>
+                        <ActionForm action=a.rm_cpv attr:class="inline">
+                            <input type="hidden" name="code" value=c.code.clone()/>
+                            <button type="submit" class="link-button">"Remove"<span class="visually-hidden">{format!(" {}", c.label)}</span></button>
+                        </ActionForm>
+                    </li>
+                }).collect_view()}
+            </ul>
+            <CpvPicker add=a.add_cpv flash=flash.clone()/>
+            {save_form(view! {
+                <TextArea name="p[capability_statement]" label="Capability statement" value=p.capability_statement.clone()
+                    hint="In plain words: what you do, for whom, and what makes you good at it."/>
+                <Field name="p[keywords]" label="Keywords" value=p.keywords.join(", ") hint="Separated by commas, for example grounds maintenance, tree surgery"/>
+            }.into_any(), flash, "capabilities")}
+        }.into_any(),
+        "capacity" => view! {
+            {save_form(view! {
+                <Field name="p[max_contract_value_gbp]" label="Largest single contract you can take on (£)" value=opt(p.max_contract_value_gbp)/>
+                <Field name="p[min_contract_value_gbp]" label="Smallest contract worth bidding for (£)" value=opt(p.min_contract_value_gbp)/>
+            }.into_any(), flash.clone(), "capacity")}
+            <h2>"Past contracts and case studies"</h2>
+            <ul class="items">
+                {p.contracts.into_iter().map(|c| view! {
+                    <li>
+                        <span><strong>{c.buyer_name.clone()}</strong> {format!(" {} {}", opt(c.year), money(c.value_gbp))} " " {c.description.clone()}</span>
+                        <ActionForm action=a.rm_con attr:class="inline">
+                            <input type="hidden" name="id" value=c.id/>
+                            <button type="submit" class="link-button">"Remove"<span class="visually-hidden">{format!(" {}", c.buyer_name)}</span></button>
+                        </ActionForm>
+                    </li>
+                }).collect_view()}
+            </ul>
+            <FormScope ctx=form_errors("contract", a.add_con.value(), flash)>
+                <ActionForm action=a.add_con attr:class="subform">
+                    <ErrorSummary/>
+                    <Field name="buyer_name" label="Buyer"/>
+                    <Field name="value_gbp" label="Value (£)"/>
+                    <Field name="year" label="Year" inputmode="numeric"/>
+                    <TextArea name="description" label="What you delivered"/>
+                    <button type="submit" class="button secondary">"Add contract"</button>
+                </ActionForm>
+            </FormScope>
+        }.into_any(),
+        _ => review(p, flash, a),
+    }
+}
+
+fn review(p: SupplierProfile, flash: Option<Flash>, a: StepActions) -> AnyView {
+    let team = Resource::new(move || a.invite.version().get(), |_| api::team());
+    view! {
+        <dl class="summary">
+            <dt>"Legal name"</dt><dd>{p.name.clone()}</dd>
+            <dt>"Legal form"</dt><dd>{p.legal_form_label.clone()}</dd>
+            <dt>"Postcode"</dt><dd>{opt(p.postcode.clone())}</dd>
+            <dt>"Size"</dt><dd>{opt(p.size.clone())}</dd>
+            <dt>"Capabilities"</dt><dd>{p.cpv.iter().map(|c| c.label.clone()).collect::<Vec<_>>().join("; ")}</dd>
+        </dl>
+        <FormScope ctx=form_errors("publish", a.publish.value(), flash.clone())>
+            <ActionForm action=a.publish>
+                <ErrorSummary/>
+                <input type="hidden" name="publish" value=(!p.published).to_string()/>
+                <button type="submit" class="button">{if p.published { "Withdraw profile" } else { "Publish profile" }}</button>
+            </ActionForm>
+        </FormScope>
+        {p.published.then(|| view! { <p>"Published. " <A href=format!("/suppliers/{}", p.id)>"See your public profile"</A></p> })}
+        <h2>"Your team"</h2>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let members = team.await.unwrap_or_default();
+                view! {
+                    <ul class="items">
+                        {members.into_iter().map(|m| view! {
+                            <li>{m.email}{m.pending.then(|| view! { <span class="tag muted">"Invited"</span> })}</li>
+                        }).collect_view()}
+                    </ul>
+                }
+            })}
+        </Suspense>
+        <FormScope ctx=form_errors("invite", a.invite.value(), flash)>
+            <ActionForm action=a.invite attr:class="subform">
+                <ErrorSummary/>
+                <Field name="email" label="Invite a colleague by e-mail" kind="email"/>
+                <button type="submit" class="button secondary">"Send invitation"</button>
+            </ActionForm>
+        </FormScope>
+    }
+    .into_any()
+}
+
+/// Search-and-add for CPV codes. With JavaScript the list updates as you type; without it
+/// the search box is a plain GET form and the page lists the matches.
+#[component]
+fn CpvPicker(add: ServerAction<AddCpv>, flash: Option<Flash>) -> impl IntoView {
+    let query = use_query_map();
+    let initial = query.with_untracked(|q| q.get("cpv_q").unwrap_or_default());
+    let (typed, set_typed) = signal(initial);
+    let matches = Resource::new(move || typed.get(), |q| async move {
+        if q.trim().chars().count() < 2 { Ok(Vec::new()) } else { api::search_cpv(q).await }
+    });
+    view! {
+        <form method="get" action="/profile/capabilities" class="subform" role="search">
+            <label for="cpv-q">"Find a capability by words or code"</label>
+            <p class="hint" id="cpv-q-hint">"For example “grounds maintenance” or 7731"</p>
+            <div class="inline-fields">
+                <input id="cpv-q" type="search" name="cpv_q" aria-describedby="cpv-q-hint" prop:value=move || typed.get()
+                    autocomplete="off" on:input=move |ev| set_typed.set(event_target_value(&ev))/>
+                <button type="submit" class="button secondary">"Search"</button>
+            </div>
+        </form>
+        <FormScope ctx=form_errors("cpv", add.value(), flash)>
+            <ErrorSummary/>
+        </FormScope>
+        <div aria-live="polite" class="cpv-results" data-testid="cpv-results">
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let found = matches.await.unwrap_or_default();
+                    let q = typed.get_untracked();
+                    if q.trim().chars().count() < 2 {
+                        return view! { <span></span> }.into_any();
+                    }
+                    if found.is_empty() {
+                        return view! { <p>"No CPV codes match. Try fewer or different words."</p> }.into_any();
+                    }
+                    view! {
+                        <ul class="items">
+                            {found.into_iter().map(|c| view! {
+                                <li>
+                                    <span><code>{c.full_code.clone()}</code> " " {c.label.clone()}
+                                        {(!c.path.is_empty()).then(|| view! { <span class="muted">{format!(" — in {}", c.path.join(" › "))}</span> })}</span>
+                                    <ActionForm action=add attr:class="inline">
+                                        <input type="hidden" name="code" value=c.code.clone()/>
+                                        <button type="submit" class="button small">"Add"<span class="visually-hidden">{format!(" {}", c.label)}</span></button>
+                                    </ActionForm>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                })}
+            </Transition>
+        </div>
+    }
+}

@@ -1,0 +1,35 @@
+//! Form flashes: when a form is posted without JavaScript, the browser follows a redirect
+//! back to the page; the input and errors wait here, keyed by a random id in a cookie, and
+//! are read exactly once.
+
+use crate::dto::Flash;
+use crate::entities::form_flash;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
+
+/// Stores a flash and returns its id.
+///
+/// # Errors
+/// The insert failed.
+pub async fn put(db: &impl ConnectionTrait, flash: &Flash) -> Result<String, DbErr> {
+    let id = super::crypto::random_token();
+    form_flash::ActiveModel {
+        id: Set(id.clone()),
+        payload: Set(serde_json::to_string(flash).unwrap_or_default()),
+        created_at: Set(super::now()),
+    }
+    .insert(db)
+    .await?;
+    Ok(id)
+}
+
+/// Takes (reads and deletes) a flash.
+///
+/// # Errors
+/// The database failed.
+pub async fn take(db: &impl ConnectionTrait, id: &str) -> Result<Option<Flash>, DbErr> {
+    let Some(row) = form_flash::Entity::find_by_id(id.to_owned()).one(db).await? else {
+        return Ok(None);
+    };
+    form_flash::Entity::delete_by_id(id.to_owned()).exec(db).await?;
+    Ok(serde_json::from_str(&row.payload).ok())
+}

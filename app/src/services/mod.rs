@@ -1,0 +1,17 @@
+//! Business operations. Each takes `&impl ConnectionTrait` (or the state for those that also
+//! send mail) so that callers can compose them inside one transaction.
+
+pub mod admin;
+pub mod audit;
+pub mod auth;
+pub mod crypto;
+pub mod flash;
+pub mod suppliers;
+pub mod search;
+
+use chrono::{DateTime, Utc};
+
+/// Now, in UTC; one place so every timestamp is made the same way.
+pub fn now() -> DateTime<Utc> {
+    Utc::now()
+}

@@ -1,0 +1,192 @@
+//! Request plumbing for server functions: the state, the signed-in user, cookies, and the
+//! no-JavaScript path of forms (flash the input and errors, redirect back).
+
+use crate::dto::{CurrentUser, Flash};
+use crate::error::{AppError, ServiceError};
+use crate::services::{auth, flash};
+use crate::state::AppState;
+use http::header::{ACCEPT, COOKIE, REFERER, SET_COOKIE};
+use http::request::Parts;
+use http::HeaderValue;
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+pub const FLASH_COOKIE: &str = "anchorlink_flash";
+
+/// The shared state.
+///
+/// # Errors
+/// `Internal` if the server was wired without it (a start-up defect).
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from context");
+        AppError::Internal
+    })
+}
+
+fn parts() -> Option<Parts> {
+    use_context::<Parts>()
+}
+
+/// A cookie's value from the request.
+pub fn cookie(name: &str) -> Option<String> {
+    let parts = parts()?;
+    cookie_from_headers(&parts.headers, name)
+}
+
+/// A cookie's value from request headers.
+pub fn cookie_from_headers(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
+        let (k, v) = pair.trim().split_once('=')?;
+        (k == name && !v.is_empty()).then(|| v.to_owned())
+    })
+}
+
+/// Adds a `Set-Cookie` header: HttpOnly, SameSite=Lax, Secure behind TLS.
+pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) {
+    if let Some(res) = use_context::<ResponseOptions>() {
+        let secure = if state.config.secure_cookies { "; Secure" } else { "" };
+        let header = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}");
+        if let Ok(v) = HeaderValue::from_str(&header) {
+            res.append_header(SET_COOKIE, v);
+        }
+    }
+}
+
+/// The signed-in user, if any.
+///
+/// # Errors
+/// Database failures.
+pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
+    let state = state()?;
+    match cookie(auth::SESSION_COOKIE) {
+        Some(token) => Ok(auth::user_for_session(&state.db, &token).await?),
+        None => Ok(None),
+    }
+}
+
+/// The signed-in user, or `Unauthenticated`.
+///
+/// # Errors
+/// Not signed in.
+pub async fn require_user() -> Result<CurrentUser, AppError> {
+    current_user().await?.ok_or(AppError::Unauthenticated)
+}
+
+/// Whether this request is a plain HTML form post (JavaScript off): the browser asks for
+/// HTML, while the hydrated app asks for JSON.
+pub fn is_plain_form_post() -> bool {
+    parts()
+        .and_then(|p| p.headers.get(ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html")))
+        .unwrap_or(false)
+}
+
+fn referer() -> String {
+    parts()
+        .and_then(|p| p.headers.get(REFERER).and_then(|v| v.to_str().ok()).map(str::to_owned))
+        .unwrap_or_else(|| "/".into())
+}
+
+/// Form values as strings for re-display; passwords are never kept.
+fn to_values(values: &impl Serialize) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let Ok(serde_json::Value::Object(map)) = serde_json::to_value(values) else { return out };
+    flatten("", &map, &mut out);
+    out
+}
+
+fn flatten(prefix: &str, map: &serde_json::Map<String, serde_json::Value>, out: &mut BTreeMap<String, String>) {
+    for (k, v) in map {
+        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}[{k}]") };
+        if k.contains("password") {
+            continue;
+        }
+        match v {
+            serde_json::Value::String(s) => {
+                out.insert(key, s.clone());
+            }
+            serde_json::Value::Array(items) => {
+                let joined: Vec<String> = items
+                    .iter()
+                    .map(|i| i.as_str().map(str::to_owned).unwrap_or_else(|| i.to_string()))
+                    .collect();
+                out.insert(key, joined.join(", "));
+            }
+            serde_json::Value::Object(inner) => flatten(&key, inner, out),
+            serde_json::Value::Null => {}
+            other => {
+                out.insert(key, other.to_string());
+            }
+        }
+    }
+}
+
+async fn put_flash(state: &AppState, flash: &Flash) {
+    match flash::put(&state.db, flash).await {
+        Ok(id) => set_cookie(state, FLASH_COOKIE, &id, 600),
+        Err(e) => tracing::error!(error = ?e, "storing form flash failed"),
+    }
+}
+
+/// Finishes a form's server function. On failure without JavaScript, the input and errors
+/// go back to the page the form was on; with JavaScript the error is returned to the page.
+/// On success, `next` (if any) is where the browser goes, with `notice` shown there.
+///
+/// # Errors
+/// The service error, converted for the page.
+pub async fn finish<T>(
+    form: &str,
+    values: &impl Serialize,
+    result: Result<T, ServiceError>,
+    notice: &str,
+    next: Option<&str>,
+) -> Result<T, AppError> {
+    let state = state()?;
+    match result {
+        Ok(v) => {
+            if is_plain_form_post() && !notice.is_empty() {
+                put_flash(&state, &Flash { form: form.into(), notice: Some(notice.into()), ..Default::default() }).await;
+            }
+            if let Some(to) = next {
+                leptos_axum::redirect(to);
+            }
+            Ok(v)
+        }
+        Err(e) => {
+            let err = AppError::from(e);
+            if is_plain_form_post() {
+                let errors = match &err {
+                    AppError::Validation(f) => f.clone(),
+                    other => {
+                        let mut f = crate::domain::validation::FieldErrors::new();
+                        f.add("form", other.to_string());
+                        f
+                    }
+                };
+                put_flash(&state, &Flash { form: form.into(), values: to_values(values), errors, notice: None }).await;
+                leptos_axum::redirect(&referer());
+            }
+            Err(err)
+        }
+    }
+}
+
+/// Takes this browser's pending flash, if any.
+///
+/// # Errors
+/// Database failures.
+pub async fn take_flash() -> Result<Option<Flash>, AppError> {
+    let state = state()?;
+    match cookie(FLASH_COOKIE) {
+        Some(id) => Ok(flash::take(&state.db, &id).await?),
+        None => Ok(None),
+    }
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        ServiceError::Db(e).into()
+    }
+}

@@ -1,0 +1,22 @@
+//! Schema migrations for Anchorlink. This crate depends on nothing else in the workspace so
+//! that the schema can be migrated (and rolled back) without building the application.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_create_accounts;
+mod m20261128_000002_create_registry;
+mod m20261128_000003_load_reference_data;
+mod ident;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261128_000001_create_accounts::Migration),
+            Box::new(m20261128_000002_create_registry::Migration),
+            Box::new(m20261128_000003_load_reference_data::Migration),
+        ]
+    }
+}

@@ -1,0 +1,54 @@
+//! Typed settings read once from the environment, with defaults that run out of the box.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Everything the process can be told. See the README's "Configuration" table.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `ANCHORLINK_ADDR`, default `127.0.0.1:3000`.
+    pub addr: SocketAddr,
+    /// `DATABASE_URL`, default a SQLite file `anchorlink.db` in the working directory.
+    pub database_url: String,
+    /// `ANCHORLINK_BASE_URL`, the public address used in e-mailed links.
+    pub base_url: String,
+    /// `SMTP_URL`: when set, mail goes through SMTP.
+    pub smtp_url: Option<String>,
+    /// `MAIL_FROM`.
+    pub mail_from: String,
+    /// `ANCHORLINK_OUTBOX`: where mail is written when there is no SMTP server.
+    pub outbox_dir: PathBuf,
+    /// `LEPTOS_SITE_ROOT`: the built browser assets (`pkg/`).
+    pub site_root: String,
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl Settings {
+    /// Reads the environment.
+    ///
+    /// # Errors
+    /// A malformed value, named in the message.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let addr: SocketAddr = env("ANCHORLINK_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:3000".into())
+            .parse()
+            .map_err(|e| anyhow::anyhow!("ANCHORLINK_ADDR is not host:port: {e}"))?;
+        let database_url = env("DATABASE_URL").unwrap_or_else(|| "sqlite://anchorlink.db?mode=rwc".into());
+        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            anyhow::bail!("DATABASE_URL must start with sqlite: or postgres://");
+        }
+        let base_url = env("ANCHORLINK_BASE_URL").unwrap_or_else(|| format!("http://{addr}"));
+        Ok(Self {
+            addr,
+            database_url,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            smtp_url: env("SMTP_URL"),
+            mail_from: env("MAIL_FROM").unwrap_or_else(|| "Anchorlink <no-reply@anchorlink.invalid>".into()),
+            outbox_dir: PathBuf::from(env("ANCHORLINK_OUTBOX").unwrap_or_else(|| "outbox".into())),
+            site_root: env("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
+        })
+    }
+}

@@ -1,0 +1,153 @@
+//! The Anchorlink process: configuration, start-up, the axum router (pages, server
+//! functions, REST API), and the command line. A library so tests can build the router
+//! without a socket.
+
+pub mod cli;
+pub mod config;
+pub mod rest;
+pub mod seed;
+
+use app::mail::Mailer;
+use app::state::{load_reference_data, AppConfig, AppState};
+use app::{shell, App};
+use axum::extract::Request;
+use axum::http::{header, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use config::Settings;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use std::sync::Arc;
+use tower_http::trace::TraceLayer;
+
+/// Connects to the database and brings the schema up to date.
+///
+/// # Errors
+/// Unreachable database or a failed migration: the process must not start.
+pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.sqlx_logging(false);
+    if url.starts_with("sqlite:") {
+        // One writer at a time is SQLite's rule; a small pool avoids lock contention.
+        opts.max_connections(4);
+    }
+    let db = Database::connect(opts).await.map_err(|e| anyhow::anyhow!("connecting to {}: {e}", redact(url)))?;
+    if url.starts_with("sqlite:") {
+        db.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;").await?;
+    }
+    Migrator::up(&db, None).await.map_err(|e| anyhow::anyhow!("migrating the database: {e}"))?;
+    Ok(db)
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://…@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_owned(),
+    }
+}
+
+/// Builds the shared state from settings.
+///
+/// # Errors
+/// Database, reference data or mail set-up failures.
+pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
+    let db = connect(&settings.database_url).await?;
+    let (cpv, outcodes) = load_reference_data()?;
+    let mailer = match &settings.smtp_url {
+        Some(url) => Mailer::smtp(url, &settings.mail_from)?,
+        None => Mailer::outbox(settings.outbox_dir.clone(), &settings.mail_from)?,
+    };
+    let leptos_options = LeptosOptions::builder()
+        .output_name("anchorlink")
+        .site_root(settings.site_root.clone())
+        .site_pkg_dir("pkg")
+        .site_addr(settings.addr)
+        .build();
+    Ok(AppState {
+        db,
+        config: Arc::new(AppConfig {
+            base_url: settings.base_url.clone(),
+            secure_cookies: settings.base_url.starts_with("https://"),
+        }),
+        mailer,
+        cpv: Arc::new(cpv),
+        outcodes: Arc::new(outcodes),
+        leptos_options,
+    })
+}
+
+async fn healthz() -> impl IntoResponse {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// Refuses cross-site form posts: browsers send `Origin` on every cross-origin POST, and
+/// it must name this host. Together with SameSite=Lax session cookies this is the CSRF
+/// defence (the REST API uses bearer tokens, which a browser never adds by itself).
+async fn same_origin(req: Request, next: Next) -> Response {
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if unsafe_method {
+        let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        if let (Some(host), Some(origin)) = (host, origin) {
+            let origin_host = origin.split("://").nth(1).unwrap_or("");
+            if origin != "null" && origin_host != host {
+                return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
+            }
+        }
+    }
+    next.run(req).await
+}
+
+/// The whole site: pages, server functions, REST API, static assets.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let ctx_state = state.clone();
+    let fallback_state = state.clone();
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/healthz", get(healthz))
+        .nest("/api/v1", rest::router())
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(ctx_state.clone()),
+            {
+                let options = options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            move || provide_context(fallback_state.clone()),
+            shell,
+        ))
+        .layer(axum::middleware::from_fn(same_origin))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Starts serving until interrupted.
+///
+/// # Errors
+/// Start-up failures (bind, database, migrations).
+pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let state = build_state(&settings).await?;
+    if let Some(dir) = state.mailer.outbox_dir() {
+        tracing::info!(outbox = %dir.display(), "mail is written to the dev outbox (set SMTP_URL to send it)");
+    }
+    let listener = tokio::net::TcpListener::bind(settings.addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("listening on {}: {e}", settings.addr))?;
+    tracing::info!("Anchorlink listening on http://{}", settings.addr);
+    axum::serve(listener, router(state).into_make_service())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

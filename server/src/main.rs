@@ -1,0 +1,5 @@
+//! `anchorlink`: see `anchorlink --help`.
+
+fn main() -> std::process::ExitCode {
+    server::cli::main()
+}
