@@ -4,6 +4,7 @@
 
 use crate::dto::{AdminOverview, CpvView, CurrentUser, Flash, MemberView, ProfilePatch, SearchQuery, SearchResults, SupplierProfile};
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
 use leptos::prelude::*;
 use leptos::server;
 

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Every test: unit tests, integration tests against the real router on SQLite and on
+# PostgreSQL, and browser tests in headless Chromium. Called by `make test` (after the
+# site and server are built) and so by CI.
+set -euo pipefail
+source "$(dirname "$0")/toolchain.sh"
+cd "$ROOT"
+
+PACKAGES=(-p app -p migrations -p server -p anchorlink-search -p anchorlink-tests)
+
+log "unit and integration tests (SQLite)"
+cargo test "${PACKAGES[@]}" --features app/ssr
+
+log "integration tests (PostgreSQL)"
+PG_URL=$(ensure_postgres)
+# Databases left by earlier runs (each test makes its own) are dropped first.
+psql "$PG_URL" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'anchorlink_test_%'" \
+  | while read -r db; do psql "$PG_URL" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null; done
+ANCHORLINK_TEST_DATABASE_URL="$PG_URL" cargo test -p anchorlink-tests
+
+log "browser tests (headless Chromium, JavaScript on and off)"
+ensure_chromium
+(cd tests/browser && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund; } && node --test --test-concurrency=1 .)

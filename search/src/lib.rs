@@ -1,0 +1,1 @@
+//! Supplier search engine (tantivy).

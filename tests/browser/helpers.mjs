@@ -1,0 +1,148 @@
+// Shared browser helpers: launching Chromium, waiting for hydration, axe checks, and the
+// small steps (sign in, sign out) several journeys share.
+
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import AxeBuilderModule from '@axe-core/playwright';
+
+const AxeBuilder = AxeBuilderModule.default ?? AxeBuilderModule;
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export const MODES = [
+  { name: 'JavaScript on', js: true },
+  { name: 'JavaScript off', js: false },
+];
+
+export function launch() {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+}
+
+/**
+ * A new isolated context (own cookies) with JavaScript on or off. Only loopback traffic is
+ * allowed; page errors and failed requests are collected so tests can assert there were none.
+ */
+export async function newPage(browser, baseURL, js) {
+  const context = await browser.newContext({ javaScriptEnabled: js, baseURL, viewport: { width: 1280, height: 900 } });
+  await context.route(/^(?!https?:\/\/127\.0\.0\.1[:/])/, (route) => route.abort());
+  context.setDefaultTimeout(15_000);
+  context.setDefaultNavigationTimeout(20_000);
+  const page = await context.newPage();
+  page.js = js;
+  page.problems = [];
+  page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') page.problems.push(`console error: ${m.text()} (${m.location().url})`);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 500) page.problems.push(`HTTP ${r.status()} for ${r.request().method()} ${r.url()}`);
+  });
+  return page;
+}
+
+/** Whether the wasm app has taken over this document: the router's window click handler
+ * exists and, if `formSelector` matches, that form has a submit handler (ActionForm). */
+async function isHydrated(page, formSelector) {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const listenersOf = async (expression) => {
+      const { result } = await cdp.send('Runtime.evaluate', { expression });
+      if (!result.objectId) return null;
+      const { listeners } = await cdp.send('DOMDebugger.getEventListeners', { objectId: result.objectId });
+      return listeners.map((l) => l.type);
+    };
+    const onWindow = await listenersOf('window');
+    if (!onWindow?.includes('click') || !onWindow.includes('popstate')) return false;
+    if (formSelector) {
+      const onForm = await listenersOf(`document.querySelector(${JSON.stringify(formSelector)})`);
+      if (onForm !== null && !onForm.includes('submit')) return false;
+    }
+    return true;
+  } finally {
+    await cdp.detach().catch(() => {});
+  }
+}
+
+/**
+ * Waits until the page is ready to use. With JavaScript on: the network is idle and the
+ * wasm has hydrated the page (see isHydrated). With JavaScript off: the load event.
+ */
+export async function ready(page, { formSelector = 'main form' } = {}) {
+  await page.waitForLoadState('load');
+  if (!page.js) return;
+  await page.waitForLoadState('networkidle');
+  const end = Date.now() + 15_000;
+  while (!(await isHydrated(page, formSelector))) {
+    if (Date.now() > end) throw new Error(`page ${page.url()} did not hydrate within 15 s; problems: ${page.problems.join('; ')}`);
+    await page.waitForTimeout(50);
+  }
+}
+
+/** Navigates to `path` and waits until the page is ready. */
+export async function visit(page, path, opts) {
+  const res = await page.goto(path);
+  await ready(page, opts);
+  return res;
+}
+
+/** Asserts the page has a given h1. */
+export async function expectHeading(page, text) {
+  const h1 = page.locator('main h1');
+  await h1.filter({ hasText: text }).first().waitFor({ state: 'visible' });
+}
+
+/**
+ * Runs axe with the WCAG 2.2 AA tag set and fails with a readable list of every violation.
+ */
+export async function expectNoAxeViolations(page, label) {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
+    .analyze();
+  const lines = [];
+  for (const v of results.violations) {
+    lines.push(`- [${v.impact}] ${v.id}: ${v.help} (${v.helpUrl})`);
+    for (const n of v.nodes) {
+      lines.push(`    at ${n.target.join(' ')}: ${n.html.slice(0, 200)}`);
+      if (n.failureSummary) lines.push(`      ${n.failureSummary.replace(/\n/g, '\n      ')}`);
+    }
+  }
+  assert.equal(
+    results.violations.length,
+    0,
+    `axe found ${results.violations.length} accessibility violation(s) on ${label} (${page.url()}):\n${lines.join('\n')}`,
+  );
+}
+
+/** Asserts that nothing went wrong in the page so far (no 5xx, no script errors). */
+export function expectNoProblems(page) {
+  assert.deepEqual(page.problems, [], `problems on ${page.url()}`);
+}
+
+/** Signs in through the login form and waits for the page after it. */
+export async function signIn(page, email, password) {
+  await visit(page, '/login');
+  await page.getByLabel('E-mail address').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await Promise.all([
+    page.waitForURL((u) => u.pathname !== '/login'),
+    page.getByRole('button', { name: 'Sign in' }).click(),
+  ]);
+  await ready(page, { formSelector: null });
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  assert.ok((await page.locator('.nav-user').textContent()).includes(email), 'the header shows who is signed in');
+}
+
+/** Signs out with the header button. */
+export async function signOut(page) {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sign in' }).waitFor();
+  await ready(page, { formSelector: null });
+}
