@@ -337,10 +337,8 @@ pub async fn get_supplier(id: i64) -> Result<SupplierProfile, AppError> {
 pub async fn search_suppliers(query: SearchQuery) -> Result<SearchResults, AppError> {
     let state = web::state()?;
     let user = web::require_user().await?;
-    if !user.can_search() {
-        return Err(respond::<()>(Err(ServiceError::Forbidden)).unwrap_err());
-    }
-    respond(search::search(&state, &query).await)
+    let result = if user.can_search() { search::search(&state, &query).await } else { Err(ServiceError::Forbidden) };
+    respond(result)
 }
 
 // ---- platform admin --------------------------------------------------------------------

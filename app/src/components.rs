@@ -10,7 +10,10 @@ use leptos_router::components::A;
 
 /// Who is signed in and the pending flash, loaded once per navigation.
 #[derive(Clone, Copy)]
-pub struct PageCtx(pub Resource<Result<(Option<CurrentUser>, Option<Flash>), AppError>>);
+pub struct PageCtx(pub Resource<Result<PageContext, AppError>>);
+
+/// The signed-in user and this page's pending flash.
+pub type PageContext = (Option<CurrentUser>, Option<Flash>);
 
 impl PageCtx {
     /// The page context; panics only if used outside `App`, a programming error.

@@ -62,6 +62,12 @@ const FORMS: &[(LegalForm, u32)] = &[
     (LegalForm::PublicBody, 1),
 ];
 
+/// Letters used in the inward part of real postcodes (never C, I, K, M, O or V).
+fn inward_letter(rng: &mut StdRng) -> char {
+    const LETTERS: &[u8] = b"ABDEFGHJLNPQRSTUWXYZ";
+    char::from(LETTERS[rng.gen_range(0..LETTERS.len())])
+}
+
 fn pick_form(rng: &mut StdRng) -> LegalForm {
     let total: u32 = FORMS.iter().map(|(_, w)| w).sum();
     let mut n = rng.gen_range(0..total);
@@ -84,7 +90,7 @@ fn suffix(form: LegalForm) -> &'static str {
         LegalForm::PrivateLimitedCompany => "Ltd",
         LegalForm::Partnership => "& Partners",
         LegalForm::Llp => "LLP",
-        LegalForm::SoleTrader => "Services",
+        LegalForm::SoleTrader => "",
         LegalForm::PublicBody => "Services (Municipal)",
     }
 }
@@ -95,7 +101,9 @@ fn suffix(form: LegalForm) -> &'static str {
 /// Database failures.
 pub async fn seed(state: &AppState, count: u64, random_seed: u64) -> anyhow::Result<()> {
     let mut rng = StdRng::seed_from_u64(random_seed);
-    let outcodes: Vec<_> = state.outcodes.iter().collect();
+    let mut outcodes: Vec<_> = state.outcodes.iter().collect();
+    // The table's iteration order is not fixed; sort so a seed always gives the same data.
+    outcodes.sort_by(|a, b| a.outcode.as_str().cmp(b.outcode.as_str()));
     anyhow::ensure!(!outcodes.is_empty(), "the outcode table is empty");
     // Skew: the first few hundred outcodes of a seeded shuffle get most suppliers, like cities.
     let mut order: Vec<usize> = (0..outcodes.len()).collect();
@@ -136,7 +144,8 @@ pub async fn seed(state: &AppState, count: u64, random_seed: u64) -> anyhow::Res
             let (trade, codes) = &trades[((rng.gen::<f64>().powf(1.6)) * trades.len() as f64) as usize % trades.len()];
             let form = pick_form(&mut rng);
             let town = if place.town.is_empty() { place.county.clone() } else { place.town.clone() };
-            let name = format!("{} {} {}", if rng.gen_bool(0.5) { town.clone() } else { FIRST[rng.gen_range(0..FIRST.len())].to_owned() }, trade.noun, suffix(form));
+            let first = if rng.gen_bool(0.5) { town.clone() } else { FIRST[rng.gen_range(0..FIRST.len())].to_owned() };
+            let name = format!("{first} {} {}", trade.noun, suffix(form)).trim_end().to_owned();
             let employees: i32 = match rng.gen_range(0..100) {
                 0..=69 => rng.gen_range(1..10),
                 70..=91 => rng.gen_range(10..50),
@@ -166,7 +175,7 @@ pub async fn seed(state: &AppState, count: u64, random_seed: u64) -> anyhow::Res
                 address_line1: Set(format!("{} {} Street", rng.gen_range(1..200), FIRST[rng.gen_range(0..FIRST.len())])),
                 address_line2: Set(String::new()),
                 town: Set(town.clone()),
-                postcode: Set(Some(format!("{} {}{}{}", place.outcode, rng.gen_range(1..10), (b'A' + rng.gen_range(0..26)) as char, (b'A' + rng.gen_range(0..26)) as char))),
+                postcode: Set(Some(format!("{} {}{}{}", place.outcode, rng.gen_range(1..10), inward_letter(&mut rng), inward_letter(&mut rng)))),
                 outcode: Set(Some(place.outcode.to_string())),
                 latitude: Set(Some(place.lat)),
                 longitude: Set(Some(place.lon)),

@@ -75,7 +75,7 @@ async function isHydrated(page, formSelector) {
  * Waits until the page is ready to use. With JavaScript on: the network is idle and the
  * wasm has hydrated the page (see isHydrated). With JavaScript off: the load event.
  */
-export async function ready(page, { formSelector = 'main form' } = {}) {
+export async function ready(page, { formSelector = 'main form[action^="/api/"]' } = {}) {
   await page.waitForLoadState('load');
   if (!page.js) return;
   await page.waitForLoadState('networkidle');

@@ -211,3 +211,117 @@ impl TestApp {
 fn decode_mail(raw: &str) -> String {
     raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=")
 }
+
+// ---- helpers added for the authorisation, auth-flow, admin, validation and snapshot tests ----
+
+impl Reply {
+    /// The form flash cookie this response set, as `name=value`.
+    pub fn flash_cookie(&self) -> Option<String> {
+        self.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
+            let pair = c.split(';').next()?;
+            (pair.starts_with("anchorlink_flash=") && pair.len() > "anchorlink_flash=".len()).then(|| pair.to_owned())
+        })
+    }
+
+    /// Every `Set-Cookie` header, whole.
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).map(str::to_owned).collect()
+    }
+
+    /// The kind of error a server function answered with: `"Forbidden"`, `"Validation"`, …
+    /// (its JSON is either a bare string or a one-key object).
+    pub fn fn_error_kind(&self) -> Option<String> {
+        match serde_json::from_str::<Value>(&self.body).ok()? {
+            Value::String(s) => Some(s),
+            Value::Object(m) if m.len() == 1 => m.keys().next().cloned(),
+            _ => None,
+        }
+    }
+
+    /// Field errors, from a server function (`{"Validation": {...}}`) or the REST API
+    /// (`{"errors": {...}}`); empty when there are none.
+    pub fn field_errors(&self) -> serde_json::Map<String, Value> {
+        let v: Value = serde_json::from_str(&self.body).unwrap_or(Value::Null);
+        v.get("Validation").or_else(|| v.get("errors")).and_then(Value::as_object).cloned().unwrap_or_default()
+    }
+}
+
+impl TestApp {
+    /// Signs in through the server function as the hydrated app does, with any password.
+    pub async fn try_sign_in(&self, email: &str, password: &str) -> Reply {
+        self.call_fn("/api/sign-in", &[("email", email), ("password", password), ("next", "")], None).await
+    }
+
+    /// The mails sent to `to` so far, oldest first (without waiting for any).
+    pub fn mails_to_now(&self, to: &str) -> Vec<String> {
+        let mut entries: Vec<_> = std::fs::read_dir(&self.outbox)
+            .map(|d| d.filter_map(Result::ok).collect())
+            .unwrap_or_default();
+        entries.sort_by_key(|e| e.metadata().and_then(|m| m.modified()).ok());
+        entries
+            .into_iter()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+            .map(|e| decode_mail(&std::fs::read_to_string(e.path()).unwrap_or_default()))
+            .filter(|m| m.lines().any(|l| l.to_ascii_lowercase().starts_with("to:") && l.contains(to)))
+            .collect()
+    }
+
+    /// Waits (up to two seconds) until at least `n` mails have been sent to `to`, and
+    /// returns them all; panics if they never come.
+    pub async fn wait_for_mails_to(&self, to: &str, n: usize) -> Vec<String> {
+        for _ in 0..100 {
+            let mails = self.mails_to_now(to);
+            if mails.len() >= n {
+                return mails;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("expected {n} mail(s) to {to}, got {:?}", self.mails_to_now(to));
+    }
+
+    /// A user's id.
+    pub async fn user_id(&self, email: &str) -> i64 {
+        self.user_row(email).await.id
+    }
+
+    /// A user's row.
+    pub async fn user_row(&self, email: &str) -> app::entities::user::Model {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        app::entities::user::Entity::find()
+            .filter(app::entities::user::Column::Email.eq(email))
+            .one(&self.state.db)
+            .await
+            .expect("query")
+            .unwrap_or_else(|| panic!("no user {email}"))
+    }
+
+    /// The whole audit log, oldest first.
+    pub async fn audit_log(&self) -> Vec<app::entities::audit_entry::Model> {
+        use sea_orm::{EntityTrait, QueryOrder};
+        app::entities::audit_entry::Entity::find()
+            .order_by_asc(app::entities::audit_entry::Column::Id)
+            .all(&self.state.db)
+            .await
+            .expect("audit log")
+    }
+
+    /// A supplier user whose organisation has a published profile (made through the REST
+    /// API); returns (organisation id, API token).
+    pub async fn published_supplier(&self, email: &str, name: &str, postcode: &str, cpv: &str, statement: &str) -> (i64, String) {
+        self.add_user(email, "supplier", Some(name)).await;
+        let token = self.token(email).await;
+        let r = self
+            .send_json(
+                "POST",
+                "/api/v1/suppliers",
+                &serde_json::json!({
+                    "name": name, "legal_form": "worker_coop", "postcode": postcode,
+                    "cpv": [cpv], "capability_statement": statement,
+                }),
+                Some(&token),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "publishing {name}: {r:?}");
+        (self.organisation_of(email).await, token)
+    }
+}

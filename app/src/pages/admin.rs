@@ -64,7 +64,7 @@ pub fn AdminPage() -> impl IntoView {
                                 view! {
                                     <h3>{org.name.clone()}</h3>
                                     <ul class="items">
-                                        {org.members.into_iter().map(|m| view! { <li>{m.email}{m.pending.then(|| " (invited)")}</li> }).collect_view()}
+                                        {org.members.into_iter().map(|m| view! { <li>{m.email}{m.pending.then_some(" (invited)")}</li> }).collect_view()}
                                     </ul>
                                     <FormScope ctx=form_errors(&form, invite.value(), flash.clone())>
                                         <ActionForm action=invite attr:class="subform">

@@ -6,16 +6,18 @@ use crate::api::{
 };
 use crate::components::{flash_notice, form_errors, ErrorSummary, Field, FormCtx, Notice, PageCtx, Select, TextArea};
 use crate::domain::org::LegalForm;
+use leptos::context::Provider;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-/// Provides a form's errors and kept input to the fields inside it.
+/// Provides a form's errors and kept input to the fields inside it, and only to them: the
+/// context lives in a child owner, so it neither leaks to sibling forms nor outlives a
+/// re-render (a leaked context whose signals were disposed made later fields panic).
 #[component]
 pub fn FormScope(ctx: FormCtx, children: Children) -> impl IntoView {
-    provide_context(ctx);
-    children()
+    view! { <Provider value=ctx>{children()}</Provider> }
 }
 
 pub fn legal_form_options() -> Vec<(String, String)> {

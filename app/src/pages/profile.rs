@@ -153,13 +153,15 @@ struct StepActions {
 }
 
 fn step_body(step: &str, p: SupplierProfile, flash: Option<Flash>, a: StepActions) -> AnyView {
-    let save_form = |fields: AnyView, flash: Option<Flash>, step: &'static str| {
+    // The fields are built inside the form's scope (hence a closure), so that they find the
+    // form's errors and the input kept from a no-JavaScript post.
+    let save_form = |fields: Box<dyn FnOnce() -> AnyView + Send>, flash: Option<Flash>, step: &'static str| {
         view! {
             <FormScope ctx=form_errors("profile", a.save.value(), flash)>
                 <ActionForm action=a.save>
                     <ErrorSummary/>
                     <input type="hidden" name="step" value=step/>
-                    {fields}
+                    {fields()}
                     <button type="submit" class="button">"Save and continue"</button>
                 </ActionForm>
             </FormScope>
@@ -168,7 +170,7 @@ fn step_body(step: &str, p: SupplierProfile, flash: Option<Flash>, a: StepAction
     };
     match step {
         "identity" => view! {
-            {save_form(view! {
+            {save_form(Box::new(move || view! {
                 <Field name="p[name]" label="Legal name" value=p.name.clone() autocomplete="organization" required=true/>
                 <Field name="p[trading_name]" label="Trading name (if different)" value=p.trading_name.clone()/>
                 <Select name="p[legal_form]" label="Legal form" options=legal_form_options() value=p.legal_form.clone()/>
@@ -177,7 +179,7 @@ fn step_body(step: &str, p: SupplierProfile, flash: Option<Flash>, a: StepAction
                 <Field name="p[website]" label="Website" value=p.website.clone() kind="url" autocomplete="url"/>
                 <Field name="p[email]" label="Public contact e-mail" value=p.email.clone() kind="email"/>
                 <Field name="p[phone]" label="Public telephone" value=p.phone.clone() kind="tel" autocomplete="tel"/>
-            }.into_any(), flash.clone(), "identity")}
+            }.into_any()), flash.clone(), "identity")}
             <h2>"Registered identifiers"</h2>
             <p class="hint">"Company, charity or society numbers. The platform team verifies each against its register."</p>
             <ul class="items">
@@ -201,7 +203,7 @@ fn step_body(step: &str, p: SupplierProfile, flash: Option<Flash>, a: StepAction
                 </ActionForm>
             </FormScope>
         }.into_any(),
-        "place" => save_form(view! {
+        "place" => save_form(Box::new(move || view! {
             <Field name="p[address_line1]" label="Address line 1" value=p.address_line1.clone() autocomplete="address-line1"/>
             <Field name="p[address_line2]" label="Address line 2 (optional)" value=p.address_line2.clone() autocomplete="address-line2"/>
             <Field name="p[town]" label="Town or city" value=p.town.clone() autocomplete="address-level2"/>
@@ -210,20 +212,20 @@ fn step_body(step: &str, p: SupplierProfile, flash: Option<Flash>, a: StepAction
             <Field name="p[service_radius_km]" label="How far from your postcode do you work? (km)" value=opt(p.service_radius_km) inputmode="numeric"/>
             <Field name="p[service_outcodes]" label="Named areas you serve (optional)" value=p.service_outcodes.join(", ")
                 hint="Postcode districts separated by commas, for example PR1, PR2, BB1"/>
-        }.into_any(), flash, "place"),
-        "size" => save_form(view! {
+        }.into_any()), flash, "place"),
+        "size" => save_form(Box::new(move || view! {
             <Field name="p[employees]" label="Number of employees" value=opt(p.employees) inputmode="numeric" hint="Full-time equivalent, including owners who work in the business"/>
             <Field name="p[turnover_gbp]" label="Annual turnover (£)" value=opt(p.turnover_gbp) hint="Whole pounds, for example 450000 or 450k"/>
             <p>"Size class (worked out for you): " <strong>{p.size.clone().unwrap_or_else(|| "not yet known".into())}</strong></p>
-        }.into_any(), flash, "size"),
+        }.into_any()), flash, "size"),
         "social-value" => view! {
-            {save_form(view! {
+            {save_form(Box::new(move || view! {
                 <Select name="p[ownership_model]" label="Ownership model" blank="Not stated"
                     options=options(OwnershipModel::ALL, |m| m.slug(), |m| m.label()) value=opt(p.ownership_model.clone())/>
                 <Field name="p[local_staff_pct]" label="Staff living locally (%)" value=opt(p.local_staff_pct) inputmode="numeric"/>
                 <Field name="p[local_spend_pct]" label="Spend with local suppliers (%)" value=opt(p.local_spend_pct) inputmode="numeric"
                     hint="Used to estimate your local multiplier (LM3)"/>
-            }.into_any(), flash.clone(), "social-value")}
+            }.into_any()), flash.clone(), "social-value")}
             <h2>"Accreditations"</h2>
             <ul class="items">
                 {p.accreditations.into_iter().map(|acc| view! {
@@ -264,17 +266,17 @@ fn step_body(step: &str, p: SupplierProfile, flash: Option<Flash>, a: StepAction
                 }).collect_view()}
             </ul>
             <CpvPicker add=a.add_cpv flash=flash.clone()/>
-            {save_form(view! {
+            {save_form(Box::new(move || view! {
                 <TextArea name="p[capability_statement]" label="Capability statement" value=p.capability_statement.clone()
                     hint="In plain words: what you do, for whom, and what makes you good at it."/>
                 <Field name="p[keywords]" label="Keywords" value=p.keywords.join(", ") hint="Separated by commas, for example grounds maintenance, tree surgery"/>
-            }.into_any(), flash, "capabilities")}
+            }.into_any()), flash, "capabilities")}
         }.into_any(),
         "capacity" => view! {
-            {save_form(view! {
+            {save_form(Box::new(move || view! {
                 <Field name="p[max_contract_value_gbp]" label="Largest single contract you can take on (£)" value=opt(p.max_contract_value_gbp)/>
                 <Field name="p[min_contract_value_gbp]" label="Smallest contract worth bidding for (£)" value=opt(p.min_contract_value_gbp)/>
-            }.into_any(), flash.clone(), "capacity")}
+            }.into_any()), flash.clone(), "capacity")}
             <h2>"Past contracts and case studies"</h2>
             <ul class="items">
                 {p.contracts.into_iter().map(|c| view! {
@@ -359,7 +361,8 @@ fn CpvPicker(add: ServerAction<AddCpv>, flash: Option<Flash>) -> impl IntoView {
             <label for="cpv-q">"Find a capability by words or code"</label>
             <p class="hint" id="cpv-q-hint">"For example “grounds maintenance” or 7731"</p>
             <div class="inline-fields">
-                <input id="cpv-q" type="search" name="cpv_q" aria-describedby="cpv-q-hint" prop:value=move || typed.get()
+                <input id="cpv-q" type="search" name="cpv_q" aria-describedby="cpv-q-hint"
+                    value=typed.get_untracked() prop:value=move || typed.get()
                     autocomplete="off" on:input=move |ev| set_typed.set(event_target_value(&ev))/>
                 <button type="submit" class="button secondary">"Search"</button>
             </div>

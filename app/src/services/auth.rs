@@ -7,7 +7,7 @@ use crate::domain::org::LegalForm;
 use crate::domain::text::{check_password, Email};
 use crate::domain::validation::FieldErrors;
 use crate::dto::CurrentUser;
-use crate::entities::{api_token, email_token, invitation, organisation, session, supplier_profile, user};
+use crate::entities::{api_token, email_token, invitation, organisation, session, user};
 use crate::error::{ServiceError, ServiceResult};
 use crate::mail::{Email as Mail, Mailer};
 use crate::state::AppState;
@@ -262,6 +262,8 @@ pub async fn sign_in(state: &AppState, raw_email: &str, password: SecretString) 
 pub async fn open_session(db: &impl ConnectionTrait, user_id: i64) -> ServiceResult<String> {
     let token = crypto::random_token();
     let at = now();
+    // Expired sessions are swept here rather than by a background job.
+    session::Entity::delete_many().filter(session::Column::ExpiresAt.lt(at)).exec(db).await?;
     session::ActiveModel {
         id: Set(crypto::digest(&token)),
         user_id: Set(user_id),
@@ -624,12 +626,4 @@ pub async fn accept_invitation(
     let session = open_session(&txn, u.id).await?;
     txn.commit().await?;
     Ok(session)
-}
-
-/// Whether a supplier profile exists for the organisation (used by sign-up checks).
-///
-/// # Errors
-/// The database failed.
-pub async fn has_profile(db: &impl ConnectionTrait, organisation_id: i64) -> ServiceResult<bool> {
-    Ok(supplier_profile::Entity::find_by_id(organisation_id).one(db).await?.is_some())
 }

@@ -4,7 +4,7 @@
 
 use crate::dto::Flash;
 use crate::entities::form_flash;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 
 /// Stores a flash and returns its id.
 ///
@@ -12,6 +12,11 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
 /// The insert failed.
 pub async fn put(db: &impl ConnectionTrait, flash: &Flash) -> Result<String, DbErr> {
     let id = super::crypto::random_token();
+    // Flashes not read within an hour were abandoned (a closed tab); sweep them.
+    form_flash::Entity::delete_many()
+        .filter(form_flash::Column::CreatedAt.lt(super::now() - chrono::Duration::hours(1)))
+        .exec(db)
+        .await?;
     form_flash::ActiveModel {
         id: Set(id.clone()),
         payload: Set(serde_json::to_string(flash).unwrap_or_default()),

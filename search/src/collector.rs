@@ -1,0 +1,558 @@
+//! One pass over the matching documents that applies the filters the inverted
+//! index cannot express (exact radius, accreditation validity, disjunctive
+//! facet filters), counts facets from fast fields and keeps the top-k.
+//! Stored documents are never touched here.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::sync::Arc;
+
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::{Column, StrColumn};
+use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+
+use crate::model::{cpv_pad, haversine_km, SortOrder};
+use crate::schema::{
+    day_key, kind_hash, F_ACCRED, F_ACCRED_EXP, F_CPV_PREFIX, F_LAT, F_LEGAL_FORM, F_LON,
+    F_NAME_SORT, F_SIZE, F_SOCIAL, F_UPDATED, F_VERIFIED,
+};
+
+/// Bits naming the disjunctive facet filters in a "failed filters" mask.
+pub(crate) const FAIL_LEGAL: u8 = 1;
+pub(crate) const FAIL_SIZE: u8 = 2;
+pub(crate) const FAIL_VERIFIED: u8 = 4;
+pub(crate) const FAIL_SOCIAL: u8 = 8;
+
+/// What the collector must do, shared by every segment.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Plan {
+    pub sort: SortOrder,
+    /// offset + limit; 0 means "count only".
+    pub top_k: usize,
+    pub facets: bool,
+    pub near: Option<(f64, f64)>,
+    pub within_km: Option<f64>,
+    /// Disjunctive facet filters, evaluated here (not in the query).
+    pub legal_forms: Vec<String>,
+    pub sizes: Vec<String>,
+    pub verified_only: bool,
+    pub social_only: bool,
+    /// Accreditation validity: kinds (may be empty = any) valid on this day key.
+    pub valid_on: Option<(Vec<u32>, u32)>,
+    /// The CPV filter's significant prefix ("" when none), for the children facet.
+    pub cpv_prefix: String,
+}
+
+impl Plan {
+    fn active_mask(&self) -> u8 {
+        let mut m = 0;
+        if !self.legal_forms.is_empty() {
+            m |= FAIL_LEGAL;
+        }
+        if !self.sizes.is_empty() {
+            m |= FAIL_SIZE;
+        }
+        if self.verified_only {
+            m |= FAIL_VERIFIED;
+        }
+        if self.social_only {
+            m |= FAIL_SOCIAL;
+        }
+        m
+    }
+}
+
+/// A kept document; `key` is "smaller is better".
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Cand {
+    pub key: f64,
+    pub doc: DocAddress,
+    pub score: Score,
+    pub distance_km: Option<f64>,
+}
+
+impl PartialEq for Cand {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Cand {}
+impl PartialOrd for Cand {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Cand {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key
+            .total_cmp(&other.key)
+            .then(self.doc.segment_ord.cmp(&other.doc.segment_ord))
+            .then(self.doc.doc_id.cmp(&other.doc.doc_id))
+    }
+}
+
+/// A candidate after harvest; names resolved for the name sort.
+#[derive(Clone, Debug)]
+pub(crate) struct Ranked {
+    pub cand: Cand,
+    pub name_key: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Fruit {
+    pub total: u64,
+    pub top: Vec<Ranked>,
+    pub legal_form: HashMap<String, u64>,
+    pub size: HashMap<String, u64>,
+    pub accreditations: HashMap<String, u64>,
+    pub verified: [u64; 2],
+    pub social: [u64; 2],
+    pub cpv_prefix: HashMap<String, u64>,
+}
+
+pub(crate) struct SupplierCollector {
+    pub plan: Arc<Plan>,
+    pub scoring: bool,
+}
+
+fn ords_of(col: Option<&StrColumn>, values: &[String]) -> tantivy::Result<Vec<u64>> {
+    let mut out = Vec::new();
+    if let Some(col) = col {
+        for v in values {
+            if let Some(o) = col.dictionary().term_ord(v.as_bytes())? {
+                out.push(o);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn count_vec(col: Option<&StrColumn>, facets: bool) -> Vec<u32> {
+    match col {
+        Some(c) if facets => vec![0; c.num_terms()],
+        _ => Vec::new(),
+    }
+}
+
+impl Collector for SupplierCollector {
+    type Fruit = Fruit;
+    type Child = SupplierSegmentCollector;
+
+    fn for_segment(
+        &self,
+        segment_ord: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<Self::Child> {
+        let ff = reader.fast_fields();
+        let plan = Arc::clone(&self.plan);
+        let legal = ff.str(F_LEGAL_FORM)?;
+        let size = ff.str(F_SIZE)?;
+        let accred = ff.str(F_ACCRED)?;
+        let cpv = ff.str(F_CPV_PREFIX)?;
+        let name_sort = if plan.sort == SortOrder::Name {
+            ff.str(F_NAME_SORT)?
+        } else {
+            None
+        };
+        let needs_geo = plan.near.is_some();
+        let (lat, lon) = if needs_geo {
+            (
+                Some(ff.f64(F_LAT)?),
+                Some(ff.f64(F_LON)?),
+            )
+        } else {
+            (None, None)
+        };
+        let accred_exp = if plan.valid_on.is_some() {
+            Some(ff.u64(F_ACCRED_EXP)?)
+        } else {
+            None
+        };
+        // Map kind hashes back to this segment's accreditation ordinals, so the
+        // facet can count only accreditations valid on the requested day.
+        let mut hash_to_ord = HashMap::new();
+        if let (Some(col), Some(_)) = (accred.as_ref(), plan.valid_on.as_ref()) {
+            let mut s = String::new();
+            for ord in 0..col.num_terms() as u64 {
+                if col.ord_to_str(ord, &mut s)? {
+                    hash_to_ord.insert(kind_hash(&s), ord);
+                }
+            }
+        }
+        let updated = if plan.sort == SortOrder::Updated
+            || (plan.sort == SortOrder::Relevance && !self.scoring)
+        {
+            Some(ff.i64(F_UPDATED)?)
+        } else {
+            None
+        };
+        let legal_ords = ords_of(legal.as_ref(), &plan.legal_forms)?;
+        let size_ords = ords_of(size.as_ref(), &plan.sizes)?;
+        let facets = plan.facets;
+        Ok(SupplierSegmentCollector {
+            segment_ord,
+            active: plan.active_mask(),
+            legal_counts: count_vec(legal.as_ref(), facets),
+            size_counts: count_vec(size.as_ref(), facets),
+            accred_counts: count_vec(accred.as_ref(), facets),
+            cpv_counts: count_vec(cpv.as_ref(), facets),
+            legal,
+            size,
+            accred,
+            cpv,
+            name_sort,
+            verified: ff.bool(F_VERIFIED)?,
+            social: ff.bool(F_SOCIAL)?,
+            lat,
+            lon,
+            accred_exp,
+            hash_to_ord,
+            updated,
+            legal_ords,
+            size_ords,
+            verified_counts: [0; 2],
+            social_counts: [0; 2],
+            total: 0,
+            heap: BinaryHeap::new(),
+            scoring: self.scoring,
+            plan,
+            valid_buf: Vec::new(),
+            valid_hashes: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        self.scoring
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Fruit>) -> tantivy::Result<Fruit> {
+        let mut out = Fruit::default();
+        let mut all = Vec::new();
+        for f in fruits {
+            out.total += f.total;
+            all.extend(f.top);
+            for (k, v) in f.legal_form {
+                *out.legal_form.entry(k).or_default() += v;
+            }
+            for (k, v) in f.size {
+                *out.size.entry(k).or_default() += v;
+            }
+            for (k, v) in f.accreditations {
+                *out.accreditations.entry(k).or_default() += v;
+            }
+            for (k, v) in f.cpv_prefix {
+                *out.cpv_prefix.entry(k).or_default() += v;
+            }
+            for i in 0..2 {
+                out.verified[i] += f.verified[i];
+                out.social[i] += f.social[i];
+            }
+        }
+        if self.plan.sort == SortOrder::Name {
+            all.sort_by(|a, b| a.name_key.cmp(&b.name_key).then(a.cand.cmp(&b.cand)));
+        } else {
+            all.sort_by(|a, b| a.cand.cmp(&b.cand));
+        }
+        all.truncate(self.plan.top_k);
+        out.top = all;
+        Ok(out)
+    }
+}
+
+pub(crate) struct SupplierSegmentCollector {
+    plan: Arc<Plan>,
+    segment_ord: SegmentOrdinal,
+    scoring: bool,
+    active: u8,
+    legal: Option<StrColumn>,
+    size: Option<StrColumn>,
+    accred: Option<StrColumn>,
+    cpv: Option<StrColumn>,
+    name_sort: Option<StrColumn>,
+    verified: Column<bool>,
+    social: Column<bool>,
+    lat: Option<Column<f64>>,
+    lon: Option<Column<f64>>,
+    accred_exp: Option<Column<u64>>,
+    hash_to_ord: HashMap<u32, u64>,
+    updated: Option<Column<i64>>,
+    legal_ords: Vec<u64>,
+    size_ords: Vec<u64>,
+    legal_counts: Vec<u32>,
+    size_counts: Vec<u32>,
+    accred_counts: Vec<u32>,
+    cpv_counts: Vec<u32>,
+    verified_counts: [u64; 2],
+    social_counts: [u64; 2],
+    total: u64,
+    heap: BinaryHeap<Cand>,
+    valid_buf: Vec<u64>,
+    valid_hashes: Vec<u32>,
+}
+
+impl SupplierSegmentCollector {
+    /// Accreditation validity; fills `valid_buf` with the valid kinds' ordinals.
+    fn accreditations_valid(&mut self, doc: DocId) -> bool {
+        let (Some(col), Some((kinds, day))) =
+            (self.accred_exp.as_ref(), self.plan.valid_on.as_ref())
+        else {
+            return true;
+        };
+        self.valid_buf.clear();
+        self.valid_hashes.clear();
+        for packed in col.values_for_doc(doc) {
+            let exp = (packed & 0xffff_ffff) as u32;
+            if exp < *day {
+                continue;
+            }
+            let h = (packed >> 32) as u32;
+            if self.valid_hashes.contains(&h) {
+                continue;
+            }
+            self.valid_hashes.push(h);
+            if let Some(&ord) = self.hash_to_ord.get(&h) {
+                self.valid_buf.push(ord);
+            }
+        }
+        if kinds.is_empty() {
+            !self.valid_hashes.is_empty()
+        } else {
+            kinds.iter().all(|k| self.valid_hashes.contains(k))
+        }
+    }
+
+    fn failed_mask(&self, doc: DocId) -> u8 {
+        let mut fail = 0;
+        if self.active & FAIL_LEGAL != 0 {
+            let ok = self
+                .legal
+                .as_ref()
+                .and_then(|c| c.ords().first(doc))
+                .is_some_and(|o| self.legal_ords.contains(&o));
+            if !ok {
+                fail |= FAIL_LEGAL;
+            }
+        }
+        if self.active & FAIL_SIZE != 0 {
+            let ok = self
+                .size
+                .as_ref()
+                .and_then(|c| c.ords().first(doc))
+                .is_some_and(|o| self.size_ords.contains(&o));
+            if !ok {
+                fail |= FAIL_SIZE;
+            }
+        }
+        if self.active & FAIL_VERIFIED != 0 && self.verified.first(doc) != Some(true) {
+            fail |= FAIL_VERIFIED;
+        }
+        if self.active & FAIL_SOCIAL != 0 && self.social.first(doc) != Some(true) {
+            fail |= FAIL_SOCIAL;
+        }
+        fail
+    }
+
+    fn count_facets(&mut self, doc: DocId, fail: u8) {
+        let all = fail == 0;
+        if all || fail == FAIL_LEGAL {
+            if let Some(o) = self.legal.as_ref().and_then(|c| c.ords().first(doc)) {
+                self.legal_counts[o as usize] += 1;
+            }
+        }
+        if all || fail == FAIL_SIZE {
+            if let Some(o) = self.size.as_ref().and_then(|c| c.ords().first(doc)) {
+                self.size_counts[o as usize] += 1;
+            }
+        }
+        if all || fail == FAIL_VERIFIED {
+            let v = self.verified.first(doc).unwrap_or(false);
+            self.verified_counts[usize::from(v)] += 1;
+        }
+        if all || fail == FAIL_SOCIAL {
+            let v = self.social.first(doc).unwrap_or(false);
+            self.social_counts[usize::from(v)] += 1;
+        }
+        if !all {
+            return;
+        }
+        if self.plan.valid_on.is_some() {
+            for &o in &self.valid_buf {
+                self.accred_counts[o as usize] += 1;
+            }
+        } else if let Some(c) = self.accred.as_ref() {
+            for o in c.term_ords(doc) {
+                self.accred_counts[o as usize] += 1;
+            }
+        }
+        if let Some(c) = self.cpv.as_ref() {
+            for o in c.term_ords(doc) {
+                self.cpv_counts[o as usize] += 1;
+            }
+        }
+    }
+
+    fn distance(&self, doc: DocId) -> Option<f64> {
+        let near = self.plan.near?;
+        let lat = self.lat.as_ref()?.first(doc)?;
+        let lon = self.lon.as_ref()?.first(doc)?;
+        Some(haversine_km(near, (lat, lon)))
+    }
+
+    fn push(&mut self, doc: DocId, score: Score, distance_km: Option<f64>) {
+        let k = self.plan.top_k;
+        if k == 0 {
+            return;
+        }
+        let key = match self.plan.sort {
+            SortOrder::Relevance if self.scoring => -f64::from(score),
+            SortOrder::Relevance | SortOrder::Updated => self
+                .updated
+                .as_ref()
+                .and_then(|c| c.first(doc))
+                .map_or(f64::INFINITY, |u| -(u as f64)),
+            SortOrder::Distance => distance_km.unwrap_or(f64::INFINITY),
+            SortOrder::Name => self
+                .name_sort
+                .as_ref()
+                .and_then(|c| c.ords().first(doc))
+                .map_or(f64::INFINITY, |o| o as f64),
+        };
+        let cand = Cand {
+            key,
+            doc: DocAddress::new(self.segment_ord, doc),
+            score,
+            distance_km,
+        };
+        if self.heap.len() < k {
+            self.heap.push(cand);
+        } else if let Some(mut worst) = self.heap.peek_mut() {
+            if cand < *worst {
+                *worst = cand;
+            }
+        }
+    }
+}
+
+fn resolve(col: Option<&StrColumn>, counts: &[u32]) -> HashMap<String, u64> {
+    let mut out = HashMap::new();
+    let Some(col) = col else { return out };
+    let mut s = String::new();
+    for (ord, &n) in counts.iter().enumerate() {
+        if n > 0 && col.ord_to_str(ord as u64, &mut s).unwrap_or(false) {
+            out.insert(s.clone(), u64::from(n));
+        }
+    }
+    out
+}
+
+impl SegmentCollector for SupplierSegmentCollector {
+    type Fruit = Fruit;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        let distance_km = self.distance(doc);
+        if let Some(r) = self.plan.within_km {
+            match distance_km {
+                Some(d) if d <= r => {}
+                _ => return,
+            }
+        }
+        if !self.accreditations_valid(doc) {
+            return;
+        }
+        let fail = if self.active == 0 { 0 } else { self.failed_mask(doc) };
+        if fail != 0 && fail.count_ones() > 1 {
+            return;
+        }
+        if self.plan.facets {
+            self.count_facets(doc, fail);
+        }
+        if fail == 0 {
+            self.total += 1;
+            self.push(doc, score, distance_km);
+        }
+    }
+
+    fn harvest(self) -> Fruit {
+        let mut top: Vec<Ranked> = self
+            .heap
+            .into_vec()
+            .into_iter()
+            .map(|cand| Ranked {
+                cand,
+                name_key: None,
+            })
+            .collect();
+        if let Some(col) = self.name_sort.as_ref() {
+            for r in &mut top {
+                let mut s = String::new();
+                if r.cand.key.is_finite()
+                    && col.ord_to_str(r.cand.key as u64, &mut s).unwrap_or(false)
+                {
+                    r.name_key = Some(s);
+                } else {
+                    // Unnamed suppliers sort last.
+                    r.name_key = Some("\u{10FFFF}".to_string());
+                }
+            }
+        }
+        let mut cpv_prefix = HashMap::new();
+        if let Some(col) = self.cpv.as_ref() {
+            let level = if self.plan.cpv_prefix.is_empty() {
+                2
+            } else {
+                self.plan.cpv_prefix.len() + 1
+            };
+            let mut s = String::new();
+            for (ord, &n) in self.cpv_counts.iter().enumerate() {
+                if n == 0 || !col.ord_to_str(ord as u64, &mut s).unwrap_or(false) {
+                    continue;
+                }
+                // Keep the divisions and the level below the filter.
+                if s.len() == 2 || (s.len() == level && s.starts_with(&self.plan.cpv_prefix)) {
+                    cpv_prefix.insert(s.clone(), u64::from(n));
+                }
+            }
+        }
+        Fruit {
+            total: self.total,
+            top,
+            legal_form: resolve(self.legal.as_ref(), &self.legal_counts),
+            size: resolve(self.size.as_ref(), &self.size_counts),
+            accreditations: resolve(self.accred.as_ref(), &self.accred_counts),
+            verified: self.verified_counts,
+            social: self.social_counts,
+            cpv_prefix,
+        }
+    }
+}
+
+/// Splits merged CPV prefix counts into the division and children facets.
+pub(crate) fn split_cpv(
+    counts: HashMap<String, u64>,
+    filter_prefix: &str,
+) -> (BTreeMap<String, u64>, BTreeMap<String, u64>) {
+    let level = if filter_prefix.is_empty() {
+        2
+    } else {
+        filter_prefix.len() + 1
+    };
+    let mut divisions = BTreeMap::new();
+    let mut children = BTreeMap::new();
+    for (p, n) in counts {
+        if p.len() == 2 {
+            divisions.insert(p.clone(), n);
+        }
+        if p.len() == level && p.starts_with(filter_prefix) {
+            children.insert(cpv_pad(&p), n);
+        }
+    }
+    (divisions, children)
+}
+
+/// Kinds hashed for the validity check, with the day key.
+pub(crate) fn valid_on_plan(kinds: &[String], day: i32) -> (Vec<u32>, u32) {
+    let mut hashes: Vec<u32> = kinds.iter().map(|k| kind_hash(k)).collect();
+    hashes.sort_unstable();
+    hashes.dedup();
+    (hashes, day_key(day))
+}

@@ -1,0 +1,199 @@
+//! The tantivy schema and the conversion of a [`SupplierDoc`] into a tantivy document.
+
+use tantivy::schema::{
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST,
+    INDEXED, STORED, STRING,
+};
+use tantivy::TantivyDocument;
+
+use crate::model::{cpv_significant, SupplierDoc};
+
+pub(crate) const STEM_TOKENIZER: &str = "en_stem";
+pub(crate) const RAW_TOKENIZER: &str = "default";
+
+/// Field handles, resolved once.
+#[derive(Clone, Debug)]
+pub(crate) struct Fields {
+    pub id: Field,
+    pub doc_json: Field,
+    pub name: Field,
+    pub trading_name: Field,
+    pub keywords: Field,
+    pub capability: Field,
+    pub cpv_labels: Field,
+    pub contracts: Field,
+    /// Every searchable text, lower-cased but not stemmed: the target of fuzzy terms.
+    pub all_raw: Field,
+    pub cpv_prefix: Field,
+    pub legal_form: Field,
+    pub size: Field,
+    pub social_economy: Field,
+    pub verified: Field,
+    pub accreditation: Field,
+    pub accred_exp: Field,
+    pub lat: Field,
+    pub lon: Field,
+    pub outcode: Field,
+    pub max_value: Field,
+    pub updated_at: Field,
+    pub name_sort: Field,
+}
+
+pub(crate) const F_CPV_PREFIX: &str = "cpv_prefix";
+pub(crate) const F_LEGAL_FORM: &str = "legal_form";
+pub(crate) const F_SIZE: &str = "size";
+pub(crate) const F_SOCIAL: &str = "social_economy";
+pub(crate) const F_VERIFIED: &str = "verified";
+pub(crate) const F_ACCRED: &str = "accreditation";
+pub(crate) const F_ACCRED_EXP: &str = "accred_exp";
+pub(crate) const F_LAT: &str = "lat";
+pub(crate) const F_LON: &str = "lon";
+pub(crate) const F_UPDATED: &str = "updated_at";
+pub(crate) const F_NAME_SORT: &str = "name_sort";
+pub(crate) const F_ID: &str = "id";
+
+pub(crate) fn build_schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let stemmed = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(STEM_TOKENIZER)
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let raw = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(RAW_TOKENIZER)
+            .set_index_option(IndexRecordOption::Basic)
+            .set_fieldnorms(false),
+    );
+    let keyword_fast = STRING | FAST;
+    let fields = Fields {
+        id: b.add_i64_field(F_ID, INDEXED | STORED | FAST),
+        doc_json: b.add_bytes_field("doc_json", STORED),
+        name: b.add_text_field("name", stemmed.clone()),
+        trading_name: b.add_text_field("trading_name", stemmed.clone()),
+        keywords: b.add_text_field("keywords", stemmed.clone()),
+        capability: b.add_text_field("capability_statement", stemmed.clone()),
+        cpv_labels: b.add_text_field("cpv_labels", stemmed.clone()),
+        contracts: b.add_text_field("contracts_text", stemmed),
+        all_raw: b.add_text_field("all_raw", raw),
+        cpv_prefix: b.add_text_field(F_CPV_PREFIX, keyword_fast.clone()),
+        legal_form: b.add_text_field(F_LEGAL_FORM, keyword_fast.clone()),
+        size: b.add_text_field(F_SIZE, keyword_fast.clone()),
+        social_economy: b.add_bool_field(F_SOCIAL, INDEXED | FAST),
+        verified: b.add_bool_field(F_VERIFIED, INDEXED | FAST),
+        accreditation: b.add_text_field(F_ACCRED, keyword_fast.clone()),
+        accred_exp: b.add_u64_field(F_ACCRED_EXP, FAST),
+        lat: b.add_f64_field(F_LAT, NumericOptions::default().set_fast()),
+        lon: b.add_f64_field(F_LON, NumericOptions::default().set_fast()),
+        outcode: b.add_text_field("outcode", STRING),
+        max_value: b.add_i64_field("max_contract_value_gbp", FAST),
+        updated_at: b.add_i64_field(F_UPDATED, FAST),
+        name_sort: b.add_text_field(F_NAME_SORT, keyword_fast),
+    };
+    (b.build(), fields)
+}
+
+/// 32-bit FNV-1a: a stable, dependency-free hash naming an accreditation kind
+/// inside the packed `accred_exp` column.
+pub(crate) fn kind_hash(kind: &str) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in kind.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+/// Packs an accreditation as `kind_hash << 32 | expiry`, where a missing expiry
+/// is `u32::MAX` and past-epoch days are offset so that the order is preserved.
+pub(crate) fn pack_accreditation(kind: &str, expiry: Option<i32>) -> u64 {
+    let exp = expiry.map_or(u32::MAX, day_key);
+    (u64::from(kind_hash(kind)) << 32) | u64::from(exp)
+}
+
+pub(crate) fn day_key(day: i32) -> u32 {
+    // Shift i32 into u32 monotonically and keep u32::MAX for "never expires".
+    (day.wrapping_sub(i32::MIN) as u32).min(u32::MAX - 1)
+}
+
+pub(crate) fn normalise_slug(s: &str) -> String {
+    s.trim().to_lowercase()
+}
+
+pub(crate) fn normalise_outcode(s: &str) -> String {
+    s.trim().to_uppercase()
+}
+
+/// Sort key for names: case-insensitive, leading spaces ignored.
+pub(crate) fn name_sort_key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
+pub(crate) fn to_document(f: &Fields, doc: &SupplierDoc) -> serde_json::Result<TantivyDocument> {
+    let mut d = TantivyDocument::default();
+    d.add_i64(f.id, doc.id);
+    d.add_bytes(f.doc_json, &serde_json::to_vec(doc)?);
+    d.add_text(f.name, &doc.name);
+    d.add_text(f.trading_name, &doc.trading_name);
+    d.add_text(f.capability, &doc.capability_statement);
+    d.add_text(f.contracts, &doc.contracts_text);
+    d.add_text(f.all_raw, &doc.name);
+    d.add_text(f.all_raw, &doc.trading_name);
+    d.add_text(f.all_raw, &doc.capability_statement);
+    d.add_text(f.all_raw, &doc.contracts_text);
+    for k in &doc.keywords {
+        d.add_text(f.keywords, k);
+        d.add_text(f.all_raw, k);
+    }
+    for l in &doc.cpv_labels {
+        d.add_text(f.cpv_labels, l);
+        d.add_text(f.all_raw, l);
+    }
+    let mut prefixes: Vec<&str> = Vec::new();
+    for code in &doc.cpv {
+        if let Some(sig) = cpv_significant(code) {
+            for len in 2..=sig.len() {
+                prefixes.push(&sig[..len]);
+            }
+        }
+    }
+    prefixes.sort_unstable();
+    prefixes.dedup();
+    for p in prefixes {
+        d.add_text(f.cpv_prefix, p);
+    }
+    if !doc.legal_form.trim().is_empty() {
+        d.add_text(f.legal_form, normalise_slug(&doc.legal_form));
+    }
+    if let Some(size) = doc.size.as_deref().filter(|s| !s.trim().is_empty()) {
+        d.add_text(f.size, normalise_slug(size));
+    }
+    d.add_bool(f.social_economy, doc.social_economy);
+    d.add_bool(f.verified, doc.verified);
+    let mut kinds: Vec<String> = Vec::new();
+    for (kind, expiry) in &doc.accreditations {
+        let kind = normalise_slug(kind);
+        d.add_u64(f.accred_exp, pack_accreditation(&kind, *expiry));
+        kinds.push(kind);
+    }
+    kinds.sort_unstable();
+    kinds.dedup();
+    for k in kinds {
+        d.add_text(f.accreditation, k);
+    }
+    if let (Some(lat), Some(lon)) = (doc.lat, doc.lon) {
+        if lat.is_finite() && lon.is_finite() {
+            d.add_f64(f.lat, lat);
+            d.add_f64(f.lon, lon);
+        }
+    }
+    if let Some(oc) = doc.outcode.as_deref().filter(|s| !s.trim().is_empty()) {
+        d.add_text(f.outcode, normalise_outcode(oc));
+    }
+    if let Some(v) = doc.max_contract_value_gbp {
+        d.add_i64(f.max_value, v);
+    }
+    d.add_i64(f.updated_at, doc.updated_at);
+    d.add_text(f.name_sort, name_sort_key(&doc.name));
+    Ok(d)
+}

@@ -1,0 +1,38 @@
+//! `anchorlink seed`: realistic, deterministic, searchable synthetic suppliers.
+
+use anchorlink_tests::TestApp;
+use axum::http::StatusCode;
+
+#[tokio::test]
+async fn seeded_suppliers_are_valid_deterministic_and_searchable() {
+    let app = TestApp::spawn().await;
+    server::seed::seed(&app.state, 300, 42).await.expect("seed");
+    app.add_user("buyer@council.example", "buyer", Some("Council")).await;
+    let token = app.token("buyer@council.example").await;
+
+    let r = app.get("/api/v1/suppliers?per_page=100", Some(&token)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let body = r.json();
+    assert_eq!(body["total"], 300);
+    for hit in body["results"].as_array().expect("results") {
+        let postcode = hit["postcode"].as_str().expect("postcode");
+        app::domain::place::Postcode::parse(postcode).unwrap_or_else(|e| panic!("{postcode}: {e}"));
+        let cpv = hit["cpv"].as_array().expect("cpv");
+        assert!(!cpv.is_empty());
+        for code in cpv {
+            app.state.cpv.validate(code.as_str().expect("code")).expect("a real CPV code");
+        }
+    }
+    // Skewed like real registries: micro firms are the most common size.
+    let sizes = &body["facets"]["size"];
+    let micro = sizes["micro"].as_u64().unwrap_or(0);
+    for other in ["small", "medium", "large"] {
+        assert!(micro > sizes[other].as_u64().unwrap_or(0), "{sizes}");
+    }
+
+    let again = TestApp::spawn().await;
+    server::seed::seed(&again.state, 300, 42).await.expect("seed");
+    let a = app::services::suppliers::load_profile(&app.state.db, &app.state.cpv, 150).await.expect("profile");
+    let b = app::services::suppliers::load_profile(&again.state.db, &again.state.cpv, 150).await.expect("profile");
+    assert_eq!((a.name, a.postcode, a.cpv), (b.name, b.postcode, b.cpv), "same seed, same suppliers");
+}
