@@ -198,7 +198,7 @@ pub fn next_step_path(step: &str) -> String {
 }
 
 #[server(endpoint = "save-profile")]
-pub async fn save_profile(step: String, p: ProfilePatch) -> Result<(), AppError> {
+pub async fn save_profile(step: String, #[server(default)] p: ProfilePatch) -> Result<(), AppError> {
     let state = web::state()?;
     let user = web::require_user().await?;
     let result = match suppliers::own_organisation(&user) {
@@ -334,7 +334,7 @@ pub async fn get_supplier(id: i64) -> Result<SupplierProfile, AppError> {
 }
 
 #[server(endpoint = "search-suppliers")]
-pub async fn search_suppliers(query: SearchQuery) -> Result<SearchResults, AppError> {
+pub async fn search_suppliers(#[server(default)] query: SearchQuery) -> Result<SearchResults, AppError> {
     let state = web::state()?;
     let user = web::require_user().await?;
     let result = if user.can_search() { search::search(&state, &query).await } else { Err(ServiceError::Forbidden) };

@@ -255,6 +255,7 @@ pub fn SiteHeader() -> impl IntoView {
                                     <ul class="nav">
                                         {u.is_supplier().then(|| view! { <li><A href="/profile">"Your profile"</A></li> })}
                                         {u.can_search().then(|| view! { <li><A href="/suppliers">"Find suppliers"</A></li> })}
+                                        {u.is_buyer().then(|| view! { <li><A href="/shortlists">"Shortlists"</A></li> })}
                                         {u.is_admin().then(|| view! { <li><A href="/admin">"Admin"</A></li> })}
                                         <li class="nav-user">{u.email.clone()}</li>
                                         <li>

@@ -243,8 +243,24 @@ pub struct SearchQuery {
     pub cpv: Option<String>,
     pub near: Option<String>,
     pub within_km: Option<String>,
+    /// One or more legal form slugs, comma-separated (any of).
     pub legal_form: Option<String>,
+    /// One or more SME classes, comma-separated (any of).
     pub size: Option<String>,
+    /// Accreditation kinds, comma-separated (all of).
+    pub accreditation: Option<String>,
+    /// Accreditations valid on this date (YYYY-MM-DD).
+    pub valid_on: Option<String>,
+    /// `true`: only suppliers with a verified identifier.
+    pub verified: Option<String>,
+    /// `true`: only co-operatives, social enterprises and charities.
+    pub social_economy: Option<String>,
+    /// Only suppliers whose largest contract is at least this (£).
+    pub min_capacity: Option<String>,
+    /// Named areas: outcodes, comma-separated (any of).
+    pub area: Option<String>,
+    /// `relevance` (default), `distance`, `name` or `updated`.
+    pub sort: Option<String>,
     pub page: Option<String>,
     pub per_page: Option<String>,
 }
@@ -264,6 +280,11 @@ pub struct SupplierHit {
     pub capability_statement: String,
     pub social_economy: bool,
     pub verified: bool,
+    /// The matched part of the statement, HTML-escaped, matched words in `<mark>`.
+    pub snippet_html: String,
+    /// Why this supplier matched (fields, CPV labels).
+    pub reasons: Vec<String>,
+    pub score: f32,
 }
 
 /// Counts per facet value over the whole filtered set.
@@ -271,6 +292,23 @@ pub struct SupplierHit {
 pub struct Facets {
     pub legal_form: BTreeMap<String, u64>,
     pub size: BTreeMap<String, u64>,
+    pub accreditation: BTreeMap<String, u64>,
+    pub verified: u64,
+    pub social_economy: u64,
+    /// CPV division code (8 digits) → count.
+    pub cpv_division: BTreeMap<String, u64>,
+    /// One level below the `cpv` filter (or the divisions): code → (label, count).
+    pub cpv_children: Vec<(String, String, u64)>,
+}
+
+/// When nothing matched: which filter emptied the set, and wider searches that would not.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Widening {
+    /// Human explanation, e.g. "Without the size filter there are 12 suppliers".
+    pub message: String,
+    /// The query to run instead.
+    pub query: SearchQuery,
+    pub total: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -280,6 +318,9 @@ pub struct SearchResults {
     pub per_page: u64,
     pub results: Vec<SupplierHit>,
     pub facets: Facets,
+    /// Filled when there are no results.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub widen: Vec<Widening>,
 }
 
 /// A team member or pending invitation of an organisation.
@@ -332,4 +373,49 @@ pub struct AuditView {
     pub actor: String,
     pub action: String,
     pub subject: String,
+}
+
+// ---- buyers' shortlists and saved searches ----------------------------------------------
+
+/// A shortlist as listed: who made it, whether colleagues see it, how many suppliers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShortlistSummary {
+    pub id: i64,
+    pub name: String,
+    pub shared: bool,
+    /// The viewer made it (and so may rename, share, unshare and delete it).
+    pub mine: bool,
+    pub created_by: String,
+    pub items: u64,
+    pub updated_at: String,
+}
+
+/// One supplier on a shortlist.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShortlistEntry {
+    pub supplier_id: i64,
+    pub name: String,
+    pub legal_form: String,
+    pub size: Option<String>,
+    pub town: String,
+    pub postcode: Option<String>,
+    /// False when the supplier has since withdrawn its profile or been suspended.
+    pub listed: bool,
+    pub added_at: String,
+}
+
+/// A whole shortlist.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShortlistView {
+    pub summary: ShortlistSummary,
+    pub entries: Vec<ShortlistEntry>,
+}
+
+/// A saved search: a name and the query string of the stable search URL.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedSearchView {
+    pub id: i64,
+    pub name: String,
+    pub query: String,
+    pub created_at: String,
 }

@@ -2,6 +2,7 @@
 //! types they exchange. Everything that touches the database is behind the `ssr` feature.
 
 pub mod api;
+pub mod api_buyer;
 pub mod components;
 pub mod domain;
 pub mod dto;
@@ -89,6 +90,8 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/suppliers") view=SearchPage ssr=SsrMode::Async/>
                 <Route path=path!("/suppliers/:id") view=SupplierPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
+                <Route path=path!("/shortlists") view=ShortlistsPage ssr=SsrMode::Async/>
+                <Route path=path!("/shortlists/:id") view=ShortlistPage ssr=SsrMode::Async/>
             </Routes>
         </main>
         <footer class="site-footer container">

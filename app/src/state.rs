@@ -24,6 +24,7 @@ pub struct AppState {
     pub mailer: Mailer,
     pub cpv: Arc<CpvCatalogue>,
     pub outcodes: Arc<OutcodeTable>,
+    pub index: Arc<crate::services::search_index::SearchIndex>,
     pub leptos_options: LeptosOptions,
 }
 

@@ -146,7 +146,9 @@ pub async fn finish<T>(
     let state = state()?;
     match result {
         Ok(v) => {
-            if is_plain_form_post() && !notice.is_empty() {
+            // A notice travels in the flash when the browser goes to another page (with or
+            // without JavaScript); on the same page the hydrated form shows it itself.
+            if !notice.is_empty() && (is_plain_form_post() || next.is_some()) {
                 put_flash(&state, &Flash { form: form.into(), notice: Some(notice.into()), ..Default::default() }).await;
             }
             if let Some(to) = next {
@@ -156,6 +158,11 @@ pub async fn finish<T>(
         }
         Err(e) => {
             let err = AppError::from(e);
+            if let Some(res) = use_context::<ResponseOptions>() {
+                if let Ok(code) = http::StatusCode::from_u16(err.status()) {
+                    res.set_status(code);
+                }
+            }
             if is_plain_form_post() {
                 let errors = match &err {
                     AppError::Validation(f) => f.clone(),

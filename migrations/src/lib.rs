@@ -6,6 +6,8 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_create_accounts;
 mod m20261128_000002_create_registry;
 mod m20261128_000003_load_reference_data;
+mod m20261128_000004_registry_changes;
+mod m20261128_000010_shortlists;
 mod ident;
 
 pub struct Migrator;
@@ -17,6 +19,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_create_accounts::Migration),
             Box::new(m20261128_000002_create_registry::Migration),
             Box::new(m20261128_000003_load_reference_data::Migration),
+            Box::new(m20261128_000004_registry_changes::Migration),
+            Box::new(m20261128_000010_shortlists::Migration),
         ]
     }
 }

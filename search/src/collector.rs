@@ -156,10 +156,7 @@ impl Collector for SupplierCollector {
         };
         let needs_geo = plan.near.is_some();
         let (lat, lon) = if needs_geo {
-            (
-                Some(ff.f64(F_LAT)?),
-                Some(ff.f64(F_LON)?),
-            )
+            (Some(ff.f64(F_LAT)?), Some(ff.f64(F_LON)?))
         } else {
             (None, None)
         };
@@ -251,7 +248,7 @@ impl Collector for SupplierCollector {
         if self.plan.sort == SortOrder::Name {
             all.sort_by(|a, b| a.name_key.cmp(&b.name_key).then(a.cand.cmp(&b.cand)));
         } else {
-            all.sort_by(|a, b| a.cand.cmp(&b.cand));
+            all.sort_by_key(|a| a.cand);
         }
         all.truncate(self.plan.top_k);
         out.top = all;
@@ -459,7 +456,11 @@ impl SegmentCollector for SupplierSegmentCollector {
         if !self.accreditations_valid(doc) {
             return;
         }
-        let fail = if self.active == 0 { 0 } else { self.failed_mask(doc) };
+        let fail = if self.active == 0 {
+            0
+        } else {
+            self.failed_mask(doc)
+        };
         if fail != 0 && fail.count_ones() > 1 {
             return;
         }

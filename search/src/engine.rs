@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use tantivy::collector::Count;
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query,
-    RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery,
+    TermQuery,
 };
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -78,12 +78,14 @@ const CONTRACTS_BOOST: f32 = 0.7;
 /// A fuzzy match scores a constant, well under any exact BM25 match.
 const FUZZY_SCORE: f32 = 0.25;
 const MAX_WORDS: usize = 12;
+/// Below this many exact matches a word always gets typo tolerance.
+const FUZZY_MIN_DF: u64 = 1000;
 const MAX_LIMIT: usize = 1000;
 const SNIPPET_CHARS: usize = 180;
 
 const STOP_WORDS: &[&str] = &[
-    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is", "it",
-    "of", "on", "or", "the", "to", "with",
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is", "it", "of",
+    "on", "or", "the", "to", "with",
 ];
 
 /// One query word: the lower-cased form, its stems, and its allowed edit distance.
@@ -312,6 +314,32 @@ impl SupplierIndex {
         words
     }
 
+    /// Typo tolerance is for words the index hardly knows: a word whose exact
+    /// stem already matches many suppliers gets no fuzzy expansion, which keeps
+    /// common words (the bulk of traffic) as cheap as plain BM25.
+    fn gate_fuzzy(&self, searcher: &Searcher, words: &mut [Word]) -> Result<()> {
+        let f = &self.fields;
+        let threshold = (searcher.num_docs() / 200).max(FUZZY_MIN_DF);
+        for w in words.iter_mut().filter(|w| w.distance > 0) {
+            let mut df = 0u64;
+            for stem in &w.stems {
+                for field in [
+                    f.name,
+                    f.trading_name,
+                    f.keywords,
+                    f.cpv_labels,
+                    f.capability,
+                ] {
+                    df += searcher.doc_freq(&Term::from_field_text(field, stem))?;
+                }
+            }
+            if df >= threshold {
+                w.distance = 0;
+            }
+        }
+        Ok(())
+    }
+
     fn word_query(&self, word: &Word) -> Box<dyn Query> {
         let f = &self.fields;
         let targets = [
@@ -329,7 +357,10 @@ impl SupplierIndex {
                     Term::from_field_text(field, stem),
                     IndexRecordOption::WithFreqs,
                 );
-                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(tq), boost))));
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(tq), boost)),
+                ));
             }
         }
         if word.distance > 0 {
@@ -399,7 +430,9 @@ impl SupplierIndex {
                 IndexRecordOption::Basic,
             ))));
         }
-        plan.near = q.near.filter(|(lat, lon)| lat.is_finite() && lon.is_finite());
+        plan.near = q
+            .near
+            .filter(|(lat, lon)| lat.is_finite() && lon.is_finite());
         if let (Some((lat, lon)), Some(r)) = (plan.near, q.within_km) {
             let r = r.max(0.0);
             plan.within_km = Some(r);
@@ -476,10 +509,9 @@ impl SupplierIndex {
                     .into_iter()
                     .map(|q| (Occur::Should, q))
                     .collect();
-                must.push(filter(Box::new(BooleanQuery::with_minimum_required_clauses(
-                    clauses,
-                    n - 1,
-                ))));
+                must.push(filter(Box::new(
+                    BooleanQuery::with_minimum_required_clauses(clauses, n - 1),
+                )));
             }
         }
         let query: Box<dyn Query> = if must.is_empty() {
@@ -496,9 +528,10 @@ impl SupplierIndex {
     /// # Errors
     /// [`SearchError::InvalidCpv`] or index errors.
     pub fn count(&self, q: &IndexQuery) -> Result<u64> {
-        let words = q.text.as_deref().map(|t| self.words(t)).unwrap_or_default();
-        let (query, mut plan) = self.build(q, &words, false, true)?;
         let searcher = self.reader.searcher();
+        let mut words = q.text.as_deref().map(|t| self.words(t)).unwrap_or_default();
+        self.gate_fuzzy(&searcher, &mut words)?;
+        let (query, mut plan) = self.build(q, &words, false, true)?;
         if plan.within_km.is_none() && plan.valid_on.is_none() {
             return Ok(searcher.search(&query, &Count)? as u64);
         }
@@ -516,8 +549,9 @@ impl SupplierIndex {
     /// # Errors
     /// [`SearchError::InvalidCpv`] or index errors.
     pub fn search(&self, q: &IndexQuery) -> Result<SearchResults> {
-        let words = q.text.as_deref().map(|t| self.words(t)).unwrap_or_default();
         let searcher = self.reader.searcher();
+        let mut words = q.text.as_deref().map(|t| self.words(t)).unwrap_or_default();
+        self.gate_fuzzy(&searcher, &mut words)?;
         let mut res = self.run(&searcher, q, &words, false)?;
         if res.total == 0 && words.len() >= 2 {
             res = self.run(&searcher, q, &words, true)?;
@@ -591,35 +625,30 @@ impl SupplierIndex {
         })
     }
 
-    fn stems_of(&self, text: &str) -> Vec<String> {
-        let mut a = self.stem.clone();
-        let mut out = Vec::new();
-        let mut s = a.token_stream(text);
-        while let Some(t) = s.next() {
-            out.push(t.text.clone());
-        }
-        out
-    }
-
     /// Whether `text` matches a word exactly (by stem) or within its edit
-    /// distance; adds the stems to highlight to `marks`.
-    fn text_matches(&self, text: &str, words: &[Word], marks: &mut HashSet<String>) -> bool {
+    /// distance; adds the stems to highlight to `marks`. Both analyzers split
+    /// text identically (the stemmer only rewrites tokens), so they are zipped.
+    fn text_matches(
+        analyzers: &mut (TextAnalyzer, TextAnalyzer),
+        text: &str,
+        words: &[Word],
+        marks: &mut HashSet<String>,
+    ) -> bool {
         if text.is_empty() {
             return false;
         }
         let mut matched = false;
-        let mut raw = self.raw.clone();
-        let mut s = raw.token_stream(text);
-        while let Some(t) = s.next() {
+        let (raw, stem) = analyzers;
+        let mut rs = raw.token_stream(text);
+        let mut ss = stem.token_stream(text);
+        while let (Some(r), Some(st)) = (rs.next(), ss.next()) {
             for w in words {
-                let exact = {
-                    let st = self.stems_of(&t.text);
-                    st.iter().any(|x| w.stems.contains(x))
-                };
-                let near = !exact && w.distance > 0 && within_distance(&t.text, &w.raw, w.distance);
-                if exact || near {
+                let exact = w.stems.contains(&st.text);
+                if exact || (w.distance > 0 && within_distance(&r.text, &w.raw, w.distance)) {
                     matched = true;
-                    marks.extend(self.stems_of(&t.text));
+                    if !marks.contains(&st.text) {
+                        marks.insert(st.text.clone());
+                    }
                 }
             }
         }
@@ -632,27 +661,31 @@ impl SupplierIndex {
         if words.is_empty() {
             return (reasons, marks);
         }
+        let mut an = (self.raw.clone(), self.stem.clone());
         let mut scratch = HashSet::new();
-        let fields: [(&str, String); 5] = [
-            ("name", doc.name.clone()),
-            ("trading name", doc.trading_name.clone()),
-            ("keywords", doc.keywords.join(" · ")),
-            ("capability statement", String::new()),
-            ("past contracts", doc.contracts_text.clone()),
+        let keywords = doc.keywords.join(" · ");
+        let fields: [(&str, &str); 4] = [
+            ("name", &doc.name),
+            ("trading name", &doc.trading_name),
+            ("keywords", &keywords),
+            ("capability statement", &doc.capability_statement),
         ];
         for (label, text) in fields {
-            let hit = if label == "capability statement" {
-                self.text_matches(&doc.capability_statement, words, &mut marks)
+            let sink = if label == "capability statement" {
+                &mut marks
             } else {
-                self.text_matches(&text, words, &mut scratch)
+                &mut scratch
             };
-            if hit {
+            if Self::text_matches(&mut an, text, words, sink) {
                 reasons.push(label.to_string());
             }
         }
+        if Self::text_matches(&mut an, &doc.contracts_text, words, &mut scratch) {
+            reasons.push("past contracts".to_string());
+        }
         let mut cpv = 0;
         for label in &doc.cpv_labels {
-            if cpv < 3 && self.text_matches(label, words, &mut scratch) {
+            if cpv < 3 && Self::text_matches(&mut an, label, words, &mut scratch) {
                 reasons.push(format!("CPV: {label}"));
                 cpv += 1;
             }
@@ -723,13 +756,15 @@ fn within_distance(a: &str, b: &str, max: u8) -> bool {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=m {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=n {
         for j in 1..=m {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(d[i - 2][j - 2] + 1);
             }

@@ -200,7 +200,11 @@ pub fn cpv_significant(code: &str) -> Option<&str> {
         return None;
     }
     let trimmed = digits.trim_end_matches('0');
-    Some(if trimmed.len() < 2 { &digits[..2] } else { trimmed })
+    Some(if trimmed.len() < 2 {
+        &digits[..2]
+    } else {
+        trimmed
+    })
 }
 
 /// A CPV prefix padded back to 8 digits (`773` → `77300000`).

@@ -1,0 +1,367 @@
+#![expect(clippy::unwrap_used, reason = "tests fail loudly")]
+
+use crate::{days_from_civil, IndexQuery, SortOrder, SupplierDoc, SupplierIndex};
+
+fn doc(id: i64, name: &str, statement: &str) -> SupplierDoc {
+    SupplierDoc {
+        id,
+        name: name.into(),
+        capability_statement: statement.into(),
+        legal_form: "worker_coop".into(),
+        updated_at: 1_700_000_000 + id,
+        ..SupplierDoc::default()
+    }
+}
+
+fn index_with(docs: &[SupplierDoc]) -> SupplierIndex {
+    let idx = SupplierIndex::in_memory().unwrap();
+    idx.upsert(docs).unwrap();
+    idx.commit().unwrap();
+    idx
+}
+
+fn text(t: &str) -> IndexQuery {
+    IndexQuery {
+        text: Some(t.into()),
+        ..IndexQuery::default()
+    }
+}
+
+fn ids(idx: &SupplierIndex, q: &IndexQuery) -> Vec<i64> {
+    idx.search(q).unwrap().hits.iter().map(|h| h.id).collect()
+}
+
+#[test]
+fn stemming_matches_word_forms() {
+    let idx = index_with(&[
+        doc(1, "Green Acres", "Lawn mowing and hedge cutting"),
+        doc(2, "Bright Clean", "Office cleaning"),
+    ]);
+    assert_eq!(ids(&idx, &text("mow")), vec![1]);
+    assert_eq!(ids(&idx, &text("cleaned")), vec![2]);
+}
+
+#[test]
+fn typos_still_find_the_word_but_rank_below_exact_matches() {
+    let idx = index_with(&[
+        doc(1, "Green Acres", "Lawn mowing and hedge cutting"),
+        doc(2, "Mowng Brothers", "Haulage"),
+    ]);
+    let r = idx.search(&text("mowng")).unwrap();
+    let found: Vec<i64> = r.hits.iter().map(|h| h.id).collect();
+    assert_eq!(
+        found,
+        vec![2, 1],
+        "exact name match first, typo match second"
+    );
+    assert!(r.hits[0].score > r.hits[1].score);
+    // Distance 2 only for long words.
+    let idx = index_with(&[doc(3, "Acme", "Groundskeeping and maintenance")]);
+    assert_eq!(ids(&idx, &text("maintenanse")), vec![3]);
+    assert_eq!(ids(&idx, &text("mantenanse")), vec![3]);
+    assert!(
+        ids(&idx, &text("acne")).is_empty(),
+        "short words need an exact match"
+    );
+}
+
+#[test]
+fn cpv_filter_matches_the_code_and_its_descendants() {
+    let mut a = doc(1, "A", "");
+    a.cpv = vec!["77314000".into()];
+    let mut b = doc(2, "B", "");
+    b.cpv = vec!["77310000-6".into()];
+    let mut c = doc(3, "C", "");
+    c.cpv = vec!["90910000".into()];
+    let idx = index_with(&[a, b, c]);
+    let q = |code: &str| {
+        let mut v = ids(
+            &idx,
+            &IndexQuery {
+                cpv: Some(code.into()),
+                ..IndexQuery::default()
+            },
+        );
+        v.sort_unstable();
+        v
+    };
+    assert_eq!(q("77000000"), vec![1, 2]);
+    assert_eq!(q("77310000"), vec![1, 2]);
+    assert_eq!(q("77314000"), vec![1]);
+    assert_eq!(q("90000000"), vec![3]);
+    assert!(q("72000000").is_empty());
+    assert!(idx
+        .search(&IndexQuery {
+            cpv: Some("7731".into()),
+            ..IndexQuery::default()
+        })
+        .is_err());
+}
+
+#[test]
+fn radius_filter_is_exact_great_circle_distance() {
+    // Centre in Manchester; points due east at ~9.9 km and ~10.1 km, and one
+    // in the bounding-box corner (inside the box, outside the circle).
+    let centre: (f64, f64) = (53.4808, -2.2426);
+    let km_per_deg_lon = 111.32 * centre.0.to_radians().cos();
+    let mut inside = doc(1, "Inside", "");
+    (inside.lat, inside.lon) = (Some(centre.0), Some(centre.1 + 9.9 / km_per_deg_lon));
+    let mut outside = doc(2, "Outside", "");
+    (outside.lat, outside.lon) = (Some(centre.0), Some(centre.1 + 10.1 / km_per_deg_lon));
+    let mut corner = doc(3, "Corner", "");
+    (corner.lat, corner.lon) = (
+        Some(centre.0 + 0.085),
+        Some(centre.1 + 9.0 / km_per_deg_lon),
+    );
+    let nowhere = doc(4, "No location", "");
+    let idx = index_with(&[inside, outside, corner, nowhere]);
+    let q = IndexQuery {
+        near: Some(centre),
+        within_km: Some(10.0),
+        ..IndexQuery::default()
+    };
+    let r = idx.search(&q).unwrap();
+    assert_eq!(r.total, 1);
+    assert_eq!(r.hits[0].id, 1);
+    let d = r.hits[0].distance_km.unwrap();
+    assert!((d - 9.9).abs() < 0.1, "{d}");
+    assert_eq!(idx.count(&q).unwrap(), 1);
+}
+
+#[test]
+fn facets_count_the_whole_filtered_set_with_each_facets_own_filter_removed() {
+    let mut docs = Vec::new();
+    for i in 0..30 {
+        let mut d = doc(i, &format!("Supplier {i}"), "catering");
+        d.legal_form = if i % 3 == 0 { "cic" } else { "charity" }.into();
+        d.size = Some(if i % 2 == 0 { "micro" } else { "small" }.into());
+        d.verified = i < 10;
+        d.cpv = vec![if i < 20 { "55524000" } else { "90910000" }.into()];
+        if i % 5 == 0 {
+            d.accreditations = vec![("real_living_wage".into(), None)];
+        }
+        docs.push(d);
+    }
+    let idx = index_with(&docs);
+    let mut q = IndexQuery {
+        text: Some("catering".into()),
+        legal_forms: vec!["cic".into()],
+        limit: 5,
+        ..IndexQuery::default()
+    };
+    let r = idx.search(&q).unwrap();
+    assert_eq!(r.total, 10);
+    assert_eq!(r.hits.len(), 5);
+    // Own filter removed: all legal forms still counted.
+    assert_eq!(r.facets.legal_form.get("cic"), Some(&10));
+    assert_eq!(r.facets.legal_form.get("charity"), Some(&20));
+    // Other facets count within the filtered set (the 10 CICs: 0,3,...,27).
+    assert_eq!(r.facets.size.get("micro"), Some(&5));
+    assert_eq!(r.facets.size.get("small"), Some(&5));
+    assert_eq!(r.facets.verified.get(&true), Some(&4));
+    assert_eq!(r.facets.accreditations.get("real_living_wage"), Some(&2));
+    assert_eq!(r.facets.cpv_division.get("55"), Some(&7));
+    assert_eq!(r.facets.cpv_division.get("90"), Some(&3));
+
+    // Two facet filters: each facet counts with only its own filter removed.
+    q.sizes = vec!["micro".into()];
+    let r = idx.search(&q).unwrap();
+    assert_eq!(r.total, 5);
+    assert_eq!(r.facets.legal_form.get("charity"), Some(&10)); // micro charities
+    assert_eq!(r.facets.legal_form.get("cic"), Some(&5));
+    assert_eq!(r.facets.size.get("small"), Some(&5)); // small CICs
+    assert_eq!(r.facets.size.get("micro"), Some(&5));
+    assert_eq!(idx.count(&q).unwrap(), 5);
+
+    // CPV children: one level below the filter.
+    let r = idx
+        .search(&IndexQuery {
+            cpv: Some("55000000".into()),
+            ..IndexQuery::default()
+        })
+        .unwrap();
+    assert_eq!(r.facets.cpv_children.get("55500000"), Some(&20));
+}
+
+#[test]
+fn accreditations_must_all_be_held_and_valid_on_the_date() {
+    let day = days_from_civil(2025, 6, 1);
+    let mut a = doc(1, "A", "");
+    a.accreditations = vec![
+        ("iso_9001".into(), Some(day + 10)),
+        ("cyber_essentials".into(), None),
+    ];
+    let mut b = doc(2, "B", "");
+    b.accreditations = vec![("iso_9001".into(), Some(day - 1))];
+    let idx = index_with(&[a, b]);
+    let q = |kinds: &[&str], valid_on: Option<i32>| {
+        let mut v = ids(
+            &idx,
+            &IndexQuery {
+                accreditations: kinds.iter().map(|s| (*s).to_string()).collect(),
+                accreditations_valid_on: valid_on,
+                ..IndexQuery::default()
+            },
+        );
+        v.sort_unstable();
+        v
+    };
+    assert_eq!(q(&["iso_9001"], None), vec![1, 2]);
+    assert_eq!(q(&["iso_9001"], Some(day)), vec![1]);
+    assert_eq!(q(&["iso_9001", "cyber_essentials"], None), vec![1]);
+    assert_eq!(q(&[], Some(day)), vec![1]);
+    assert_eq!(
+        q(&[], Some(day + 11)),
+        vec![1],
+        "cyber essentials never expires"
+    );
+}
+
+#[test]
+fn upsert_replaces_the_previous_version() {
+    let idx = index_with(&[doc(1, "Old Name", "bakery")]);
+    idx.upsert(&[doc(1, "New Name", "plumbing")]).unwrap();
+    idx.commit().unwrap();
+    assert_eq!(idx.len(), 1);
+    assert!(ids(&idx, &text("bakery")).is_empty());
+    let r = idx.search(&text("plumbing")).unwrap();
+    assert_eq!(r.hits[0].name, "New Name");
+}
+
+#[test]
+fn delete_removes_the_supplier() {
+    let idx = index_with(&[doc(1, "A", "bakery"), doc(2, "B", "bakery")]);
+    idx.delete(1).unwrap();
+    idx.commit().unwrap();
+    assert_eq!(ids(&idx, &text("bakery")), vec![2]);
+    assert_eq!(idx.len(), 1);
+    idx.clear().unwrap();
+    assert!(idx.is_empty());
+}
+
+#[test]
+fn sort_orders_by_distance_name_and_updated() {
+    let mut docs = Vec::new();
+    for (i, (name, lon)) in [("charlie", 0.3), ("Alpha", 0.1), ("bravo", 0.2)]
+        .into_iter()
+        .enumerate()
+    {
+        let mut d = doc(i as i64 + 1, name, "bakery bread");
+        d.lat = Some(51.5);
+        d.lon = Some(lon);
+        docs.push(d);
+    }
+    docs[1].updated_at = 1; // Alpha is the oldest
+    let idx = index_with(&docs);
+    // Separate segments, so merging across segments is exercised too.
+    let mut extra = doc(4, "delta", "bakery");
+    extra.updated_at = 2_000_000_000;
+    idx.upsert(&[extra]).unwrap();
+    idx.commit().unwrap();
+    let by = |sort: SortOrder| {
+        ids(
+            &idx,
+            &IndexQuery {
+                text: Some("bakery".into()),
+                near: Some((51.5, 0.0)),
+                sort,
+                ..IndexQuery::default()
+            },
+        )
+    };
+    assert_eq!(by(SortOrder::Distance), vec![2, 3, 1, 4]);
+    assert_eq!(by(SortOrder::Name), vec![2, 3, 1, 4]);
+    assert_eq!(by(SortOrder::Updated), vec![4, 3, 1, 2]);
+    // Paging follows the order.
+    let page2 = ids(
+        &idx,
+        &IndexQuery {
+            sort: SortOrder::Name,
+            offset: 2,
+            limit: 1,
+            ..IndexQuery::default()
+        },
+    );
+    assert_eq!(page2, vec![1]);
+}
+
+#[test]
+fn highlights_wrap_matched_words_in_mark_and_reasons_name_the_fields() {
+    let mut d = doc(
+        1,
+        "Green Acres Mowing",
+        "We provide grounds maintenance: mowing, hedges & <b>more</b>.",
+    );
+    d.cpv_labels = vec![
+        "Horticultural services".into(),
+        "Grounds maintenance services".into(),
+    ];
+    let idx = index_with(&[d]);
+    let h = &idx.search(&text("mowing")).unwrap().hits[0];
+    assert!(
+        h.snippet_html.contains("<mark>mowing</mark>"),
+        "{}",
+        h.snippet_html
+    );
+    assert!(!h.snippet_html.contains("<b>"), "statement text is escaped");
+    assert_eq!(h.reasons, vec!["name", "capability statement"]);
+    let h = &idx.search(&text("maintenance")).unwrap().hits[0];
+    assert!(h
+        .reasons
+        .contains(&"CPV: Grounds maintenance services".to_string()));
+    // A typo is highlighted as the word it matched.
+    let h = &idx.search(&text("mowng")).unwrap().hits[0];
+    assert!(
+        h.snippet_html.contains("<mark>mowing</mark>"),
+        "{}",
+        h.snippet_html
+    );
+}
+
+#[test]
+fn all_words_must_match_unless_none_do_then_any_word_will() {
+    let idx = index_with(&[
+        doc(1, "A", "school catering"),
+        doc(2, "B", "school cleaning"),
+    ]);
+    let r = idx.search(&text("school catering")).unwrap();
+    assert_eq!((r.total, r.relaxed), (1, false));
+    let r = idx.search(&text("catering plumbing")).unwrap();
+    assert_eq!((r.total, r.relaxed), (1, true));
+}
+
+#[test]
+fn index_on_disk_survives_reopening() {
+    let dir = std::env::temp_dir().join(format!("anchorlink-search-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    {
+        let idx = SupplierIndex::open_or_create(&dir).unwrap();
+        idx.upsert(&[doc(7, "Seven", "bakery")]).unwrap();
+        idx.commit().unwrap();
+    }
+    let idx = SupplierIndex::open_or_create(&dir).unwrap();
+    assert_eq!(ids(&idx, &text("bakery")), vec![7]);
+    drop(idx);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn capacity_and_outcode_filters_narrow_the_set() {
+    let mut a = doc(1, "A", "x");
+    a.max_contract_value_gbp = Some(500_000);
+    a.outcode = Some("M1".into());
+    let mut b = doc(2, "B", "x");
+    b.max_contract_value_gbp = Some(50_000);
+    b.outcode = Some("LS6".into());
+    let idx = index_with(&[a, b, doc(3, "C", "x")]);
+    let q = IndexQuery {
+        min_capacity_gbp: Some(100_000),
+        ..IndexQuery::default()
+    };
+    assert_eq!(ids(&idx, &q), vec![1]);
+    let q = IndexQuery {
+        outcodes: vec!["ls6".into(), "B1".into()],
+        ..IndexQuery::default()
+    };
+    assert_eq!(ids(&idx, &q), vec![2]);
+}

@@ -20,6 +20,8 @@ pub struct Settings {
     pub outbox_dir: PathBuf,
     /// `LEPTOS_SITE_ROOT`: the built browser assets (`pkg/`).
     pub site_root: String,
+    /// `ANCHORLINK_INDEX_DIR`: this process's search index (`memory` keeps it in RAM).
+    pub index_dir: Option<PathBuf>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -49,6 +51,11 @@ impl Settings {
             mail_from: env("MAIL_FROM").unwrap_or_else(|| "Anchorlink <no-reply@anchorlink.invalid>".into()),
             outbox_dir: PathBuf::from(env("ANCHORLINK_OUTBOX").unwrap_or_else(|| "outbox".into())),
             site_root: env("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
+            index_dir: match env("ANCHORLINK_INDEX_DIR").as_deref() {
+                Some("memory") => None,
+                Some(dir) => Some(PathBuf::from(dir)),
+                None => Some(PathBuf::from("anchorlink-index")),
+            },
         })
     }
 }

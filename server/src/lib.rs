@@ -4,10 +4,12 @@
 
 pub mod cli;
 pub mod config;
+pub mod export;
 pub mod rest;
 pub mod seed;
 
 use app::mail::Mailer;
+use app::services::search_index::{self, SearchIndex};
 use app::state::{load_reference_data, AppConfig, AppState};
 use app::{shell, App};
 use axum::extract::Request;
@@ -63,6 +65,10 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
         Some(url) => Mailer::smtp(url, &settings.mail_from)?,
         None => Mailer::outbox(settings.outbox_dir.clone(), &settings.mail_from)?,
     };
+    let cpv = Arc::new(cpv);
+    let index = Arc::new(SearchIndex::open(settings.index_dir.clone())?);
+    index.prepare(&db, &cpv).await?;
+    search_index::spawn_follower(index.clone(), db.clone(), cpv.clone());
     let leptos_options = LeptosOptions::builder()
         .output_name("anchorlink")
         .site_root(settings.site_root.clone())
@@ -76,8 +82,9 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
             secure_cookies: settings.base_url.starts_with("https://"),
         }),
         mailer,
-        cpv: Arc::new(cpv),
+        cpv,
         outcodes: Arc::new(outcodes),
+        index,
         leptos_options,
     })
 }
@@ -113,6 +120,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", rest::router())
+        .merge(export::router())
         .leptos_routes_with_context(
             &state,
             routes,

@@ -150,6 +150,7 @@ pub fn router() -> Router<AppState> {
         .route("/openapi.json", get(openapi))
         .route("/suppliers", get(list_suppliers).post(create_supplier))
         .route("/suppliers/{id}", get(get_supplier).put(update_supplier))
+        .route("/suppliers.csv", get(crate::export::api_suppliers_csv))
         .fallback(|| async { ApiError(AppError::NotFound) })
 }
 

@@ -212,6 +212,7 @@ pub async fn seed(state: &AppState, count: u64, random_seed: u64) -> anyhow::Res
         done += n;
         bar.set_position(done);
     }
+    app::services::registry_log::changed(&state.db, app::services::registry_log::EVERYTHING).await?;
     if state.db.get_database_backend() == DbBackend::Postgres {
         state
             .db

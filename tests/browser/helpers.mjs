@@ -40,10 +40,20 @@ export async function newPage(browser, baseURL, js) {
   page.problems = [];
   page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
   page.on('console', (m) => {
-    if (m.type() === 'error') page.problems.push(`console error: ${m.text()} (${m.location().url})`);
+    // Failed requests are reported below, with their bodies.
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) {
+      page.problems.push(`console error: ${m.text().slice(0, 600)}`);
+    }
   });
-  page.on('response', (r) => {
-    if (r.status() >= 500) page.problems.push(`HTTP ${r.status()} for ${r.request().method()} ${r.url()}`);
+  page.on('response', async (r) => {
+    if (r.status() >= 500) {
+      const body = await r.text().catch(() => '');
+      // A server function's expected failure (bad input, wrong password) is the user's
+      // error, shown on the page; its status is checked by the bad-input test. Anything
+      // else (a panic, an internal or transport error) is a problem.
+      const expected = /^\{"(Validation|InvalidCredentials|NotFound|Forbidden|Unauthenticated|Conflict)"/.test(body);
+      if (!expected) page.problems.push(`HTTP ${r.status()} for ${r.request().method()} ${r.url()}: ${body.slice(0, 300)}`);
+    }
   });
   return page;
 }

@@ -68,6 +68,7 @@ impl TestApp {
             mail_from: "Anchorlink <no-reply@anchorlink.invalid>".into(),
             outbox_dir: outbox.clone(),
             site_root: dir.path().join("site").display().to_string(),
+            index_dir: None,
         };
         let state = server::build_state(&settings).await.expect("state");
         Self { router: server::router(state.clone()), state, outbox, _dir: dir }

@@ -15,6 +15,15 @@ use serde::{Deserialize, Serialize};
 #[serde(transparent)]
 pub struct FieldErrors(BTreeMap<String, String>);
 
+/// `message` with its first letter in upper case.
+fn sentence(message: String) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) if first.is_lowercase() => first.to_uppercase().chain(chars).collect(),
+        _ => message,
+    }
+}
+
 impl FieldErrors {
     /// An empty set of errors.
     #[must_use]
@@ -26,8 +35,9 @@ impl FieldErrors {
     ///
     /// The first message wins: checks run from the most basic ("enter an email address")
     /// to the most specific, and the basic one is the one the user needs to see.
+    /// Messages are shown as sentences, so the first letter is made upper case.
     pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.entry(field.into()).or_insert_with(|| message.into());
+        self.0.entry(field.into()).or_insert_with(|| sentence(message.into()));
     }
 
     /// True when no field has an error.
@@ -166,8 +176,17 @@ mod tests {
         let mut errors = FieldErrors::new();
         errors.add("email", "enter an email address");
         errors.add("email", "something more specific");
-        assert_eq!(errors.get("email"), Some("enter an email address"));
+        assert_eq!(errors.get("email"), Some("Enter an email address"));
         assert_eq!(errors.len(), 1);
+    }
+
+    #[test]
+    fn messages_read_as_sentences() {
+        let mut errors = FieldErrors::new();
+        errors.add("postcode", "we do not know where ZZ9 is");
+        errors.add("name", "Already capitalised");
+        assert_eq!(errors.get("postcode"), Some("We do not know where ZZ9 is"));
+        assert_eq!(errors.get("name"), Some("Already capitalised"));
     }
 
     #[test]
@@ -189,8 +208,8 @@ mod tests {
         a.add("x", "first");
         let b: FieldErrors = [("x", "second"), ("y", "other")].into_iter().collect();
         a.merge(b);
-        assert_eq!(a.get("x"), Some("first"));
-        assert_eq!(a.get("y"), Some("other"));
+        assert_eq!(a.get("x"), Some("First"));
+        assert_eq!(a.get("y"), Some("Other"));
     }
 
     #[test]
@@ -200,7 +219,7 @@ mod tests {
         let bad: Option<u8> = collect(&mut errors, "b", Err::<u8, _>("too big"));
         assert_eq!(ok, Some(1));
         assert_eq!(bad, None);
-        assert_eq!(errors.get("b"), Some("too big"));
+        assert_eq!(errors.get("b"), Some("Too big"));
         assert!(!errors.contains("a"));
     }
 
@@ -209,7 +228,7 @@ mod tests {
         let mut errors = FieldErrors::new();
         errors.add("email", "bad");
         let json = serde_json::to_string(&errors).unwrap();
-        assert_eq!(json, r#"{"email":"bad"}"#);
+        assert_eq!(json, r#"{"email":"Bad"}"#);
         let back: FieldErrors = serde_json::from_str(&json).unwrap();
         assert_eq!(back, errors);
     }

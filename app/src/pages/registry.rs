@@ -3,16 +3,18 @@
 use super::auth::legal_form_options;
 use crate::api;
 use crate::components::{money, PageCtx};
-use crate::domain::org::LegalForm;
+use super::shortlists::{provide_shortlist_options, AddToShortlist, SearchActions};
+use crate::domain::org::{AccreditationKind, LegalForm, SizeClass};
 use crate::dto::SearchQuery;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
+use leptos_router::components::{Form, A};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
 pub fn SupplierPage() -> impl IntoView {
     let params = use_params_map();
+    provide_shortlist_options();
     let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()));
     let profile = Resource::new(id, |id| async move {
         match id {
@@ -35,6 +37,7 @@ pub fn SupplierPage() -> impl IntoView {
                             {p.verified.then(|| view! { <span class="tag">"Verified"</span> })}
                             {(!p.published).then(|| view! { <strong class="tag warn">"Draft – not public"</strong> })}
                         </p>
+                        <AddToShortlist supplier_id=p.id supplier_name=p.name.clone()/>
                         <h2>"What we do"</h2>
                         <p class="statement">{p.capability_statement.clone()}</p>
                         <ul class="items">
@@ -86,20 +89,34 @@ fn query_from_url(q: &leptos_router::params::ParamsMap) -> SearchQuery {
         within_km: get("within_km"),
         legal_form: get("legal_form"),
         size: get("size"),
+        accreditation: get("accreditation"),
+        valid_on: get("valid_on"),
+        verified: get("verified"),
+        social_economy: get("social_economy"),
+        min_capacity: get("min_capacity"),
+        area: get("area"),
+        sort: get("sort"),
         page: get("page"),
         per_page: get("per_page"),
     }
 }
 
 /// A stable URL for a search, for links and paging.
-fn search_url(q: &SearchQuery) -> String {
+pub fn search_url(q: &SearchQuery) -> String {
     let pairs = [
         ("q", &q.q),
         ("cpv", &q.cpv),
         ("near", &q.near),
         ("within_km", &q.within_km),
+        ("area", &q.area),
         ("legal_form", &q.legal_form),
         ("size", &q.size),
+        ("accreditation", &q.accreditation),
+        ("valid_on", &q.valid_on),
+        ("verified", &q.verified),
+        ("social_economy", &q.social_economy),
+        ("min_capacity", &q.min_capacity),
+        ("sort", &q.sort),
         ("page", &q.page),
     ];
     let s: Vec<String> = pairs
@@ -109,10 +126,36 @@ fn search_url(q: &SearchQuery) -> String {
     format!("/suppliers?{}", s.join("&"))
 }
 
+/// Submits the search form when a filter changes (JavaScript only; without it the
+/// "Search" button does the same as a plain GET).
+fn submit_on_change(ev: leptos::ev::Event) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(form) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok()) {
+            let _ = form.request_submit();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ev;
+}
+
+fn options_with_any(all: Vec<(String, String)>, current: &Option<String>) -> impl IntoView {
+    let current = current.clone().unwrap_or_default();
+    view! {
+        <option value="">"Any"</option>
+        {all.into_iter().map(|(v, l)| {
+            let sel = v == current;
+            view! { <option value=v selected=sel>{l}</option> }
+        }).collect_view()}
+    }
+}
+
 #[component]
 pub fn SearchPage() -> impl IntoView {
     let query = use_query_map();
     let ctx = PageCtx::get();
+    provide_shortlist_options();
     let results = Resource::new(move || query.with(query_from_url), api::search_suppliers);
     view! {
         <Title text="Find suppliers"/>
@@ -130,108 +173,186 @@ pub fn SearchPage() -> impl IntoView {
                 let res = results.await;
                 let errors = res.as_ref().err().and_then(|e| e.field_errors().cloned()).unwrap_or_default();
                 let err = move |f: &str| errors.get(f).map(|m| view! { <p class="error-message"><span class="visually-hidden">"Error: "</span>{m.to_owned()}</p> });
+                let v = |o: &Option<String>| o.clone().unwrap_or_default();
+                let for_results = q.clone();
+                let sort = q.sort.clone().unwrap_or_else(|| "relevance".into());
                 view! {
-                    <form method="get" action="/suppliers" class="search-form" role="search">
+                    <Form method="GET" action="/suppliers" attr:class="search-form" attr:role="search" on:change=submit_on_change>
                         <div class="field">
                             <label for="s-q">"Words"</label>
-                            <input id="s-q" name="q" type="search" value=q.q.clone().unwrap_or_default()/>
+                            <input id="s-q" name="q" type="search" value=v(&q.q)/>
                         </div>
                         <div class="field">
                             <label for="s-cpv">"CPV code"</label>
                             {err("cpv")}
-                            <input id="s-cpv" name="cpv" value=q.cpv.clone().unwrap_or_default() inputmode="numeric"/>
+                            <input id="s-cpv" name="cpv" value=v(&q.cpv) inputmode="numeric"/>
                         </div>
                         <div class="field">
                             <label for="s-near">"Near postcode"</label>
                             {err("near")}
-                            <input id="s-near" name="near" value=q.near.clone().unwrap_or_default() autocomplete="postal-code"/>
+                            <input id="s-near" name="near" value=v(&q.near) autocomplete="postal-code"/>
                         </div>
                         <div class="field">
                             <label for="s-km">"Within (km)"</label>
                             {err("within_km")}
-                            <input id="s-km" name="within_km" value=q.within_km.clone().unwrap_or_default() inputmode="numeric"/>
+                            <input id="s-km" name="within_km" value=v(&q.within_km) inputmode="numeric"/>
+                        </div>
+                        <div class="field">
+                            <label for="s-area">"Named areas"</label>
+                            {err("area")}
+                            <input id="s-area" name="area" value=v(&q.area) aria-describedby="s-area-hint"/>
+                            <p class="hint" id="s-area-hint">"Postcode districts, e.g. PR1, PR2"</p>
                         </div>
                         <div class="field">
                             <label for="s-form">"Legal form"</label>
-                            <select id="s-form" name="legal_form">
-                                <option value="">"Any"</option>
-                                {legal_form_options().into_iter().map(|(v, l)| {
-                                    let sel = q.legal_form.as_deref() == Some(v.as_str());
-                                    view! { <option value=v selected=sel>{l}</option> }
-                                }).collect_view()}
-                            </select>
+                            {err("legal_form")}
+                            <select id="s-form" name="legal_form">{options_with_any(legal_form_options(), &q.legal_form)}</select>
                         </div>
                         <div class="field">
                             <label for="s-size">"Size"</label>
-                            <select id="s-size" name="size">
-                                <option value="">"Any"</option>
-                                {["micro", "small", "medium", "large"].into_iter().map(|v| {
-                                    let sel = q.size.as_deref() == Some(v);
-                                    view! { <option value=v selected=sel>{v}</option> }
+                            {err("size")}
+                            <select id="s-size" name="size">{options_with_any(
+                                SizeClass::ALL.iter().map(|s| (s.slug().to_owned(), s.label().to_owned())).collect(), &q.size)}</select>
+                        </div>
+                        <div class="field">
+                            <label for="s-acc">"Accreditation"</label>
+                            {err("accreditation")}
+                            <select id="s-acc" name="accreditation">{options_with_any(
+                                AccreditationKind::ALL.iter().map(|a| (a.slug().to_owned(), a.label().to_owned())).collect(), &q.accreditation)}</select>
+                        </div>
+                        <div class="field">
+                            <label for="s-valid">"Accreditation valid on"</label>
+                            {err("valid_on")}
+                            <input id="s-valid" name="valid_on" type="date" value=v(&q.valid_on)/>
+                        </div>
+                        <div class="field">
+                            <label for="s-cap">"Can take a contract of (£)"</label>
+                            {err("min_capacity")}
+                            <input id="s-cap" name="min_capacity" value=v(&q.min_capacity) inputmode="numeric"/>
+                        </div>
+                        <div class="field checkbox">
+                            <input id="s-verified" name="verified" type="checkbox" value="true" checked=q.verified.is_some()/>
+                            <label for="s-verified">"Verified only"</label>
+                        </div>
+                        <div class="field checkbox">
+                            <input id="s-social" name="social_economy" type="checkbox" value="true" checked=q.social_economy.is_some()/>
+                            <label for="s-social">"Social economy only"</label>
+                        </div>
+                        <div class="field">
+                            <label for="s-sort">"Sort by"</label>
+                            {err("sort")}
+                            <select id="s-sort" name="sort">
+                                {[("relevance", "Relevance"), ("distance", "Distance"), ("name", "Name"), ("updated", "Recently updated")].into_iter().map(|(val, label)| {
+                                    let sel = sort == val;
+                                    view! { <option value=val selected=sel>{label}</option> }
                                 }).collect_view()}
                             </select>
                         </div>
                         <button type="submit" class="button">"Search"</button>
-                    </form>
+                    </Form>
                     {match res {
-                        Ok(r) => {
-                            let total = r.total;
-                            let page = r.page;
-                            let pages = total.div_ceil(r.per_page).max(1);
-                            let facet = |name: &'static str, counts: std::collections::BTreeMap<String, u64>| {
-                                let q = q.clone();
-                                view! {
-                                    <ul class="facet">
-                                        {counts.into_iter().map(|(v, n)| {
-                                            let mut fq = q.clone();
-                                            let label = if name == "legal_form" { LegalForm::from_slug(&v).map(|f| f.label().to_owned()).unwrap_or(v.clone()) } else { v.clone() };
-                                            if name == "legal_form" { fq.legal_form = Some(v) } else { fq.size = Some(v) }
-                                            fq.page = None;
-                                            view! { <li><a href=search_url(&fq)>{format!("{label} ({n})")}</a></li> }
-                                        }).collect_view()}
-                                    </ul>
-                                }
-                            };
-                            let mut prev = q.clone();
-                            prev.page = Some((page.saturating_sub(1)).to_string());
-                            let mut next = q.clone();
-                            next.page = Some((page + 1).to_string());
-                            view! {
-                                <p role="status" class="result-count">{format!("{total} supplier{} found", if total == 1 { "" } else { "s" })}</p>
-                                <div class="with-sidebar">
-                                    <aside aria-label="Refine">
-                                        <h2 class="h3">"Legal form"</h2>
-                                        {facet("legal_form", r.facets.legal_form)}
-                                        <h2 class="h3">"Size"</h2>
-                                        {facet("size", r.facets.size)}
-                                    </aside>
-                                    <ol class="results">
-                                        {r.results.into_iter().map(|h| view! {
-                                            <li class="result">
-                                                <h3><A href=format!("/suppliers/{}", h.id)>{h.name.clone()}</A></h3>
-                                                <p class="muted">
-                                                    {LegalForm::from_slug(&h.legal_form).map(|f| f.label()).unwrap_or("")}
-                                                    {h.size.clone().map(|s| format!(" · {s}"))}
-                                                    {format!(" · {} {}", h.town, h.postcode.clone().unwrap_or_default())}
-                                                    {h.distance_km.map(|d| format!(" · {d:.1} km away"))}
-                                                    {h.verified.then_some(" · verified")}
-                                                </p>
-                                                <p>{h.capability_statement.chars().take(240).collect::<String>()}</p>
-                                            </li>
-                                        }).collect_view()}
-                                    </ol>
-                                </div>
-                                <nav aria-label="Pages" class="pager">
-                                    {(page > 1).then(|| view! { <a href=search_url(&prev) rel="prev">"Previous page"</a> })}
-                                    <span>{format!(" Page {page} of {pages} ")}</span>
-                                    {(page < pages).then(|| view! { <a href=search_url(&next) rel="next">"Next page"</a> })}
-                                </nav>
-                            }.into_any()
-                        }
+                        Ok(r) => results_view(for_results, r).into_any(),
                         Err(e) => view! { <div class="error-summary" role="alert"><h2>"There is a problem"</h2><p>{e.to_string()}</p></div> }.into_any(),
                     }}
                 }.into_any()
             })}
         </Suspense>
+    }
+}
+
+fn facet_list(q: &SearchQuery, counts: Vec<(String, String, u64)>, set: fn(&mut SearchQuery, String)) -> impl IntoView {
+    view! {
+        <ul class="facet">
+            {counts.into_iter().map(|(value, label, n)| {
+                let mut fq = q.clone();
+                set(&mut fq, value);
+                fq.page = None;
+                view! { <li><a href=search_url(&fq)>{format!("{label} ({n})")}</a></li> }
+            }).collect_view()}
+        </ul>
+    }
+}
+
+fn results_view(q: SearchQuery, r: crate::dto::SearchResults) -> impl IntoView {
+    let total = r.total;
+    let page = r.page;
+    let pages = total.div_ceil(r.per_page).max(1);
+    let mut prev = q.clone();
+    prev.page = Some(page.saturating_sub(1).to_string());
+    let mut next = q.clone();
+    next.page = Some((page + 1).to_string());
+    let f = r.facets;
+    let legal: Vec<_> = f.legal_form.into_iter()
+        .map(|(v, n)| (v.clone(), LegalForm::from_slug(&v).map_or(v, |f| f.label().to_owned()), n)).collect();
+    let sizes: Vec<_> = f.size.into_iter()
+        .map(|(v, n)| (v.clone(), SizeClass::from_slug(&v).map_or(v, |s| s.label().to_owned()), n)).collect();
+    let accs: Vec<_> = f.accreditation.into_iter()
+        .map(|(v, n)| (v.clone(), AccreditationKind::from_slug(&v).map_or(v, |a| a.label().to_owned()), n)).collect();
+    let mut up = q.clone();
+    up.cpv = None;
+    up.page = None;
+    view! {
+        <p role="status" class="result-count">{format!("{total} supplier{} found", if total == 1 { "" } else { "s" })}</p>
+        <SearchActions total=total/>
+        {(total == 0).then(|| view! {
+            <div class="notice">
+                <p>"No supplier matches every filter."</p>
+                {(!r.widen.is_empty()).then(|| view! {
+                    <p>"Try a wider search:"</p>
+                    <ul>{r.widen.iter().map(|w| view! { <li><a href=search_url(&w.query)>{w.message.clone()}</a></li> }).collect_view()}</ul>
+                })}
+            </div>
+        })}
+        <div class="with-sidebar">
+            <aside aria-label="Refine">
+                <h2 class="h3">"Capabilities (CPV)"</h2>
+                {q.cpv.is_some().then(|| view! { <p><a href=search_url(&up)>"All capabilities"</a></p> })}
+                {facet_list(&q, f.cpv_children, |fq, v| fq.cpv = Some(v))}
+                <h2 class="h3">"Legal form"</h2>
+                {facet_list(&q, legal, |fq, v| fq.legal_form = Some(v))}
+                <h2 class="h3">"Size"</h2>
+                {facet_list(&q, sizes, |fq, v| fq.size = Some(v))}
+                <h2 class="h3">"Accreditations"</h2>
+                {facet_list(&q, accs, |fq, v| fq.accreditation = Some(v))}
+                <h2 class="h3">"Other"</h2>
+                {facet_list(&q, vec![
+                    ("true".to_owned(), "Verified".to_owned(), f.verified),
+                ], |fq, v| fq.verified = Some(v))}
+                {facet_list(&q, vec![
+                    ("true".to_owned(), "Social economy".to_owned(), f.social_economy),
+                ], |fq, v| fq.social_economy = Some(v))}
+            </aside>
+            <ol class="results">
+                {r.results.into_iter().map(|h| {
+                    let supplier_name = h.name.clone();
+                    view! {
+                        <li class="result">
+                            <h3><A href=format!("/suppliers/{}", h.id)>{h.name.clone()}</A></h3>
+                            <p class="muted">
+                                {LegalForm::from_slug(&h.legal_form).map(|f| f.label()).unwrap_or("")}
+                                {h.size.clone().map(|s| format!(" · {s}"))}
+                                {format!(" · {} {}", h.town, h.postcode.clone().unwrap_or_default())}
+                                {h.distance_km.map(|d| format!(" · {d:.1} km away"))}
+                                {h.verified.then_some(" · verified")}
+                                {h.social_economy.then_some(" · social economy")}
+                            </p>
+                            {if h.snippet_html.is_empty() {
+                                view! { <p>{h.capability_statement.chars().take(240).collect::<String>()}</p> }.into_any()
+                            } else {
+                                // The engine escapes the statement and adds only <mark> tags.
+                                view! { <p inner_html=h.snippet_html.clone()></p> }.into_any()
+                            }}
+                            {(!h.reasons.is_empty()).then(|| view! { <p class="reasons">"Matched: " {h.reasons.join(", ")}</p> })}
+                            <AddToShortlist supplier_id=h.id supplier_name=supplier_name/>
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+        </div>
+        <nav aria-label="Pages" class="pager">
+            {(page > 1).then(|| view! { <a href=search_url(&prev) rel="prev">"Previous page"</a> })}
+            <span>{format!(" Page {page} of {pages} ")}</span>
+            {(page < pages).then(|| view! { <a href=search_url(&next) rel="next">"Next page"</a> })}
+        </nav>
     }
 }

@@ -224,10 +224,12 @@ pub async fn set_identifier_verified(state: &AppState, admin: &CurrentUser, id: 
     let txn = state.db.begin().await?;
     let row = supplier_identifier::Entity::find_by_id(id).one(&txn).await?.ok_or(ServiceError::NotFound)?;
     let subject = format!("{}-{}", row.scheme, row.identifier);
+    let org = row.organisation_id;
     let mut active = row.into_active_model();
     active.verified_at = Set(verified.then(now));
     active.verified_by = Set(verified.then_some(admin.id));
     active.update(&txn).await?;
+    super::registry_log::changed(&txn, org).await?;
     audit::record(&txn, Some(admin.id), if verified { "verify_identifier" } else { "unverify_identifier" }, &subject, "").await?;
     txn.commit().await?;
     Ok(())
@@ -246,6 +248,7 @@ pub async fn set_org_status(state: &AppState, admin: &CurrentUser, org_id: i64, 
     active.status = Set(if suspended { "suspended" } else { "active" }.into());
     active.updated_at = Set(now());
     active.update(&txn).await?;
+    super::registry_log::changed(&txn, org_id).await?;
     if suspended {
         let members: Vec<i64> = user::Entity::find()
             .select_only()

@@ -6,8 +6,11 @@ pub mod audit;
 pub mod auth;
 pub mod crypto;
 pub mod flash;
+pub mod registry_log;
 pub mod suppliers;
 pub mod search;
+pub mod search_index;
+pub mod shortlists;
 
 use chrono::{DateTime, Utc};
 

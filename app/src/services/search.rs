@@ -1,38 +1,46 @@
-//! Supplier search over the database: words, CPV (a code matches its descendants), distance
-//! from a postcode or outcode, legal form and size, with facet counts. Straightforward SQL
-//! plus exact distances in Rust; portable between SQLite and PostgreSQL.
+//! Supplier search: validates a `SearchQuery` (the page's URL and the API's query string
+//! alike), asks the search index, and fills the page of results from the database. When
+//! nothing matches, it works out which filter emptied the set and offers wider searches.
 
 use crate::domain::cpv::CpvCode;
-use crate::domain::org::{LegalForm, SizeClass};
-use crate::domain::place::{bounding_box, haversine_km, parse_place};
+use crate::domain::org::{AccreditationKind, LegalForm, SizeClass};
+use crate::domain::place::parse_place;
+use crate::domain::text::Gbp;
 use crate::domain::validation::FieldErrors;
-use crate::dto::{Facets, SearchQuery, SearchResults, SupplierHit};
-use crate::entities::{organisation, supplier_cpv, supplier_identifier, supplier_profile};
+use crate::dto::{Facets, SearchQuery, SearchResults, SupplierHit, Widening};
+use crate::entities::{supplier_cpv, supplier_identifier, supplier_profile};
 use crate::error::{ServiceError, ServiceResult};
 use crate::state::AppState;
-use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect};
-use std::collections::{BTreeMap, HashSet};
+use anchorlink_search::{days_from_civil, IndexQuery, SortOrder};
+use chrono::Datelike;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use std::collections::{HashMap, HashSet};
 
 pub const DEFAULT_PER_PAGE: u64 = 20;
 pub const MAX_PER_PAGE: u64 = 100;
-const DEFAULT_RADIUS_KM: f64 = 25.0;
-
-/// A validated search.
-#[derive(Debug, Clone, Default)]
-pub struct Search {
-    pub words: Vec<String>,
-    pub cpv: Option<CpvCode>,
-    pub near: Option<(f64, f64)>,
-    pub within_km: Option<f64>,
-    pub legal_form: Option<LegalForm>,
-    pub size: Option<SizeClass>,
-    pub page: u64,
-    pub per_page: u64,
-}
+/// Radius used when a buyer gives a place but no distance.
+pub const DEFAULT_RADIUS_KM: f64 = 25.0;
+/// How deep result pages go; a CSV export can take more.
+pub const MAX_RESULTS: u64 = 10_000;
 
 fn present(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn list(v: &Option<String>) -> Vec<&str> {
+    present(v).map(|s| s.split(',').map(str::trim).filter(|p| !p.is_empty()).collect()).unwrap_or_default()
+}
+
+fn flag(v: &Option<String>) -> bool {
+    matches!(present(v), Some("true" | "1" | "on" | "yes"))
+}
+
+/// A validated search: the index query plus paging.
+#[derive(Debug, Clone)]
+pub struct Search {
+    pub index: IndexQuery,
+    pub page: u64,
+    pub per_page: u64,
 }
 
 /// Checks every parameter, naming each bad one.
@@ -41,198 +49,278 @@ fn present(v: &Option<String>) -> Option<&str> {
 /// `Validation` with one message per bad parameter.
 pub fn parse_query(state: &AppState, q: &SearchQuery) -> ServiceResult<Search> {
     let mut errors = FieldErrors::new();
-    let mut s = Search { page: 1, per_page: DEFAULT_PER_PAGE, ..Default::default() };
-    if let Some(text) = present(&q.q) {
-        s.words = text
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .take(12)
-            .collect();
-    }
+    let mut iq = IndexQuery { text: present(&q.q).map(str::to_owned), ..IndexQuery::default() };
     if let Some(code) = present(&q.cpv) {
         match state.cpv.validate(code) {
-            Ok(entry) => s.cpv = CpvCode::parse(&entry.code).ok(),
+            Ok(entry) => iq.cpv = Some(entry.code),
             Err(e) => errors.add("cpv", e.to_string()),
         }
     }
     if let Some(near) = present(&q.near) {
         match parse_place(near).map_err(|e| e.to_string()).and_then(|p| state.outcodes.resolve(&p).map_err(|e| e.to_string())) {
-            Ok(info) => s.near = Some((info.lat, info.lon)),
+            Ok(info) => iq.near = Some((info.lat, info.lon)),
             Err(e) => errors.add("near", e),
         }
     }
     if let Some(km) = present(&q.within_km) {
         match km.parse::<f64>() {
-            Ok(v) if v > 0.0 && v <= 1500.0 => s.within_km = Some(v),
+            Ok(v) if v > 0.0 && v <= 1500.0 => iq.within_km = Some(v),
             _ => errors.add("within_km", "Distance must be a number of kilometres from 1 to 1500"),
         }
         if present(&q.near).is_none() {
             errors.add("near", "Give a postcode or outcode to measure the distance from");
         }
     }
-    if let Some(form) = present(&q.legal_form) {
+    if iq.near.is_some() && iq.within_km.is_none() {
+        iq.within_km = Some(DEFAULT_RADIUS_KM);
+    }
+    for form in list(&q.legal_form) {
         match LegalForm::from_slug(form) {
-            Some(f) => s.legal_form = Some(f),
-            None => errors.add("legal_form", "Unknown legal form"),
+            Some(f) => iq.legal_forms.push(f.slug().to_owned()),
+            None => errors.add("legal_form", format!("Unknown legal form: {form}")),
         }
     }
-    if let Some(size) = present(&q.size) {
+    for size in list(&q.size) {
         match SizeClass::from_slug(size) {
-            Some(v) => s.size = Some(v),
+            Some(v) => iq.sizes.push(v.slug().to_owned()),
             None => errors.add("size", "Size must be micro, small, medium or large"),
         }
     }
-    if let Some(page) = present(&q.page) {
-        match page.parse::<u64>() {
-            Ok(v) if v >= 1 => s.page = v,
+    for kind in list(&q.accreditation) {
+        match AccreditationKind::from_slug(kind) {
+            Some(k) => iq.accreditations.push(k.slug().to_owned()),
+            None => errors.add("accreditation", format!("Unknown accreditation: {kind}")),
+        }
+    }
+    if let Some(date) = present(&q.valid_on) {
+        match chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d") {
+            Ok(d) => iq.accreditations_valid_on = Some(days_from_civil(d.year(), d.month(), d.day())),
+            Err(_) => errors.add("valid_on", "Give the date as YYYY-MM-DD, like 2027-04-01"),
+        }
+    }
+    iq.verified_only = flag(&q.verified);
+    iq.social_economy_only = flag(&q.social_economy);
+    if let Some(v) = present(&q.min_capacity) {
+        match Gbp::parse(v).map(|g| i64::try_from(g.pounds())) {
+            Ok(Ok(v)) => iq.min_capacity_gbp = Some(v),
+            _ => errors.add("min_capacity", "Give a contract value in pounds, like 250000 or 250k"),
+        }
+    }
+    for area in list(&q.area) {
+        match parse_place(area).map_err(|e| e.to_string()).and_then(|p| state.outcodes.resolve(&p).map_err(|e| e.to_string())) {
+            Ok(info) => iq.outcodes.push(info.outcode.to_string()),
+            Err(e) => errors.add("area", e),
+        }
+    }
+    iq.sort = match present(&q.sort) {
+        None | Some("relevance") => SortOrder::Relevance,
+        Some("distance") if iq.near.is_some() => SortOrder::Distance,
+        Some("distance") => {
+            errors.add("sort", "Sorting by distance needs a postcode to measure from");
+            SortOrder::Relevance
+        }
+        Some("name") => SortOrder::Name,
+        Some("updated") => SortOrder::Updated,
+        Some(_) => {
+            errors.add("sort", "Sort by relevance, distance, name or updated");
+            SortOrder::Relevance
+        }
+    };
+    let mut page = 1;
+    if let Some(p) = present(&q.page) {
+        match p.parse::<u64>() {
+            Ok(v) if v >= 1 => page = v,
             _ => errors.add("page", "Page must be a whole number from 1"),
         }
     }
+    let mut per_page = DEFAULT_PER_PAGE;
     if let Some(pp) = present(&q.per_page) {
         match pp.parse::<u64>() {
-            Ok(v) if (1..=MAX_PER_PAGE).contains(&v) => s.per_page = v,
+            Ok(v) if (1..=MAX_PER_PAGE).contains(&v) => per_page = v,
             _ => errors.add("per_page", format!("Results per page must be from 1 to {MAX_PER_PAGE}")),
         }
     }
-    if s.near.is_some() && s.within_km.is_none() {
-        s.within_km = Some(DEFAULT_RADIUS_KM);
+    if page.saturating_mul(per_page) > MAX_RESULTS {
+        errors.add("page", format!("Results go {MAX_RESULTS} deep; narrow the search"));
     }
-    errors.into_result(s).map_err(ServiceError::Validation)
+    iq.offset = usize::try_from((page - 1) * per_page).unwrap_or(0);
+    iq.limit = usize::try_from(per_page).unwrap_or(20);
+    errors.into_result(Search { index: iq, page, per_page }).map_err(ServiceError::Validation)
+}
+
+/// Runs an index query off the async runtime (it is CPU work).
+async fn run(state: &AppState, q: IndexQuery) -> ServiceResult<anchorlink_search::SearchResults> {
+    let index = state.index.clone();
+    tokio::task::spawn_blocking(move || index.engine().search(&q))
+        .await
+        .map_err(|e| ServiceError::Unexpected(e.into()))?
+        .map_err(|e| ServiceError::Unexpected(anyhow::anyhow!("search index: {e}")))
+}
+
+async fn count(state: &AppState, q: IndexQuery) -> ServiceResult<u64> {
+    let index = state.index.clone();
+    tokio::task::spawn_blocking(move || index.engine().count(&q))
+        .await
+        .map_err(|e| ServiceError::Unexpected(e.into()))?
+        .map_err(|e| ServiceError::Unexpected(anyhow::anyhow!("search index: {e}")))
 }
 
 /// Runs a search over published, active supplier profiles.
 ///
 /// # Errors
-/// Bad parameters or database failures.
+/// Bad parameters or internal failures.
 pub async fn search(state: &AppState, q: &SearchQuery) -> ServiceResult<SearchResults> {
     let s = parse_query(state, q)?;
-    let db = &state.db;
-    let mut cond = Condition::all()
-        .add(supplier_profile::Column::Published.eq(true))
-        .add(
-            supplier_profile::Column::OrganisationId.in_subquery(
-                Query::select()
-                    .column(organisation::Column::Id)
-                    .from(organisation::Entity)
-                    .and_where(organisation::Column::Status.eq("active"))
-                    .to_owned(),
-            ),
-        );
-    for word in &s.words {
-        let pattern = format!("%{}%", word.replace(['%', '_'], ""));
-        let mut any = Condition::any();
-        for col in [
-            supplier_profile::Column::LegalName,
-            supplier_profile::Column::TradingName,
-            supplier_profile::Column::CapabilityStatement,
-            supplier_profile::Column::Keywords,
-        ] {
-            any = any.add(Expr::expr(Func::lower(Expr::col((supplier_profile::Entity, col)))).like(pattern.clone()));
-        }
-        cond = cond.add(any);
-    }
-    if let Some(code) = &s.cpv {
-        cond = cond.add(
-            supplier_profile::Column::OrganisationId.in_subquery(
-                Query::select()
-                    .column(supplier_cpv::Column::OrganisationId)
-                    .from(supplier_cpv::Entity)
-                    .and_where(supplier_cpv::Column::CpvCode.like(format!("{}%", code.significant_prefix())))
-                    .to_owned(),
-            ),
-        );
-    }
-    if let (Some((lat, lon)), Some(km)) = (s.near, s.within_km) {
-        let (min_lat, max_lat, min_lon, max_lon) = bounding_box(lat, lon, km);
-        cond = cond
-            .add(supplier_profile::Column::Latitude.between(min_lat, max_lat))
-            .add(supplier_profile::Column::Longitude.between(min_lon, max_lon));
-    }
-    if let Some(f) = s.legal_form {
-        cond = cond.add(supplier_profile::Column::LegalForm.eq(f.slug()));
-    }
-    if let Some(size) = s.size {
-        cond = cond.add(supplier_profile::Column::SizeClass.eq(size.slug()));
-    }
-    let rows = supplier_profile::Entity::find().filter(cond).all(db).await?;
-
-    let mut hits: Vec<(supplier_profile::Model, Option<f64>)> = rows
-        .into_iter()
-        .filter_map(|p| {
-            let distance = match (s.near, p.latitude, p.longitude) {
-                (Some((lat, lon)), Some(plat), Some(plon)) => Some(haversine_km(lat, lon, plat, plon)),
-                _ => None,
-            };
-            match (s.within_km, distance) {
-                (Some(km), Some(d)) if d > km => None,
-                _ => Some((p, distance)),
-            }
-        })
-        .collect();
-    let mut facets = Facets::default();
-    for (p, _) in &hits {
-        *facets.legal_form.entry(p.legal_form.clone()).or_default() += 1;
-        if let Some(size) = &p.size_class {
-            *facets.size.entry(size.clone()).or_default() += 1;
-        }
-    }
-    let score = |p: &supplier_profile::Model| -> usize {
-        // Words in the name count most, then keywords, then the statement.
-        s.words
-            .iter()
-            .map(|w| {
-                3 * usize::from(p.legal_name.to_lowercase().contains(w) || p.trading_name.to_lowercase().contains(w))
-                    + 2 * usize::from(p.keywords.contains(w.as_str()))
-                    + usize::from(p.capability_statement.to_lowercase().contains(w))
+    state.index.catch_up(&state.db, &state.cpv).await?;
+    let found = run(state, s.index.clone()).await?;
+    let results = fill(state, &found.hits).await?;
+    let f = found.facets;
+    let facets = Facets {
+        legal_form: f.legal_form,
+        size: f.size,
+        accreditation: f.accreditations,
+        verified: f.verified.get(&true).copied().unwrap_or(0),
+        social_economy: f.social_economy.get(&true).copied().unwrap_or(0),
+        cpv_division: f.cpv_division.into_iter().map(|(d, n)| (format!("{d:0<8}"), n)).collect(),
+        cpv_children: f
+            .cpv_children
+            .into_iter()
+            .map(|(code, n)| {
+                let label = CpvCode::parse(&code).ok().and_then(|c| state.cpv.get(&c)).map(|e| e.label).unwrap_or_default();
+                (code, label, n)
             })
-            .sum()
+            .collect(),
     };
-    hits.sort_by(|(a, da), (b, db_)| {
-        score(b)
-            .cmp(&score(a))
-            .then(da.unwrap_or(f64::MAX).total_cmp(&db_.unwrap_or(f64::MAX)))
-            .then(a.legal_name.to_lowercase().cmp(&b.legal_name.to_lowercase()))
-    });
-    let total = hits.len() as u64;
-    let start = usize::try_from((s.page - 1) * s.per_page).unwrap_or(usize::MAX);
-    let page: Vec<_> = hits.into_iter().skip(start).take(usize::try_from(s.per_page).unwrap_or(20)).collect();
-    let ids: Vec<i64> = page.iter().map(|(p, _)| p.organisation_id).collect();
-    let mut cpv_by_org: BTreeMap<i64, Vec<String>> = BTreeMap::new();
-    for row in supplier_cpv::Entity::find().filter(supplier_cpv::Column::OrganisationId.is_in(ids.clone())).all(db).await? {
-        cpv_by_org.entry(row.organisation_id).or_default().push(row.cpv_code);
+    let widen = if found.total == 0 { widenings(state, q, &s).await? } else { Vec::new() };
+    Ok(SearchResults { total: found.total, page: s.page, per_page: s.per_page, results, facets, widen })
+}
+
+/// Every result of a search, for export (capped at `MAX_RESULTS`).
+///
+/// # Errors
+/// Bad parameters or internal failures.
+pub async fn search_all(state: &AppState, q: &SearchQuery) -> ServiceResult<Vec<SupplierHit>> {
+    let mut s = parse_query(state, &SearchQuery { page: None, per_page: None, ..q.clone() })?;
+    state.index.catch_up(&state.db, &state.cpv).await?;
+    s.index.offset = 0;
+    s.index.limit = usize::try_from(MAX_RESULTS).unwrap_or(10_000);
+    let found = run(state, s.index).await?;
+    fill(state, &found.hits).await
+}
+
+/// Display fields for a page of hits, from the database, in the index's order.
+async fn fill(state: &AppState, hits: &[anchorlink_search::Hit]) -> ServiceResult<Vec<SupplierHit>> {
+    let mut out = Vec::with_capacity(hits.len());
+    for chunk in hits.chunks(500) {
+        let ids: Vec<i64> = chunk.iter().map(|h| h.id).collect();
+        let mut rows: HashMap<i64, supplier_profile::Model> = supplier_profile::Entity::find()
+            .filter(supplier_profile::Column::OrganisationId.is_in(ids.clone()))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|p| (p.organisation_id, p))
+            .collect();
+        let verified: HashSet<i64> = supplier_identifier::Entity::find()
+            .select_only()
+            .column(supplier_identifier::Column::OrganisationId)
+            .filter(supplier_identifier::Column::OrganisationId.is_in(ids.clone()))
+            .filter(supplier_identifier::Column::VerifiedAt.is_not_null())
+            .into_tuple::<i64>()
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .collect();
+        let mut codes: HashMap<i64, Vec<String>> = HashMap::new();
+        for row in supplier_cpv::Entity::find().filter(supplier_cpv::Column::OrganisationId.is_in(ids)).all(&state.db).await? {
+            let full = CpvCode::parse(&row.cpv_code).ok().and_then(|c| state.cpv.get(&c)).map_or(row.cpv_code.clone(), |e| e.full_code());
+            codes.entry(row.organisation_id).or_default().push(full);
+        }
+        for h in chunk {
+            // A row can vanish between index and database (deleted since): skip it.
+            let Some(p) = rows.remove(&h.id) else { continue };
+            let mut cpv = codes.remove(&h.id).unwrap_or_default();
+            cpv.sort();
+            out.push(SupplierHit {
+                id: h.id,
+                name: p.legal_name,
+                trading_name: p.trading_name,
+                legal_form: p.legal_form,
+                size: p.size_class,
+                postcode: p.postcode,
+                town: p.town,
+                distance_km: h.distance_km.map(|d| (d * 10.0).round() / 10.0),
+                cpv,
+                capability_statement: p.capability_statement,
+                social_economy: p.social_economy,
+                verified: verified.contains(&h.id),
+                snippet_html: h.snippet_html.clone(),
+                reasons: h.reasons.clone(),
+                score: h.score,
+            });
+        }
     }
-    let verified: HashSet<i64> = supplier_identifier::Entity::find()
-        .select_only()
-        .column(supplier_identifier::Column::OrganisationId)
-        .filter(supplier_identifier::Column::OrganisationId.is_in(ids))
-        .filter(supplier_identifier::Column::VerifiedAt.is_not_null())
-        .into_tuple::<i64>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
-    let results = page
-        .into_iter()
-        .map(|(p, distance)| SupplierHit {
-            id: p.organisation_id,
-            cpv: cpv_by_org
-                .remove(&p.organisation_id)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|c| CpvCode::parse(&c).ok().and_then(|code| state.cpv.get(&code)).map_or(c, |e| e.full_code()))
-                .collect(),
-            verified: verified.contains(&p.organisation_id),
-            name: p.legal_name,
-            trading_name: p.trading_name,
-            legal_form: p.legal_form,
-            size: p.size_class,
-            postcode: p.postcode,
-            town: p.town,
-            distance_km: distance.map(|d| (d * 10.0).round() / 10.0),
-            capability_statement: p.capability_statement,
-            social_economy: p.social_economy,
-        })
-        .collect();
-    Ok(SearchResults { total, page: s.page, per_page: s.per_page, results, facets })
+    Ok(out)
+}
+
+/// For an empty result: each filter that alone emptied the set, and wider searches
+/// (the parent CPV code, a larger radius) that find suppliers.
+async fn widenings(state: &AppState, q: &SearchQuery, s: &Search) -> ServiceResult<Vec<Widening>> {
+    let mut out = Vec::new();
+    let base = SearchQuery { page: None, ..q.clone() };
+    let try_without = |name: &str, query: SearchQuery, iq: IndexQuery| (name.to_owned(), query, iq);
+    let mut candidates = Vec::new();
+    let iq = &s.index;
+    if iq.text.is_some() {
+        candidates.push(try_without("the words", SearchQuery { q: None, ..base.clone() }, IndexQuery { text: None, ..iq.clone() }));
+    }
+    if let Some(code) = iq.cpv.as_deref().and_then(|c| CpvCode::parse(c).ok()) {
+        if let Some(parent) = state.cpv.parent(&code) {
+            candidates.push(try_without(
+                &format!("a broader CPV code ({} {})", parent.full_code(), parent.label),
+                SearchQuery { cpv: Some(parent.code.clone()), ..base.clone() },
+                IndexQuery { cpv: Some(parent.code.clone()), ..iq.clone() },
+            ));
+        }
+    }
+    if let Some(km) = iq.within_km {
+        let wider = (km * 2.0).min(1500.0);
+        candidates.push(try_without(
+            &format!("a {wider:.0} km radius"),
+            SearchQuery { within_km: Some(format!("{wider:.0}")), ..base.clone() },
+            IndexQuery { within_km: Some(wider), ..iq.clone() },
+        ));
+    }
+    if !iq.legal_forms.is_empty() {
+        candidates.push(try_without("the legal form filter", SearchQuery { legal_form: None, ..base.clone() }, IndexQuery { legal_forms: vec![], ..iq.clone() }));
+    }
+    if !iq.sizes.is_empty() {
+        candidates.push(try_without("the size filter", SearchQuery { size: None, ..base.clone() }, IndexQuery { sizes: vec![], ..iq.clone() }));
+    }
+    if !iq.accreditations.is_empty() || iq.accreditations_valid_on.is_some() {
+        candidates.push(try_without(
+            "the accreditation filter",
+            SearchQuery { accreditation: None, valid_on: None, ..base.clone() },
+            IndexQuery { accreditations: vec![], accreditations_valid_on: None, ..iq.clone() },
+        ));
+    }
+    if iq.verified_only {
+        candidates.push(try_without("“verified only”", SearchQuery { verified: None, ..base.clone() }, IndexQuery { verified_only: false, ..iq.clone() }));
+    }
+    if iq.social_economy_only {
+        candidates.push(try_without("“social economy only”", SearchQuery { social_economy: None, ..base.clone() }, IndexQuery { social_economy_only: false, ..iq.clone() }));
+    }
+    if iq.min_capacity_gbp.is_some() {
+        candidates.push(try_without("the capacity filter", SearchQuery { min_capacity: None, ..base.clone() }, IndexQuery { min_capacity_gbp: None, ..iq.clone() }));
+    }
+    if !iq.outcodes.is_empty() {
+        candidates.push(try_without("the named areas", SearchQuery { area: None, ..base.clone() }, IndexQuery { outcodes: vec![], ..iq.clone() }));
+    }
+    for (what, query, iq) in candidates {
+        let total = count(state, iq).await?;
+        if total > 0 {
+            let verb = if what.starts_with("a ") { "With" } else { "Without" };
+            out.push(Widening { message: format!("{verb} {what}: {total} supplier{}", if total == 1 { "" } else { "s" }), query, total });
+        }
+    }
+    Ok(out)
 }

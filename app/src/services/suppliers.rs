@@ -689,6 +689,7 @@ async fn refresh_completeness(db: &impl ConnectionTrait, org: i64) -> ServiceRes
     active.completeness = Set(pct);
     active.updated_at = Set(now());
     active.update(db).await?;
+    super::registry_log::changed(db, org).await?;
     Ok(())
 }
 
@@ -726,6 +727,7 @@ pub async fn set_published(state: &AppState, actor: &CurrentUser, org: i64, publ
     active.published = Set(publish);
     active.updated_at = Set(now());
     active.update(&txn).await?;
+    super::registry_log::changed(&txn, org).await?;
     audit::record(&txn, Some(actor.id), if publish { "publish_profile" } else { "withdraw_profile" }, &format!("organisation {org}"), "").await?;
     txn.commit().await?;
     Ok(())
