@@ -68,7 +68,7 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
     let cpv = Arc::new(cpv);
     let index = Arc::new(SearchIndex::open(settings.index_dir.clone())?);
     index.prepare(&db, &cpv).await?;
-    search_index::spawn_follower(index.clone(), db.clone(), cpv.clone());
+    search_index::spawn_follower(&index, db.clone(), cpv.clone());
     let leptos_options = LeptosOptions::builder()
         .output_name("anchorlink")
         .site_root(settings.site_root.clone())

@@ -16,6 +16,7 @@ pub struct TestApp {
     pub router: Router,
     pub state: app::state::AppState,
     pub outbox: PathBuf,
+    pub settings: server::config::Settings,
     _dir: tempfile::TempDir,
 }
 
@@ -71,7 +72,12 @@ impl TestApp {
             index_dir: None,
         };
         let state = server::build_state(&settings).await.expect("state");
-        Self { router: server::router(state.clone()), state, outbox, _dir: dir }
+        Self { router: server::router(state.clone()), state, outbox, settings, _dir: dir }
+    }
+
+    /// Another server process on the same database, with its own search index.
+    pub async fn another_process(&self) -> app::state::AppState {
+        server::build_state(&self.settings).await.expect("second state")
     }
 
     pub async fn send(&self, req: Request<Body>) -> Reply {

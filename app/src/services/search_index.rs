@@ -150,12 +150,15 @@ impl SearchIndex {
 }
 
 /// Follows the change log every second, so edits made by other processes show up here
-/// even when nobody searches.
-pub fn spawn_follower(index: Arc<SearchIndex>, db: DatabaseConnection, cpv: Arc<CpvCatalogue>) {
+/// even when nobody searches. Stops when the index is dropped (it holds only a weak
+/// reference, so the index's directory lock is released with the state).
+pub fn spawn_follower(index: &Arc<SearchIndex>, db: DatabaseConnection, cpv: Arc<CpvCatalogue>) {
+    let index = Arc::downgrade(index);
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(500));
         loop {
             tick.tick().await;
+            let Some(index) = index.upgrade() else { break };
             if let Err(e) = index.catch_up(&db, &cpv).await {
                 tracing::warn!(error = format!("{e:#}"), "following registry changes failed");
             }
