@@ -311,7 +311,7 @@ pub async fn set_published(publish: String) -> Result<(), AppError> {
 pub async fn team() -> Result<Vec<MemberView>, AppError> {
     let state = web::state()?;
     let user = web::require_user().await?;
-    let org = user.organisation_id.ok_or(AppError::Forbidden)?;
+    let org = respond(user.organisation_id.ok_or(ServiceError::Forbidden))?;
     respond(admin::members(&state.db, org).await)
 }
 

@@ -42,7 +42,7 @@ where
     T: Send + Sync + 'static,
     S: With<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
 {
-    let flash = flash.filter(|f| f.form == form);
+    let flash = flash.filter(|f| f.form == form || f.form == "*");
     let from_flash = flash.as_ref().map(|f| f.errors.clone()).unwrap_or_default();
     let errors = Signal::derive(move || {
         value.with(|v| match v {

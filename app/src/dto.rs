@@ -65,6 +65,7 @@ impl<'de> Deserialize<'de> for Text {
             U(u64),
             F(f64),
             B(bool),
+            Null(()),
         }
         Ok(Text(match Raw::deserialize(d)? {
             Raw::S(s) => s,
@@ -72,6 +73,7 @@ impl<'de> Deserialize<'de> for Text {
             Raw::U(u) => u.to_string(),
             Raw::F(f) => f.to_string(),
             Raw::B(b) => b.to_string(),
+            Raw::Null(()) => String::new(),
         }))
     }
 }
@@ -94,6 +96,7 @@ impl<'de> Deserialize<'de> for TextList {
         enum Raw {
             One(String),
             Many(Vec<Text>),
+            Null(()),
         }
         Ok(TextList(match Raw::deserialize(d)? {
             Raw::One(s) => s
@@ -102,8 +105,15 @@ impl<'de> Deserialize<'de> for TextList {
                 .filter(|p| !p.is_empty())
                 .collect(),
             Raw::Many(v) => v.into_iter().map(|t| t.0.trim().to_owned()).collect(),
+            Raw::Null(()) => Vec::new(),
         }))
     }
+}
+
+/// A field that was sent is `Some`, even when empty (empty means "clear"). Without this,
+/// HTML form decoding would read an empty input as "not sent".
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
 /// An org-id identifier as typed: scheme prefix (`GB-COH`) and the number.
@@ -118,31 +128,56 @@ pub struct IdentifierInput {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ProfilePatch {
+    #[serde(deserialize_with = "present")]
     pub name: Option<Text>,
+    #[serde(deserialize_with = "present")]
     pub trading_name: Option<Text>,
+    #[serde(deserialize_with = "present")]
     pub legal_form: Option<Text>,
+    #[serde(deserialize_with = "present")]
     pub vat_number: Option<Text>,
+    #[serde(deserialize_with = "present")]
     pub year_founded: Option<Text>,
+    #[serde(deserialize_with = "present")]
     pub website: Option<Text>,
+    #[serde(deserialize_with = "present")]
     pub email: Option<Text>,
+    #[serde(deserialize_with = "present")]
     pub phone: Option<Text>,
+    #[serde(deserialize_with = "present")]
     pub address_line1: Option<Text>,
+    #[serde(deserialize_with = "present")]
     pub address_line2: Option<Text>,
+    #[serde(deserialize_with = "present")]
     pub town: Option<Text>,
+    #[serde(deserialize_with = "present")]
     pub postcode: Option<Text>,
+    #[serde(deserialize_with = "present")]
     pub operating_address: Option<Text>,
+    #[serde(deserialize_with = "present")]
     pub service_radius_km: Option<Text>,
+    #[serde(deserialize_with = "present")]
     pub service_outcodes: Option<TextList>,
+    #[serde(deserialize_with = "present")]
     pub employees: Option<Text>,
+    #[serde(deserialize_with = "present")]
     pub turnover_gbp: Option<Text>,
+    #[serde(deserialize_with = "present")]
     pub ownership_model: Option<Text>,
+    #[serde(deserialize_with = "present")]
     pub local_staff_pct: Option<Text>,
+    #[serde(deserialize_with = "present")]
     pub local_spend_pct: Option<Text>,
+    #[serde(deserialize_with = "present")]
     pub capability_statement: Option<Text>,
+    #[serde(deserialize_with = "present")]
     pub keywords: Option<TextList>,
+    #[serde(deserialize_with = "present")]
     pub max_contract_value_gbp: Option<Text>,
+    #[serde(deserialize_with = "present")]
     pub min_contract_value_gbp: Option<Text>,
     /// Replaces the whole set of CPV codes (REST API).
+    #[serde(deserialize_with = "present")]
     pub cpv: Option<TextList>,
     /// Replaces the whole set of identifiers (REST API).
     pub identifiers: Option<Vec<IdentifierInput>>,

@@ -72,8 +72,33 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
 /// # Errors
 /// Not signed in.
 pub async fn require_user() -> Result<CurrentUser, AppError> {
-    current_user().await?.ok_or(AppError::Unauthenticated)
+    match current_user().await? {
+        Some(u) => Ok(u),
+        None => Err(refuse(AppError::Unauthenticated).await),
+    }
 }
+
+/// Sets the error's status and, for a plain form post, carries the message back to the
+/// page the form was on (any form there shows it).
+async fn refuse(err: AppError) -> AppError {
+    if let Some(res) = use_context::<ResponseOptions>() {
+        if let Ok(code) = http::StatusCode::from_u16(err.status()) {
+            res.set_status(code);
+        }
+    }
+    if is_plain_form_post() {
+        if let Ok(state) = state() {
+            let mut errors = crate::domain::validation::FieldErrors::new();
+            errors.add("form", err.to_string());
+            put_flash(&state, &Flash { form: ANY_FORM.into(), errors, ..Default::default() }).await;
+            leptos_axum::redirect(&referer());
+        }
+    }
+    err
+}
+
+/// A flash for whichever form is on the page.
+pub const ANY_FORM: &str = "*";
 
 /// Whether this request is a plain HTML form post (JavaScript off): the browser asks for
 /// HTML, while the hydrated app asks for JSON.

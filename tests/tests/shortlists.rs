@@ -380,7 +380,12 @@ async fn suppliers_and_visitors_are_refused() {
     let page = w.app.page("/shortlists", Some(&w.victor)).await;
     assert!(page.body.contains("for public buyers") && !page.body.contains("Shared list"), "{}", page.body);
     // The supplier's own profile page offers no "Add to shortlist"; a buyer's view does.
-    assert!(!w.app.page(&format!("/suppliers/{}", w.mowers), Some(&w.victor)).await.body.contains("Add to shortlist"));
+    let page = w.app.page(&format!("/suppliers/{}", w.mowers), Some(&w.victor)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("Add to shortlist"));
+    let page = w.app.page(&format!("/suppliers/{}", w.mowers), None).await;
+    assert_eq!(page.status, StatusCode::OK, "the public profile stays public");
+    assert!(!page.body.contains("Add to shortlist"));
     assert!(w.app.page(&format!("/suppliers/{}", w.mowers), Some(&w.bea)).await.body.contains("Add to shortlist"));
 }
 

@@ -7,8 +7,11 @@ use serde_json::Value;
 
 const SUPPLIER: &str = "val@validation.example";
 
+/// (field named in the error, JSON body for the REST API, fields of the profile form).
+type BadValue = (&'static str, Value, Vec<(&'static str, &'static str)>);
+
 /// One bad value per field, as the REST API takes it, and as the profile form sends it.
-fn bad_profile_values() -> Vec<(&'static str, Value, Vec<(&'static str, &'static str)>)> {
+fn bad_profile_values() -> Vec<BadValue> {
     vec![
         ("year_founded", json!({"year_founded": 1700}), vec![("p[year_founded]", "1700")]),
         ("year_founded", json!({"year_founded": 2999}), vec![("p[year_founded]", "2999")]),

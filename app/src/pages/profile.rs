@@ -250,7 +250,9 @@ fn step_body(step: &str, p: SupplierProfile, flash: Option<Flash>, a: StepAction
                 </ActionForm>
             </FormScope>
         }.into_any(),
-        "capabilities" => view! {
+        "capabilities" => {
+            let added: Vec<String> = p.cpv.iter().map(|c| c.code.clone()).collect();
+            view! {
             <h2>"What you can supply"</h2>
             <p class="hint">"Choose codes from the Common Procurement Vocabulary (CPV) that buyers use in tenders. A code covers everything below it."</p>
             <ul class="items">
@@ -265,13 +267,14 @@ fn step_body(step: &str, p: SupplierProfile, flash: Option<Flash>, a: StepAction
                     </li>
                 }).collect_view()}
             </ul>
-            <CpvPicker add=a.add_cpv flash=flash.clone()/>
+            <CpvPicker add=a.add_cpv flash=flash.clone() added=added/>
             {save_form(Box::new(move || view! {
                 <TextArea name="p[capability_statement]" label="Capability statement" value=p.capability_statement.clone()
                     hint="In plain words: what you do, for whom, and what makes you good at it."/>
                 <Field name="p[keywords]" label="Keywords" value=p.keywords.join(", ") hint="Separated by commas, for example grounds maintenance, tree surgery"/>
             }.into_any()), flash, "capabilities")}
-        }.into_any(),
+            }.into_any()
+        }
         "capacity" => view! {
             {save_form(Box::new(move || view! {
                 <Field name="p[max_contract_value_gbp]" label="Largest single contract you can take on (£)" value=opt(p.max_contract_value_gbp)/>
@@ -349,7 +352,7 @@ fn review(p: SupplierProfile, flash: Option<Flash>, a: StepActions) -> AnyView {
 /// Search-and-add for CPV codes. With JavaScript the list updates as you type; without it
 /// the search box is a plain GET form and the page lists the matches.
 #[component]
-fn CpvPicker(add: ServerAction<AddCpv>, flash: Option<Flash>) -> impl IntoView {
+fn CpvPicker(add: ServerAction<AddCpv>, flash: Option<Flash>, added: Vec<String>) -> impl IntoView {
     let query = use_query_map();
     let initial = query.with_untracked(|q| q.get("cpv_q").unwrap_or_default());
     let (typed, set_typed) = signal(initial);
@@ -372,7 +375,9 @@ fn CpvPicker(add: ServerAction<AddCpv>, flash: Option<Flash>) -> impl IntoView {
         </FormScope>
         <div aria-live="polite" class="cpv-results" data-testid="cpv-results">
             <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
+                {move || {
+                    let added = added.clone();
+                    Suspend::new(async move {
                     let found = matches.await.unwrap_or_default();
                     let q = typed.get_untracked();
                     if q.trim().chars().count() < 2 {
@@ -387,15 +392,21 @@ fn CpvPicker(add: ServerAction<AddCpv>, flash: Option<Flash>) -> impl IntoView {
                                 <li>
                                     <span><code>{c.full_code.clone()}</code> " " {c.label.clone()}
                                         {(!c.path.is_empty()).then(|| view! { <span class="muted">{format!(" — in {}", c.path.join(" › "))}</span> })}</span>
-                                    <ActionForm action=add attr:class="inline">
-                                        <input type="hidden" name="code" value=c.code.clone()/>
-                                        <button type="submit" class="button small">"Add"<span class="visually-hidden">{format!(" {}", c.label)}</span></button>
-                                    </ActionForm>
+                                    {if added.contains(&c.code) {
+                                        view! { <strong class="tag">"Added"</strong> }.into_any()
+                                    } else {
+                                        view! {
+                                            <ActionForm action=add attr:class="inline">
+                                                <input type="hidden" name="code" value=c.code.clone()/>
+                                                <button type="submit" class="button small">"Add"<span class="visually-hidden">{format!(" {}", c.label)}</span></button>
+                                            </ActionForm>
+                                        }.into_any()
+                                    }}
                                 </li>
                             }).collect_view()}
                         </ul>
                     }.into_any()
-                })}
+                })}}
             </Transition>
         </div>
     }

@@ -296,7 +296,7 @@ pub struct ShortlistOptions {
 /// Loads the buyer's shortlists for the "Add to shortlist" controls of this page.
 pub fn provide_shortlist_options() {
     let version = RwSignal::new(0usize);
-    let lists = Resource::new(move || version.get(), |_| api_buyer::my_shortlists());
+    let lists = Resource::new(move || version.get(), |_| api_buyer::shortlist_choices());
     provide_context(ShortlistOptions { lists, version });
 }
 
