@@ -102,8 +102,10 @@ pub const ANY_FORM: &str = "*";
 
 /// Whether this request is a plain HTML form post (JavaScript off): the browser asks for
 /// HTML, while the hydrated app asks for JSON.
+/// (Server functions also run inside page renders, which are GETs: those are not posts.)
 pub fn is_plain_form_post() -> bool {
     parts()
+        .filter(|p| p.method == http::Method::POST)
         .and_then(|p| p.headers.get(ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html")))
         .unwrap_or(false)
 }
