@@ -35,7 +35,7 @@ fmt:
 	cargo fmt --all
 
 lint:
-	cargo clippy --workspace --all-targets --features app/ssr -- -D warnings
+	cargo clippy -p app -p server -p migrations -p anchorlink-search -p anchorlink-tests --all-targets --features app/ssr -- -D warnings
 
 clean:
 	cargo clean

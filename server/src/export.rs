@@ -175,6 +175,10 @@ async fn shortlist_csv(State(state): State<AppState>, SessionUser(user): Session
 ///
 /// # Errors
 /// As the JSON search: 401, 403, or 422 naming each bad parameter.
+#[utoipa::path(get, path = "/api/v1/suppliers.csv", security(("bearer" = [])),
+    params(("q" = Option<String>, Query, description = "Same parameters as GET /api/v1/suppliers")),
+    responses((status = 200, description = "CSV: id,name,legal_form,size,postcode,town,distance_km,cpv,website,email,verified,social_economy,profile_url", content_type = "text/csv"),
+        (status = 401, body = crate::rest::ErrorBody), (status = 422, body = crate::rest::ErrorBody)))]
 pub async fn api_suppliers_csv(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,

@@ -94,7 +94,7 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Anchorlink API", version = "1", description = "Registry of local suppliers for public buyers. Authenticate with `Authorization: Bearer <token>` from `anchorlink tokens issue`."),
-    paths(list_suppliers, get_supplier, create_supplier, update_supplier),
+    paths(list_suppliers, get_supplier, create_supplier, update_supplier, crate::export::api_suppliers_csv),
     components(schemas(ProfileBody, ErrorBody)),
     modifiers(&BearerAuth)
 )]
@@ -140,7 +140,7 @@ struct ProfileBody {
 /// Every error: field name → message.
 #[derive(utoipa::ToSchema)]
 #[expect(dead_code, reason = "describes the error JSON for the OpenAPI document")]
-struct ErrorBody {
+pub(crate) struct ErrorBody {
     errors: std::collections::BTreeMap<String, String>,
 }
 
@@ -165,7 +165,14 @@ async fn openapi() -> impl IntoResponse {
         ("cpv" = Option<String>, Query, description = "CPV code; matches the code and its descendants"),
         ("near" = Option<String>, Query, description = "Postcode or outcode"),
         ("within_km" = Option<f64>, Query, description = "Radius from `near`, default 25"),
-        ("legal_form" = Option<String>, Query), ("size" = Option<String>, Query),
+        ("legal_form" = Option<String>, Query, description = "Legal form slugs, comma-separated (any of)"),
+        ("size" = Option<String>, Query, description = "micro, small, medium, large; comma-separated (any of)"),
+        ("area" = Option<String>, Query, description = "Named areas: outcodes, comma-separated"),
+        ("accreditation" = Option<String>, Query, description = "Accreditation kinds, comma-separated (all of)"),
+        ("valid_on" = Option<String>, Query, description = "Accreditations valid on this date (YYYY-MM-DD)"),
+        ("verified" = Option<bool>, Query), ("social_economy" = Option<bool>, Query),
+        ("min_capacity" = Option<u64>, Query, description = "Largest contract the supplier takes ≥ this (£)"),
+        ("sort" = Option<String>, Query, description = "relevance (default), distance, name, updated"),
         ("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)),
     responses((status = 200, description = "`{total, results, facets}`"), (status = 422, body = ErrorBody), (status = 401, body = ErrorBody)))]
 async fn list_suppliers(

@@ -195,19 +195,6 @@ pub async fn search(state: &AppState, q: &SearchQuery) -> ServiceResult<SearchRe
     Ok(SearchResults { total: found.total, page: s.page, per_page: s.per_page, results, facets, widen })
 }
 
-/// Every result of a search, for export (capped at `MAX_RESULTS`).
-///
-/// # Errors
-/// Bad parameters or internal failures.
-pub async fn search_all(state: &AppState, q: &SearchQuery) -> ServiceResult<Vec<SupplierHit>> {
-    let mut s = parse_query(state, &SearchQuery { page: None, per_page: None, ..q.clone() })?;
-    state.index.catch_up(&state.db, &state.cpv).await?;
-    s.index.offset = 0;
-    s.index.limit = usize::try_from(MAX_RESULTS).unwrap_or(10_000);
-    let found = run(state, s.index).await?;
-    fill(state, &found.hits).await
-}
-
 /// Display fields for a page of hits, from the database, in the index's order.
 async fn fill(state: &AppState, hits: &[anchorlink_search::Hit]) -> ServiceResult<Vec<SupplierHit>> {
     let mut out = Vec::with_capacity(hits.len());
