@@ -4,32 +4,16 @@
 
 use crate::dto::{AdminOverview, CpvView, CurrentUser, Flash, MemberView, ProfilePatch, SearchQuery, SearchResults, SupplierProfile};
 use crate::error::AppError;
-#[cfg(feature = "ssr")]
-use leptos::prelude::*;
 use leptos::server;
 
 #[cfg(feature = "ssr")]
 use crate::{
     error::ServiceError,
     services::{admin, auth, search, suppliers},
-    web::{self, finish},
+    web::{self, finish, respond},
 };
 #[cfg(feature = "ssr")]
 use secrecy::SecretString;
-
-/// Maps a loader's result, setting the HTTP status of an error.
-#[cfg(feature = "ssr")]
-fn respond<T>(r: Result<T, ServiceError>) -> Result<T, AppError> {
-    r.map_err(|e| {
-        let e = AppError::from(e);
-        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-            if let Ok(code) = http::StatusCode::from_u16(e.status()) {
-                res.set_status(code);
-            }
-        }
-        e
-    })
-}
 
 #[cfg(feature = "ssr")]
 #[derive(serde::Serialize)]

@@ -13,24 +13,8 @@ use crate::{
     error::ServiceError,
     services::{auth, shortlists},
     state::AppState,
-    web::{self, finish},
+    web::{self, finish, respond},
 };
-#[cfg(feature = "ssr")]
-use leptos::prelude::*;
-
-/// Maps a loader's result, setting the HTTP status of an error.
-#[cfg(feature = "ssr")]
-fn respond<T>(r: Result<T, ServiceError>) -> Result<T, AppError> {
-    r.map_err(|e| {
-        let e = AppError::from(e);
-        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-            if let Ok(code) = http::StatusCode::from_u16(e.status()) {
-                res.set_status(code);
-            }
-        }
-        e
-    })
-}
 
 /// The signed-in user, as a service error so that `respond` and `finish` give a visitor
 /// the 401 status (and, without JavaScript, the way back to the form).

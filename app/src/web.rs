@@ -55,6 +55,27 @@ pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) 
     }
 }
 
+/// Sets the response's status to the error's.
+pub fn set_status(err: &AppError) {
+    if let Some(res) = use_context::<ResponseOptions>() {
+        if let Ok(code) = http::StatusCode::from_u16(err.status()) {
+            res.set_status(code);
+        }
+    }
+}
+
+/// Maps a loader's result, setting the HTTP status of an error.
+///
+/// # Errors
+/// The service error, converted for the page.
+pub fn respond<T>(r: Result<T, ServiceError>) -> Result<T, AppError> {
+    r.map_err(|e| {
+        let e = AppError::from(e);
+        set_status(&e);
+        e
+    })
+}
+
 /// The signed-in user, if any.
 ///
 /// # Errors
@@ -81,11 +102,7 @@ pub async fn require_user() -> Result<CurrentUser, AppError> {
 /// Sets the error's status and, for a plain form post, carries the message back to the
 /// page the form was on (any form there shows it).
 async fn refuse(err: AppError) -> AppError {
-    if let Some(res) = use_context::<ResponseOptions>() {
-        if let Ok(code) = http::StatusCode::from_u16(err.status()) {
-            res.set_status(code);
-        }
-    }
+    set_status(&err);
     if is_plain_form_post() {
         if let Ok(state) = state() {
             let mut errors = crate::domain::validation::FieldErrors::new();
@@ -185,11 +202,7 @@ pub async fn finish<T>(
         }
         Err(e) => {
             let err = AppError::from(e);
-            if let Some(res) = use_context::<ResponseOptions>() {
-                if let Ok(code) = http::StatusCode::from_u16(err.status()) {
-                    res.set_status(code);
-                }
-            }
+            set_status(&err);
             if is_plain_form_post() {
                 let errors = match &err {
                     AppError::Validation(f) => f.clone(),
