@@ -11,10 +11,11 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
+use crate::facet_cache::{FacetCache, SegFacets, NONE, SOCIAL, VERIFIED};
 use crate::model::{cpv_pad, haversine_km, SortOrder};
 use crate::schema::{
     day_key, kind_hash, F_ACCRED, F_ACCRED_EXP, F_CPV_PREFIX, F_LAT, F_LEGAL_FORM, F_LON,
-    F_NAME_SORT, F_SIZE, F_SOCIAL, F_UPDATED, F_VERIFIED,
+    F_NAME_SORT, F_SIZE,
 };
 
 /// Bits naming the disjunctive facet filters in a "failed filters" mask.
@@ -113,18 +114,24 @@ pub(crate) struct Fruit {
 pub(crate) struct SupplierCollector {
     pub plan: Arc<Plan>,
     pub scoring: bool,
+    pub cache: Arc<FacetCache>,
 }
 
-fn ords_of(col: Option<&StrColumn>, values: &[String]) -> tantivy::Result<Vec<u64>> {
-    let mut out = Vec::new();
+/// A table "ordinal → accepted" for an OR filter on a string column.
+fn accepted_ords(col: Option<&StrColumn>, values: &[String]) -> tantivy::Result<Vec<bool>> {
+    let mut out = vec![false; col.map_or(0, |c| c.num_terms())];
     if let Some(col) = col {
         for v in values {
             if let Some(o) = col.dictionary().term_ord(v.as_bytes())? {
-                out.push(o);
+                out[o as usize] = true;
             }
         }
     }
     Ok(out)
+}
+
+fn accepts(table: &[bool], ord: u32) -> bool {
+    ord != NONE && table.get(ord as usize).copied().unwrap_or(false)
 }
 
 fn count_vec(col: Option<&StrColumn>, facets: bool) -> Vec<u32> {
@@ -176,16 +183,10 @@ impl Collector for SupplierCollector {
                 }
             }
         }
-        let updated = if plan.sort == SortOrder::Updated
-            || (plan.sort == SortOrder::Relevance && !self.scoring)
-        {
-            Some(ff.i64(F_UPDATED)?)
-        } else {
-            None
-        };
-        let legal_ords = ords_of(legal.as_ref(), &plan.legal_forms)?;
-        let size_ords = ords_of(size.as_ref(), &plan.sizes)?;
+        let legal_ok = accepted_ords(legal.as_ref(), &plan.legal_forms)?;
+        let size_ok = accepted_ords(size.as_ref(), &plan.sizes)?;
         let facets = plan.facets;
+        let seg = self.cache.get(reader)?;
         Ok(SupplierSegmentCollector {
             segment_ord,
             active: plan.active_mask(),
@@ -198,15 +199,13 @@ impl Collector for SupplierCollector {
             accred,
             cpv,
             name_sort,
-            verified: ff.bool(F_VERIFIED)?,
-            social: ff.bool(F_SOCIAL)?,
+            seg,
             lat,
             lon,
             accred_exp,
             hash_to_ord,
-            updated,
-            legal_ords,
-            size_ords,
+            legal_ok,
+            size_ok,
             verified_counts: [0; 2],
             social_counts: [0; 2],
             total: 0,
@@ -266,15 +265,13 @@ pub(crate) struct SupplierSegmentCollector {
     accred: Option<StrColumn>,
     cpv: Option<StrColumn>,
     name_sort: Option<StrColumn>,
-    verified: Column<bool>,
-    social: Column<bool>,
+    seg: Arc<SegFacets>,
     lat: Option<Column<f64>>,
     lon: Option<Column<f64>>,
     accred_exp: Option<Column<u64>>,
     hash_to_ord: HashMap<u32, u64>,
-    updated: Option<Column<i64>>,
-    legal_ords: Vec<u64>,
-    size_ords: Vec<u64>,
+    legal_ok: Vec<bool>,
+    size_ok: Vec<bool>,
     legal_counts: Vec<u32>,
     size_counts: Vec<u32>,
     accred_counts: Vec<u32>,
@@ -318,56 +315,49 @@ impl SupplierSegmentCollector {
         }
     }
 
+    #[inline]
     fn failed_mask(&self, doc: DocId) -> u8 {
+        let d = doc as usize;
         let mut fail = 0;
-        if self.active & FAIL_LEGAL != 0 {
-            let ok = self
-                .legal
-                .as_ref()
-                .and_then(|c| c.ords().first(doc))
-                .is_some_and(|o| self.legal_ords.contains(&o));
-            if !ok {
-                fail |= FAIL_LEGAL;
-            }
+        if self.active & FAIL_LEGAL != 0 && !accepts(&self.legal_ok, self.seg.legal[d]) {
+            fail |= FAIL_LEGAL;
         }
-        if self.active & FAIL_SIZE != 0 {
-            let ok = self
-                .size
-                .as_ref()
-                .and_then(|c| c.ords().first(doc))
-                .is_some_and(|o| self.size_ords.contains(&o));
-            if !ok {
-                fail |= FAIL_SIZE;
-            }
+        if self.active & FAIL_SIZE != 0 && !accepts(&self.size_ok, self.seg.size[d]) {
+            fail |= FAIL_SIZE;
         }
-        if self.active & FAIL_VERIFIED != 0 && self.verified.first(doc) != Some(true) {
+        let flags = self.seg.flags[d];
+        if self.active & FAIL_VERIFIED != 0 && flags & VERIFIED == 0 {
             fail |= FAIL_VERIFIED;
         }
-        if self.active & FAIL_SOCIAL != 0 && self.social.first(doc) != Some(true) {
+        if self.active & FAIL_SOCIAL != 0 && flags & SOCIAL == 0 {
             fail |= FAIL_SOCIAL;
         }
         fail
     }
 
+    #[inline]
     fn count_facets(&mut self, doc: DocId, fail: u8) {
+        let d = doc as usize;
+        let seg = &*self.seg;
         let all = fail == 0;
         if all || fail == FAIL_LEGAL {
-            if let Some(o) = self.legal.as_ref().and_then(|c| c.ords().first(doc)) {
+            let o = seg.legal[d];
+            if o != NONE {
                 self.legal_counts[o as usize] += 1;
             }
         }
         if all || fail == FAIL_SIZE {
-            if let Some(o) = self.size.as_ref().and_then(|c| c.ords().first(doc)) {
+            let o = seg.size[d];
+            if o != NONE {
                 self.size_counts[o as usize] += 1;
             }
         }
+        let flags = seg.flags[d];
         if all || fail == FAIL_VERIFIED {
-            let v = self.verified.first(doc).unwrap_or(false);
-            self.verified_counts[usize::from(v)] += 1;
+            self.verified_counts[usize::from(flags & VERIFIED != 0)] += 1;
         }
         if all || fail == FAIL_SOCIAL {
-            let v = self.social.first(doc).unwrap_or(false);
-            self.social_counts[usize::from(v)] += 1;
+            self.social_counts[usize::from(flags & SOCIAL != 0)] += 1;
         }
         if !all {
             return;
@@ -376,15 +366,11 @@ impl SupplierSegmentCollector {
             for &o in &self.valid_buf {
                 self.accred_counts[o as usize] += 1;
             }
-        } else if let Some(c) = self.accred.as_ref() {
-            for o in c.term_ords(doc) {
-                self.accred_counts[o as usize] += 1;
-            }
+        } else if !self.accred_counts.is_empty() {
+            seg.accred.count(doc, &mut self.accred_counts);
         }
-        if let Some(c) = self.cpv.as_ref() {
-            for o in c.term_ords(doc) {
-                self.cpv_counts[o as usize] += 1;
-            }
+        if !self.cpv_counts.is_empty() {
+            seg.cpv.count(doc, &mut self.cpv_counts);
         }
     }
 
@@ -402,11 +388,10 @@ impl SupplierSegmentCollector {
         }
         let key = match self.plan.sort {
             SortOrder::Relevance if self.scoring => -f64::from(score),
-            SortOrder::Relevance | SortOrder::Updated => self
-                .updated
-                .as_ref()
-                .and_then(|c| c.first(doc))
-                .map_or(f64::INFINITY, |u| -(u as f64)),
+            SortOrder::Relevance | SortOrder::Updated => match self.seg.updated[doc as usize] {
+                i64::MIN => f64::INFINITY,
+                u => -(u as f64),
+            },
             SortOrder::Distance => distance_km.unwrap_or(f64::INFINITY),
             SortOrder::Name => self
                 .name_sort

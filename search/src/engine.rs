@@ -5,7 +5,7 @@ use std::ops::Bound;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use tantivy::collector::Count;
+use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery,
@@ -18,9 +18,10 @@ use tantivy::{
     Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, TantivyError, Term,
 };
 
-use crate::collector::{split_cpv, valid_on_plan, Plan, SupplierCollector};
+use crate::collector::{split_cpv, valid_on_plan, Cand, Plan, Ranked, SupplierCollector};
+use crate::facet_cache::FacetCache;
 use crate::model::{
-    cpv_significant, Facets, Hit, IndexQuery, SearchResults, SortOrder, SupplierDoc,
+    cpv_significant, haversine_km, Facets, Hit, IndexQuery, SearchResults, SortOrder, SupplierDoc,
 };
 use crate::schema::{
     build_schema, normalise_outcode, normalise_slug, to_document, Fields, RAW_TOKENIZER,
@@ -104,6 +105,8 @@ pub struct SupplierIndex {
     fields: Fields,
     stem: TextAnalyzer,
     raw: TextAnalyzer,
+    /// Decoded per-segment facet columns, shared by every query.
+    cache: Arc<FacetCache>,
 }
 
 impl std::fmt::Debug for SupplierIndex {
@@ -180,6 +183,7 @@ impl SupplierIndex {
             fields,
             stem,
             raw,
+            cache: Arc::default(),
         })
     }
 
@@ -217,8 +221,7 @@ impl SupplierIndex {
     /// I/O or indexing errors.
     pub fn commit(&self) -> Result<()> {
         self.writer()?.commit()?;
-        self.reader.reload()?;
-        Ok(())
+        self.reload()
     }
 
     /// Removes every supplier and commits.
@@ -231,8 +234,7 @@ impl SupplierIndex {
             w.delete_all_documents()?;
             w.commit()?;
         }
-        self.reader.reload()?;
-        Ok(())
+        self.reload()
     }
 
     /// Merges all segments into one and waits (after a bulk rebuild: fewer
@@ -247,8 +249,7 @@ impl SupplierIndex {
             w.merge(&ids).wait()?;
             w.commit()?;
         }
-        self.reader.reload()?;
-        Ok(())
+        self.reload()
     }
 
     /// Picks up commits made through another handle on the same directory.
@@ -257,7 +258,15 @@ impl SupplierIndex {
     /// I/O errors.
     pub fn reload(&self) -> Result<()> {
         self.reader.reload()?;
+        // Decode the new segments' facet columns now rather than in the next query.
+        self.cache.sync(&self.reader.searcher())?;
         Ok(())
+    }
+
+    /// Bytes of decoded facet columns held in memory (diagnostics).
+    #[must_use]
+    pub fn facet_cache_bytes(&self) -> usize {
+        self.cache.heap_bytes()
     }
 
     /// Number of searchable suppliers.
@@ -501,18 +510,10 @@ impl SupplierIndex {
             plan.sizes = sizes;
             plan.verified_only = q.verified_only;
             plan.social_only = q.social_economy_only;
-            // A document may fail at most one facet filter and still count
-            // (towards that facet's own counts).
-            let n = facet_filters.len();
-            if n >= 2 {
-                let clauses = facet_filters
-                    .into_iter()
-                    .map(|q| (Occur::Should, q))
-                    .collect();
-                must.push(filter(Box::new(
-                    BooleanQuery::with_minimum_required_clauses(clauses, n - 1),
-                )));
-            }
+            // The collector evaluates them from the in-memory facet columns
+            // (a document may fail at most one and still count, towards that
+            // facet's own counts): cheaper than seeking their postings.
+            drop(facet_filters);
         }
         let query: Box<dyn Query> = if must.is_empty() {
             Box::new(AllQuery)
@@ -540,6 +541,7 @@ impl SupplierIndex {
         let collector = SupplierCollector {
             plan: Arc::new(plan),
             scoring: false,
+            cache: Arc::clone(&self.cache),
         };
         Ok(searcher.search(&query, &collector)?.total)
     }
@@ -576,11 +578,41 @@ impl SupplierIndex {
         }
         let cpv_prefix = plan.cpv_prefix.clone();
         let scoring = !words.is_empty() && plan.sort == SortOrder::Relevance;
+        // One plain word and nothing else: the top-k can be found by Block-WAND,
+        // which skips the blocks that cannot reach the current k-th score, and
+        // the total and facets by a separate unscored pass (which reads no
+        // term frequencies and visits documents in blocks).
+        let wand = scoring && !any_word && plan.top_k > 0 && Self::single_plain_word(q, words);
+        let top_k = plan.top_k;
+        if wand {
+            plan.top_k = 0;
+        }
         let collector = SupplierCollector {
             plan: Arc::new(plan),
-            scoring,
+            scoring: scoring && !wand,
+            cache: Arc::clone(&self.cache),
         };
-        let fruit = searcher.search(&query, &collector)?;
+        let mut fruit = searcher.search(&query, &collector)?;
+        if wand {
+            let top = searcher.search(
+                &*self.word_query(&words[0]),
+                &TopDocs::with_limit(top_k).order_by_score(),
+            )?;
+            let mut top: Vec<Ranked> = top
+                .into_iter()
+                .map(|(score, doc)| Ranked {
+                    cand: Cand {
+                        key: -f64::from(score),
+                        doc,
+                        score,
+                        distance_km: None,
+                    },
+                    name_key: None,
+                })
+                .collect();
+            top.sort_by_key(|r| r.cand);
+            fruit.top = top;
+        }
         let (cpv_division, cpv_children) = split_cpv(fruit.cpv_prefix, &cpv_prefix);
         let facets = Facets {
             legal_form: fruit.legal_form.into_iter().collect(),
@@ -611,9 +643,18 @@ impl SupplierIndex {
             hits.push(Hit {
                 id: doc.id,
                 snippet_html: self.snippet(&doc.capability_statement, marks),
+                distance_km: r.cand.distance_km.or_else(|| {
+                    // The Block-WAND pass reads no fast fields: use the stored location.
+                    let near = q.near.filter(|(a, b)| a.is_finite() && b.is_finite())?;
+                    match (doc.lat, doc.lon) {
+                        (Some(lat), Some(lon)) if lat.is_finite() && lon.is_finite() => {
+                            Some(haversine_km(near, (lat, lon)))
+                        }
+                        _ => None,
+                    }
+                }),
                 name: doc.name,
                 score: if scoring { r.cand.score } else { 0.0 },
-                distance_km: r.cand.distance_km,
                 reasons,
             });
         }
@@ -623,6 +664,23 @@ impl SupplierIndex {
             facets,
             relaxed: false,
         })
+    }
+
+    /// A query of one word without typo expansion and without any filter (a
+    /// `near` point only for distances is fine): its hits are exactly the
+    /// word's own query, ranked by BM25 alone.
+    fn single_plain_word(q: &IndexQuery, words: &[Word]) -> bool {
+        matches!(words, [w] if w.distance == 0)
+            && q.cpv.as_deref().is_none_or(|c| c.trim().is_empty())
+            && q.within_km.is_none()
+            && q.legal_forms.is_empty()
+            && q.sizes.is_empty()
+            && q.accreditations.is_empty()
+            && q.accreditations_valid_on.is_none()
+            && !q.verified_only
+            && !q.social_economy_only
+            && q.min_capacity_gbp.is_none()
+            && q.outcodes.is_empty()
     }
 
     /// Whether `text` matches a word exactly (by stem) or within its edit

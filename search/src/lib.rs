@@ -6,6 +6,7 @@
 
 mod collector;
 mod engine;
+mod facet_cache;
 mod model;
 mod schema;
 

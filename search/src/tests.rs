@@ -365,3 +365,210 @@ fn capacity_and_outcode_filters_narrow_the_set() {
     };
     assert_eq!(ids(&idx, &q), vec![2]);
 }
+
+/// Varied suppliers for the tests that compare the engine with brute force.
+fn varied(n: i64) -> Vec<SupplierDoc> {
+    let forms = ["cic", "charity", "worker_coop", "sole_trader"];
+    let sizes = ["micro", "small", "medium"];
+    let statements = [
+        "school catering and school meals",
+        "catering for events",
+        "office cleaning",
+        "catering catering catering",
+        "grounds maintenance",
+    ];
+    (0..n)
+        .map(|i| {
+            let u = i as usize;
+            let mut d = doc(
+                i,
+                &format!("Supplier {i}{}", if i % 7 == 0 { " Catering" } else { "" }),
+                statements[u % statements.len()],
+            );
+            d.legal_form = forms[u % forms.len()].into();
+            d.size = (i % 11 != 0).then(|| sizes[u % sizes.len()].into());
+            d.verified = i % 3 == 0;
+            d.social_economy = i % 2 == 0;
+            d.keywords = if i % 5 == 0 {
+                vec!["catering".into()]
+            } else {
+                vec![]
+            };
+            d.cpv = vec![if i % 4 == 0 { "55524000" } else { "90910000" }.into()];
+            d.lat = Some(51.5);
+            d.lon = Some(0.001 * i as f64);
+            if i % 6 == 0 {
+                d.accreditations = vec![("real_living_wage".into(), None)];
+            }
+            d
+        })
+        .collect()
+}
+
+#[test]
+fn one_word_fast_path_ranks_exactly_like_the_general_path() {
+    let idx = index_with(&varied(300));
+    let plain = IndexQuery {
+        text: Some("catering".into()),
+        near: Some((51.5, 0.0)),
+        offset: 3,
+        limit: 15,
+        ..IndexQuery::default()
+    };
+    // Every supplier is one of these, so the filter changes nothing but the path.
+    let general = IndexQuery {
+        legal_forms: vec![
+            "cic".into(),
+            "charity".into(),
+            "worker_coop".into(),
+            "sole_trader".into(),
+        ],
+        ..plain.clone()
+    };
+    let a = idx.search(&plain).unwrap();
+    let b = idx.search(&general).unwrap();
+    assert_eq!(a.total, b.total);
+    assert_eq!(a.facets, b.facets);
+    assert_eq!(a.hits.len(), 15);
+    assert_eq!(a.hits, b.hits);
+    assert!(a.hits.iter().all(|h| h.distance_km.is_some()));
+    assert!(a.hits.windows(2).all(|w| w[0].score >= w[1].score));
+    // Name (and keywords) matches first.
+    let top = idx
+        .search(&IndexQuery {
+            limit: 3,
+            ..plain.clone()
+        })
+        .unwrap();
+    assert!(top
+        .hits
+        .iter()
+        .all(|h| h.reasons.contains(&"name".to_string())));
+}
+
+#[test]
+fn facets_and_totals_match_brute_force_for_every_filter_combination() {
+    let docs = varied(240);
+    let idx = index_with(&docs[..120]);
+    // A second segment, and some replaced and deleted suppliers.
+    idx.upsert(&docs[120..]).unwrap();
+    let mut changed = docs[5].clone();
+    changed.legal_form = "charity".into();
+    changed.verified = !changed.verified;
+    idx.upsert(&[changed.clone()]).unwrap();
+    idx.delete(8).unwrap();
+    idx.commit().unwrap();
+    let mut live: Vec<SupplierDoc> = docs
+        .iter()
+        .filter(|d| d.id != 8)
+        .map(|d| {
+            if d.id == 5 {
+                changed.clone()
+            } else {
+                d.clone()
+            }
+        })
+        .collect();
+    live.sort_by_key(|d| d.id);
+    let check = |idx: &SupplierIndex, q: &IndexQuery| {
+        let r = idx.search(q).unwrap();
+        let words = q.text.is_some();
+        let ok_legal =
+            |d: &SupplierDoc| q.legal_forms.is_empty() || q.legal_forms.contains(&d.legal_form);
+        let ok_size = |d: &SupplierDoc| {
+            q.sizes.is_empty() || d.size.as_ref().is_some_and(|s| q.sizes.contains(s))
+        };
+        let ok_ver = |d: &SupplierDoc| !q.verified_only || d.verified;
+        let ok_soc = |d: &SupplierDoc| !q.social_economy_only || d.social_economy;
+        let base: Vec<&SupplierDoc> = live
+            .iter()
+            .filter(|d| {
+                !words
+                    || d.capability_statement.contains("catering")
+                    || d.name.contains("Catering")
+                    || !d.keywords.is_empty()
+            })
+            .collect();
+        let all = |d: &&&SupplierDoc| ok_legal(d) && ok_size(d) && ok_ver(d) && ok_soc(d);
+        assert_eq!(r.total, base.iter().filter(all).count() as u64, "{q:?}");
+        let mut legal = std::collections::BTreeMap::new();
+        let mut size = std::collections::BTreeMap::new();
+        let mut verified = std::collections::BTreeMap::new();
+        for d in &base {
+            if ok_size(d) && ok_ver(d) && ok_soc(d) {
+                *legal.entry(d.legal_form.clone()).or_insert(0u64) += 1;
+            }
+            if ok_legal(d) && ok_ver(d) && ok_soc(d) {
+                if let Some(s) = &d.size {
+                    *size.entry(s.clone()).or_insert(0u64) += 1;
+                }
+            }
+            if ok_legal(d) && ok_size(d) && ok_soc(d) {
+                *verified.entry(d.verified).or_insert(0u64) += 1;
+            }
+        }
+        assert_eq!(r.facets.legal_form, legal, "{q:?}");
+        assert_eq!(r.facets.size, size, "{q:?}");
+        assert_eq!(r.facets.verified, verified, "{q:?}");
+        let accredited = base
+            .iter()
+            .filter(all)
+            .filter(|d| !d.accreditations.is_empty())
+            .count() as u64;
+        assert_eq!(
+            r.facets
+                .accreditations
+                .get("real_living_wage")
+                .copied()
+                .unwrap_or(0),
+            accredited,
+            "{q:?}"
+        );
+        let in_55 = base
+            .iter()
+            .filter(all)
+            .filter(|d| d.cpv[0].starts_with("55"))
+            .count() as u64;
+        assert_eq!(
+            r.facets.cpv_division.get("55").copied().unwrap_or(0),
+            in_55,
+            "{q:?}"
+        );
+        // Most recently updated first when there are no words.
+        if !words {
+            let mut expect: Vec<i64> = base.iter().filter(all).map(|d| d.id).collect();
+            expect.sort_by_key(|id| std::cmp::Reverse(1_700_000_000 + id));
+            expect.truncate(q.limit);
+            assert_eq!(r.hits.iter().map(|h| h.id).collect::<Vec<_>>(), expect);
+        }
+    };
+    let mut queries = Vec::new();
+    for text in [None, Some("catering".to_string())] {
+        for legal in [vec![], vec!["cic".to_string(), "charity".to_string()]] {
+            for sizes in [vec![], vec!["micro".to_string()]] {
+                for (verified_only, social_economy_only) in
+                    [(false, false), (true, false), (true, true), (false, true)]
+                {
+                    queries.push(IndexQuery {
+                        text: text.clone(),
+                        legal_forms: legal.clone(),
+                        sizes: sizes.clone(),
+                        verified_only,
+                        social_economy_only,
+                        limit: 7,
+                        ..IndexQuery::default()
+                    });
+                }
+            }
+        }
+    }
+    for q in &queries {
+        check(&idx, q);
+    }
+    // The merged segment gets freshly decoded facet columns.
+    idx.merge_segments().unwrap();
+    assert_eq!(idx.num_segments(), 1);
+    for q in &queries {
+        check(&idx, q);
+    }
+}

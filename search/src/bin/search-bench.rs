@@ -729,6 +729,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         vm_hwm_mb()
     );
 
+    println!(
+        "facet cache: {:.1} MB",
+        index.facet_cache_bytes() as f64 / 1e6
+    );
     let queries = gen_queries(&places, 240);
     // Warm-up: page cache and first-use allocations.
     let _ = run_mix(&index, &queries, 1, 1);
