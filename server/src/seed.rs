@@ -91,7 +91,7 @@ fn suffix(form: LegalForm) -> &'static str {
         LegalForm::Partnership => "& Partners",
         LegalForm::Llp => "LLP",
         LegalForm::SoleTrader => "",
-        LegalForm::PublicBody => "Services (Municipal)",
+        LegalForm::PublicBody => "(Municipal)",
     }
 }
 

@@ -45,6 +45,12 @@ export async function newPage(browser, baseURL, js) {
       page.problems.push(`console error: ${m.text().slice(0, 600)}`);
     }
   });
+  // In-flight requests, for `settled` (client-side navigations have no load event).
+  page.inflight = 0;
+  page.on('request', () => { page.inflight += 1; });
+  const done = () => { page.inflight = Math.max(0, page.inflight - 1); };
+  page.on('requestfinished', done);
+  page.on('requestfailed', done);
   page.on('response', async (r) => {
     if (r.status() >= 500) {
       const body = await r.text().catch(() => '');
@@ -94,6 +100,25 @@ export async function ready(page, { formSelector = 'main form[action^="/api/"]' 
     if (Date.now() > end) throw new Error(`page ${page.url()} did not hydrate within 15 s; problems: ${page.problems.join('; ')}`);
     await page.waitForTimeout(50);
   }
+}
+
+/**
+ * Waits until the page has had no request in flight for `quietMs`: after a client-side
+ * navigation (JavaScript on) its data has arrived and been rendered; after a full page
+ * load, the same as the load event.
+ */
+export async function settled(page, { quietMs = 150, timeout = 15_000 } = {}) {
+  await page.waitForLoadState('load');
+  const end = Date.now() + timeout;
+  let quietSince = Date.now();
+  for (;;) {
+    if (page.inflight > 0) quietSince = Date.now();
+    else if (Date.now() - quietSince >= quietMs) break;
+    if (Date.now() > end) throw new Error(`${page.url()}: requests still in flight after ${timeout} ms`);
+    await page.waitForTimeout(25);
+  }
+  // Let the last response render.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
 }
 
 /** Navigates to `path` and waits until the page is ready. */

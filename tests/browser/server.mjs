@@ -39,8 +39,12 @@ function cli(env, args, stdin) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts the server; resolves to { baseURL, dir, outbox, stop(), mails(), waitForMail() }. */
-export async function startServer() {
+/**
+ * Starts the server; resolves to { baseURL, dir, outbox, stop(), mails(), waitForMail() }.
+ * Options: `seed: { suppliers, randomSeed }` runs `anchorlink seed` before serving;
+ * `users: [{ email, role, organisation }]` adds more users (password PASSWORD).
+ */
+export async function startServer({ seed = null, users = [] } = {}) {
   for (const p of [BINARY, join(SITE_ROOT, 'pkg', 'anchorlink_bg.wasm')]) {
     if (!existsSync(p)) throw new Error(`${p} is missing: run \`make site server\` in ${REPO} first`);
   }
@@ -55,11 +59,21 @@ export async function startServer() {
     DATABASE_URL: `sqlite://${dir}/test.db?mode=rwc`,
     ANCHORLINK_OUTBOX: outbox,
     LEPTOS_SITE_ROOT: SITE_ROOT,
+    // Each server its own search index, never the repository's default one.
+    ANCHORLINK_INDEX_DIR: join(dir, 'index'),
     RUST_LOG: process.env.RUST_LOG ?? 'warn',
   };
   cli(env, ['migrate'], '');
   cli(env, ['users', 'add', '--email', BUYER.email, '--role', 'buyer', '--organisation', BUYER.organisation], `${PASSWORD}\n`);
   cli(env, ['users', 'add', '--email', ADMIN.email, '--role', 'admin'], `${PASSWORD}\n`);
+  for (const u of users) {
+    const args = ['users', 'add', '--email', u.email, '--role', u.role ?? 'buyer'];
+    if (u.organisation) args.push('--organisation', u.organisation);
+    cli(env, args, `${u.password ?? PASSWORD}\n`);
+  }
+  if (seed) {
+    cli(env, ['seed', '--suppliers', String(seed.suppliers), '--random-seed', String(seed.randomSeed ?? 1)], '');
+  }
 
   const child = spawn(BINARY, ['serve'], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';

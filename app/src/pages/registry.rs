@@ -5,7 +5,7 @@ use crate::api;
 use crate::components::{money, PageCtx};
 use super::shortlists::{provide_shortlist_options, AddToShortlist, SearchActions};
 use crate::domain::org::{AccreditationKind, LegalForm, SizeClass};
-use crate::dto::SearchQuery;
+use crate::dto::{CurrentUser, Flash, SearchQuery};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
@@ -15,6 +15,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 pub fn SupplierPage() -> impl IntoView {
     let params = use_params_map();
     provide_shortlist_options();
+    let ctx = PageCtx::get();
     let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()));
     let profile = Resource::new(id, |id| async move {
         match id {
@@ -25,6 +26,7 @@ pub fn SupplierPage() -> impl IntoView {
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
+                let (user, flash) = ctx.load().await;
                 match profile.await {
                     Ok(p) => view! {
                         <Title text=p.name.clone()/>
@@ -37,7 +39,7 @@ pub fn SupplierPage() -> impl IntoView {
                             {p.verified.then(|| view! { <span class="tag">"Verified"</span> })}
                             {(!p.published).then(|| view! { <strong class="tag warn">"Draft – not public"</strong> })}
                         </p>
-                        <AddToShortlist supplier_id=p.id supplier_name=p.name.clone()/>
+                        <AddToShortlist supplier_id=p.id supplier_name=p.name.clone() user=user.clone() flash=flash.clone()/>
                         <h2>"What we do"</h2>
                         <p class="statement">{p.capability_statement.clone()}</p>
                         <ul class="items">
@@ -162,7 +164,7 @@ pub fn SearchPage() -> impl IntoView {
         <h1>"Find suppliers"</h1>
         <Suspense fallback=|| view! { <p>"Searching…"</p> }>
             {move || Suspend::new(async move {
-                let (user, _) = ctx.load().await;
+                let (user, flash) = ctx.load().await;
                 if !user.as_ref().is_some_and(|u| u.can_search()) {
                     return view! {
                         <p>"Searching the registry is for public buyers. "
@@ -180,68 +182,68 @@ pub fn SearchPage() -> impl IntoView {
                     <Form method="GET" action="/suppliers" attr:class="search-form" attr:role="search" on:change=submit_on_change>
                         <div class="field">
                             <label for="s-q">"Words"</label>
-                            <input id="s-q" name="q" type="search" value=v(&q.q)/>
+                            <input id="s-q" name="q" type="search" value=v(&q.q) prop:value=v(&q.q)/>
                         </div>
                         <div class="field">
                             <label for="s-cpv">"CPV code"</label>
                             {err("cpv")}
-                            <input id="s-cpv" name="cpv" value=v(&q.cpv) inputmode="numeric"/>
+                            <input id="s-cpv" name="cpv" value=v(&q.cpv) prop:value=v(&q.cpv) inputmode="numeric"/>
                         </div>
                         <div class="field">
                             <label for="s-near">"Near postcode"</label>
                             {err("near")}
-                            <input id="s-near" name="near" value=v(&q.near) autocomplete="postal-code"/>
+                            <input id="s-near" name="near" value=v(&q.near) prop:value=v(&q.near) autocomplete="postal-code"/>
                         </div>
                         <div class="field">
                             <label for="s-km">"Within (km)"</label>
                             {err("within_km")}
-                            <input id="s-km" name="within_km" value=v(&q.within_km) inputmode="numeric"/>
+                            <input id="s-km" name="within_km" value=v(&q.within_km) prop:value=v(&q.within_km) inputmode="numeric"/>
                         </div>
                         <div class="field">
                             <label for="s-area">"Named areas"</label>
                             {err("area")}
-                            <input id="s-area" name="area" value=v(&q.area) aria-describedby="s-area-hint"/>
+                            <input id="s-area" name="area" value=v(&q.area) prop:value=v(&q.area) aria-describedby="s-area-hint"/>
                             <p class="hint" id="s-area-hint">"Postcode districts, e.g. PR1, PR2"</p>
                         </div>
                         <div class="field">
                             <label for="s-form">"Legal form"</label>
                             {err("legal_form")}
-                            <select id="s-form" name="legal_form">{options_with_any(legal_form_options(), &q.legal_form)}</select>
+                            <select id="s-form" name="legal_form" prop:value=v(&q.legal_form)>{options_with_any(legal_form_options(), &q.legal_form)}</select>
                         </div>
                         <div class="field">
                             <label for="s-size">"Size"</label>
                             {err("size")}
-                            <select id="s-size" name="size">{options_with_any(
+                            <select id="s-size" name="size" prop:value=v(&q.size)>{options_with_any(
                                 SizeClass::ALL.iter().map(|s| (s.slug().to_owned(), s.label().to_owned())).collect(), &q.size)}</select>
                         </div>
                         <div class="field">
                             <label for="s-acc">"Accreditation"</label>
                             {err("accreditation")}
-                            <select id="s-acc" name="accreditation">{options_with_any(
+                            <select id="s-acc" name="accreditation" prop:value=v(&q.accreditation)>{options_with_any(
                                 AccreditationKind::ALL.iter().map(|a| (a.slug().to_owned(), a.label().to_owned())).collect(), &q.accreditation)}</select>
                         </div>
                         <div class="field">
                             <label for="s-valid">"Accreditation valid on"</label>
                             {err("valid_on")}
-                            <input id="s-valid" name="valid_on" type="date" value=v(&q.valid_on)/>
+                            <input id="s-valid" name="valid_on" type="date" value=v(&q.valid_on) prop:value=v(&q.valid_on)/>
                         </div>
                         <div class="field">
                             <label for="s-cap">"Can take a contract of (£)"</label>
                             {err("min_capacity")}
-                            <input id="s-cap" name="min_capacity" value=v(&q.min_capacity) inputmode="numeric"/>
+                            <input id="s-cap" name="min_capacity" value=v(&q.min_capacity) prop:value=v(&q.min_capacity) inputmode="numeric"/>
                         </div>
                         <div class="field checkbox">
-                            <input id="s-verified" name="verified" type="checkbox" value="true" checked=q.verified.is_some()/>
+                            <input id="s-verified" name="verified" type="checkbox" value="true" checked=q.verified.is_some() prop:checked=q.verified.is_some()/>
                             <label for="s-verified">"Verified only"</label>
                         </div>
                         <div class="field checkbox">
-                            <input id="s-social" name="social_economy" type="checkbox" value="true" checked=q.social_economy.is_some()/>
+                            <input id="s-social" name="social_economy" type="checkbox" value="true" checked=q.social_economy.is_some() prop:checked=q.social_economy.is_some()/>
                             <label for="s-social">"Social economy only"</label>
                         </div>
                         <div class="field">
                             <label for="s-sort">"Sort by"</label>
                             {err("sort")}
-                            <select id="s-sort" name="sort">
+                            <select id="s-sort" name="sort" prop:value=sort.clone()>
                                 {[("relevance", "Relevance"), ("distance", "Distance"), ("name", "Name"), ("updated", "Recently updated")].into_iter().map(|(val, label)| {
                                     let sel = sort == val;
                                     view! { <option value=val selected=sel>{label}</option> }
@@ -251,7 +253,7 @@ pub fn SearchPage() -> impl IntoView {
                         <button type="submit" class="button">"Search"</button>
                     </Form>
                     {match res {
-                        Ok(r) => results_view(for_results, r).into_any(),
+                        Ok(r) => results_view(for_results, r, user, flash).into_any(),
                         Err(e) => view! { <div class="error-summary" role="alert"><h2>"There is a problem"</h2><p>{e.to_string()}</p></div> }.into_any(),
                     }}
                 }.into_any()
@@ -263,7 +265,8 @@ pub fn SearchPage() -> impl IntoView {
 fn facet_list(q: &SearchQuery, counts: Vec<(String, String, u64)>, set: fn(&mut SearchQuery, String)) -> impl IntoView {
     view! {
         <ul class="facet">
-            {counts.into_iter().map(|(value, label, n)| {
+            // A value with no suppliers is not worth a link to an empty page.
+            {counts.into_iter().filter(|(_, _, n)| *n > 0).map(|(value, label, n)| {
                 let mut fq = q.clone();
                 set(&mut fq, value);
                 fq.page = None;
@@ -273,7 +276,7 @@ fn facet_list(q: &SearchQuery, counts: Vec<(String, String, u64)>, set: fn(&mut 
     }
 }
 
-fn results_view(q: SearchQuery, r: crate::dto::SearchResults) -> impl IntoView {
+fn results_view(q: SearchQuery, r: crate::dto::SearchResults, user: Option<CurrentUser>, flash: Option<Flash>) -> impl IntoView {
     let total = r.total;
     let page = r.page;
     let pages = total.div_ceil(r.per_page).max(1);
@@ -293,13 +296,17 @@ fn results_view(q: SearchQuery, r: crate::dto::SearchResults) -> impl IntoView {
     up.page = None;
     view! {
         <p role="status" class="result-count">{format!("{total} supplier{} found", if total == 1 { "" } else { "s" })}</p>
-        <SearchActions total=total/>
+        <SearchActions total=total user=user.clone() flash=flash.clone()/>
         {(total == 0).then(|| view! {
             <div class="notice">
                 <p>"No supplier matches every filter."</p>
                 {(!r.widen.is_empty()).then(|| view! {
                     <p>"Try a wider search:"</p>
                     <ul>{r.widen.iter().map(|w| view! { <li><a href=search_url(&w.query)>{w.message.clone()}</a></li> }).collect_view()}</ul>
+                })}
+                // No single filter emptied the set (several did together): still offer a way out.
+                {r.widen.is_empty().then(|| view! {
+                    <p>"No single filter is to blame. " <a href="/suppliers">"Clear every filter and start again"</a></p>
                 })}
             </div>
         })}
@@ -343,7 +350,7 @@ fn results_view(q: SearchQuery, r: crate::dto::SearchResults) -> impl IntoView {
                                 view! { <p inner_html=h.snippet_html.clone()></p> }.into_any()
                             }}
                             {(!h.reasons.is_empty()).then(|| view! { <p class="reasons">"Matched: " {h.reasons.join(", ")}</p> })}
-                            <AddToShortlist supplier_id=h.id supplier_name=supplier_name/>
+                            <AddToShortlist supplier_id=h.id supplier_name=supplier_name user=user.clone() flash=flash.clone()/>
                         </li>
                     }
                 }).collect_view()}

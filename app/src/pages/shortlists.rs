@@ -163,6 +163,17 @@ fn shortlist_table(lists: Vec<ShortlistSummary>) -> impl IntoView {
     }
 }
 
+/// The notice after sharing with JavaScript: the same words as the flash a plain post
+/// leaves (see `api_buyer::share_shortlist`).
+fn share_notice(shared: Option<bool>) -> String {
+    match shared {
+        Some(true) => "Shortlist shared with your colleagues.",
+        Some(false) => "Shortlist is now private to you.",
+        None => "Sharing updated.",
+    }
+    .to_owned()
+}
+
 /// `/shortlists/:id`: one shortlist, its suppliers, sharing and export.
 #[component]
 pub fn ShortlistPage() -> impl IntoView {
@@ -171,6 +182,13 @@ pub fn ShortlistPage() -> impl IntoView {
     let remove = ServerAction::<RemoveFromShortlist>::new();
     let share = ServerAction::<ShareShortlist>::new();
     let delete = ServerAction::<DeleteShortlist>::new();
+    // What the last "Share"/"Make private" asked for, for its notice.
+    let last_share = RwSignal::new(None::<bool>);
+    Effect::new(move |_| {
+        if let Some(input) = share.input().get() {
+            last_share.set(Some(input.shared == "true"));
+        }
+    });
     let list = Resource::new(
         move || (id(), remove.version().get() + share.version().get()),
         |(id, _)| async move {
@@ -193,7 +211,7 @@ pub fn ShortlistPage() -> impl IntoView {
                     let js = [remove.value().get(), share.value().get(), delete.value().get()];
                     js.iter().flatten().find_map(|r| r.as_ref().err().map(|e| e.to_string()))
                         .or_else(|| remove.value().get().and_then(Result::ok).map(|()| "Removed from the shortlist.".to_owned()))
-                        .or_else(|| share.value().get().and_then(Result::ok).map(|()| "Sharing updated.".to_owned()))
+                        .or_else(|| share.value().get().and_then(Result::ok).map(|()| share_notice(last_share.get())))
                         .or_else(|| from_flash.clone())
                 });
                 match list.await {
@@ -301,49 +319,53 @@ pub fn provide_shortlist_options() {
 }
 
 /// "Add to shortlist" for one supplier, shown to buyers only: choose a shortlist or name a
-/// new one. Needs [`provide_shortlist_options`] on the page.
+/// new one. Needs [`provide_shortlist_options`] on the page. `user` and `flash` are the
+/// page's (the page has loaded them already): awaiting the page context here again would
+/// race the page's own re-render on every navigation, and a control whose owner is
+/// disposed meanwhile would panic when its wait ends.
 #[component]
-pub fn AddToShortlist(supplier_id: i64, #[prop(into)] supplier_name: String) -> impl IntoView {
+pub fn AddToShortlist(
+    supplier_id: i64,
+    #[prop(into)] supplier_name: String,
+    user: Option<CurrentUser>,
+    flash: Option<Flash>,
+) -> impl IntoView {
+    let Some(options) = use_context::<ShortlistOptions>().filter(|_| is_buyer(&user)) else {
+        return None;
+    };
     let action = ServerAction::<AddToShortlistFn>::new();
-    let ctx = PageCtx::get();
-    let options = use_context::<ShortlistOptions>();
-    if let Some(o) = options {
-        Effect::new(move |_| {
-            if action.version().get() > 0 && matches!(action.value().get_untracked(), Some(Ok(_))) {
-                o.version.update(|v| *v += 1);
-            }
-        });
-    }
+    Effect::new(move |_| {
+        if action.version().get() > 0 && matches!(action.value().get_untracked(), Some(Ok(_))) {
+            options.version.update(|v| *v += 1);
+        }
+    });
     let form = add_form_name(supplier_id);
-    view! {
+    let flash = flash.filter(|f| f.form == form);
+    let open = flash.is_some();
+    let from_flash = flash_notice(&flash);
+    let notice = Signal::derive(move || {
+        action.value().with(|v| match v {
+            Some(Ok(name)) => Some(format!("Added to “{name}”.")),
+            Some(Err(_)) => None,
+            None => from_flash.clone(),
+        })
+    });
+    let errors = form_errors(&form, action.value(), flash);
+    Some(view! {
         <Suspense fallback=|| ()>
             {move || {
                 let supplier_name = supplier_name.clone();
-                let form = form.clone();
+                let errors = errors.clone();
                 Suspend::new(async move {
-                    let (user, flash) = ctx.load().await;
-                    let lists = match options {
-                        Some(o) if is_buyer(&user) => o.lists.await.unwrap_or_default(),
-                        _ => return None,
-                    };
-                    let flash = flash.filter(|f| f.form == form);
-                    let open = flash.is_some();
-                    let from_flash = flash_notice(&flash);
-                    let notice = Signal::derive(move || {
-                        action.value().with(|v| match v {
-                            Some(Ok(name)) => Some(format!("Added to “{name}”.")),
-                            Some(Err(_)) => None,
-                            None => from_flash.clone(),
-                        })
-                    });
+                    let lists = options.lists.await.unwrap_or_default();
                     let mut choices: Vec<(String, String)> = lists.into_iter().map(|l| (l.id.to_string(), l.name)).collect();
                     choices.push(("new".into(), "A new shortlist (name it below)".into()));
                     let chosen = choices.first().map(|(v, _)| v.clone()).unwrap_or_default();
-                    Some(view! {
+                    view! {
                         <details class="add-to-shortlist" open=open>
                             <summary>"Add to shortlist"<span class="visually-hidden">{format!(": {supplier_name}")}</span></summary>
                             <Notice text=notice/>
-                            <FormScope ctx=form_errors(&form, action.value(), flash)>
+                            <FormScope ctx=errors>
                                 <ActionForm action>
                                     <ErrorSummary/>
                                     <input type="hidden" name="supplier_id" value=supplier_id/>
@@ -353,53 +375,45 @@ pub fn AddToShortlist(supplier_id: i64, #[prop(into)] supplier_name: String) -> 
                                 </ActionForm>
                             </FormScope>
                         </details>
-                    })
+                    }
                 })
             }}
         </Suspense>
-    }
+    })
 }
 
 /// "Export CSV" and "Save this search" for the search results on the page, shown to buyers.
+/// `user` and `flash` are the page's (see [`AddToShortlist`] for why they are not awaited here).
 #[component]
-pub fn SearchActions(total: u64) -> impl IntoView {
-    let save = ServerAction::<SaveSearch>::new();
-    let location = use_location();
-    let ctx = PageCtx::get();
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let (user, flash) = ctx.load().await;
-                if !is_buyer(&user) {
-                    return None;
-                }
-                let query = location.search.get_untracked().trim_start_matches('?').to_owned();
-                let flash = flash.filter(|f| f.form == "save_search");
-                let open = flash.is_some();
-                let notice = notice_signal(save.value(), "Search saved. Find it under Shortlists.", flash.clone());
-                let export = format!("/suppliers/export.csv?{query}");
-                Some(view! {
-                    <div class="search-actions">
-                        <Notice text=notice/>
-                        <p>
-                            <a href=export class="button secondary small" download="" rel="external">
-                                "Export CSV"<span class="visually-hidden">{format!(" of all {total} results")}</span>
-                            </a>
-                        </p>
-                        <details open=open>
-                            <summary>"Save this search"</summary>
-                            <FormScope ctx=form_errors("save_search", save.value(), flash)>
-                                <ActionForm action=save>
-                                    <ErrorSummary/>
-                                    <input type="hidden" name="query" value=query/>
-                                    <Field name="name" label="Name for this search" required=true/>
-                                    <button type="submit" class="button small">"Save search"</button>
-                                </ActionForm>
-                            </FormScope>
-                        </details>
-                    </div>
-                })
-            })}
-        </Suspense>
+pub fn SearchActions(total: u64, user: Option<CurrentUser>, flash: Option<Flash>) -> impl IntoView {
+    if !is_buyer(&user) {
+        return None;
     }
+    let save = ServerAction::<SaveSearch>::new();
+    let query = use_location().search.get_untracked().trim_start_matches('?').to_owned();
+    let flash = flash.filter(|f| f.form == "save_search");
+    let open = flash.is_some();
+    let notice = notice_signal(save.value(), "Search saved. Find it under Shortlists.", flash.clone());
+    let export = format!("/suppliers/export.csv?{query}");
+    Some(view! {
+        <div class="search-actions">
+            <Notice text=notice/>
+            <p>
+                <a href=export class="button secondary small" download="" rel="external">
+                    "Export CSV"<span class="visually-hidden">{format!(" of all {total} results")}</span>
+                </a>
+            </p>
+            <details open=open>
+                <summary>"Save this search"</summary>
+                <FormScope ctx=form_errors("save_search", save.value(), flash)>
+                    <ActionForm action=save>
+                        <ErrorSummary/>
+                        <input type="hidden" name="query" value=query/>
+                        <Field name="name" label="Name for this search" required=true/>
+                        <button type="submit" class="button small">"Save search"</button>
+                    </ActionForm>
+                </FormScope>
+            </details>
+        </div>
+    })
 }

@@ -309,5 +309,17 @@ async fn widenings(state: &AppState, q: &SearchQuery, s: &Search) -> ServiceResu
             out.push(Widening { message: format!("{verb} {what}: {total} supplier{}", if total == 1 { "" } else { "s" }), query, total });
         }
     }
+    if out.is_empty() && iq.text.is_some() {
+        // Several filters together emptied the set: offer the words alone.
+        let words_only = IndexQuery { text: iq.text.clone(), limit: iq.limit, ..IndexQuery::default() };
+        let total = count(state, words_only).await?;
+        if total > 0 {
+            out.push(Widening {
+                message: format!("Only the words, without any filter: {total} supplier{}", if total == 1 { "" } else { "s" }),
+                query: SearchQuery { q: q.q.clone(), ..SearchQuery::default() },
+                total,
+            });
+        }
+    }
     Ok(out)
 }
