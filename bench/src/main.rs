@@ -1,1 +1,828 @@
-fn main() {}
+//! `make bench` (through `scripts/bench.sh`): seeds N suppliers with the real seeder, builds
+//! the real search index from the database, builds two ranked SQL full-text baselines over
+//! the same data (SQLite FTS5 ordered by bm25; PostgreSQL tsvector + GIN ordered by
+//! ts_rank), then runs one fixed mix of realistic queries (words + facets + radius) through
+//! the app's real search path and through each baseline, with 1 and 2 concurrent workers,
+//! and prints the latencies side by side.
+//!
+//! Usage: `anchorlink-bench N` (one size per process, so peak memory is per size).
+//! Environment:
+//! - `BENCH_PG_URL`: an admin URL of a PostgreSQL server; empty skips the PostgreSQL baseline.
+//! - `BENCH_PG_MAX`: largest N loaded into PostgreSQL (default 1000000).
+//! - `BENCH_QUERIES`: size of the query mix (default 240, at least 200 recommended).
+//! - `BENCH_PASS_SECS`: time cap of one pass of a baseline (default 150); a pass that hits
+//!   it reports the queries it ran.
+//! - `BENCH_DIR`: where the temporary database and index go (default the system temp dir).
+
+use anchorlink_search::{cpv_significant, IndexQuery};
+use app::domain::cpv::CpvCode;
+use app::domain::place::parse_place;
+use app::dto::SearchQuery;
+use app::services::search::{parse_query, search};
+use app::state::AppState;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Results per page: the app's default page, and the baselines' LIMIT.
+const TOP_K: usize = 20;
+const SEED: u64 = 42;
+/// The engine's stop words (search/src/engine.rs), so every engine sees the same words.
+const STOP_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is", "it", "of", "on", "or", "the",
+    "to", "with",
+];
+/// The engine's field weights, reused for FTS5's bm25 column weights.
+const FTS5_WEIGHTS: &str = "4.0, 3.0, 1.0, 2.5, 2.0";
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name).ok().and_then(|v| v.trim().parse().ok()).unwrap_or(default)
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> anyhow::Result<()> {
+    let n: u64 = std::env::args().nth(1).and_then(|a| a.replace('_', "").parse().ok()).unwrap_or(100_000);
+    let base = std::env::var("BENCH_DIR").map(std::path::PathBuf::from).unwrap_or_else(|_| std::env::temp_dir());
+    std::fs::create_dir_all(&base)?;
+    let dir = tempfile::Builder::new().prefix("anchorlink-bench-").tempdir_in(&base)?;
+    let pg_url = std::env::var("BENCH_PG_URL").ok().filter(|u| !u.trim().is_empty());
+    let pg_max: u64 = env_or("BENCH_PG_MAX", 1_000_000);
+    let mut report = Report::default();
+    let mut pg_db_name = None;
+    let result = run(n, dir.path(), pg_url.as_deref().filter(|_| n <= pg_max), &mut report, &mut pg_db_name).await;
+    if pg_url.is_some() && n > pg_max {
+        report.notes.push(format!("PostgreSQL baseline skipped at N = {n} (BENCH_PG_MAX = {pg_max})"));
+    }
+    // Clean up: the PostgreSQL database (the temp dir goes when `dir` drops).
+    if let (Some(url), Some(name)) = (&pg_url, &pg_db_name) {
+        if let Err(e) = drop_pg_database(url, name).await {
+            eprintln!("could not drop PostgreSQL database {name}: {e:#}");
+        }
+    }
+    result?;
+    println!("{}", report.render(n));
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Loading
+
+async fn run(
+    n: u64,
+    dir: &Path,
+    pg_url: Option<&str>,
+    report: &mut Report,
+    pg_db_name: &mut Option<String>,
+) -> anyhow::Result<()> {
+    let index_dir = dir.join("index");
+    let settings = server::config::Settings {
+        addr: "127.0.0.1:0".parse()?,
+        database_url: format!("sqlite://{}?mode=rwc", dir.join("bench.db").display()),
+        base_url: "http://localhost".into(),
+        smtp_url: None,
+        mail_from: "Anchorlink <no-reply@anchorlink.invalid>".into(),
+        outbox_dir: dir.join("outbox"),
+        site_root: dir.join("site").display().to_string(),
+        index_dir: Some(index_dir.clone()),
+    };
+    // The real start-up: migrations, reference data, the index in its own directory.
+    let state = server::build_state(&settings).await?;
+
+    eprintln!("==> seeding {n} suppliers into SQLite");
+    let t = Instant::now();
+    server::seed::seed(&state, n, SEED).await?;
+    report.load.push(("SQLite: seed (server::seed::seed)".into(), secs(t.elapsed())));
+
+    eprintln!("==> building the search index from the database");
+    reset_peak_rss();
+    let rss_before = rss_kib("VmRSS");
+    let t = Instant::now();
+    state.index.catch_up(&state.db, &state.cpv).await?;
+    let build = t.elapsed();
+    anyhow::ensure!(state.index.engine().len() == n, "index holds {} of {n} suppliers", state.index.engine().len());
+    report.load.push(("tantivy index: build from the database (SearchIndex)".into(), secs(build)));
+    report.load.push(("tantivy index: size on disk".into(), mib(dir_size(&index_dir))));
+    report.load.push((
+        "process peak RSS during index build (VmHWM)".into(),
+        format!("{} (RSS before build {})", kib_str(rss_kib("VmHWM")), kib_str(rss_before)),
+    ));
+    report.load.push(("tantivy index: segments".into(), state.index.engine().num_segments().to_string()));
+
+    eprintln!("==> building the SQLite FTS5 baseline");
+    let t = Instant::now();
+    build_fts5(&state).await?;
+    report.load.push(("SQLite FTS5 baseline: build (virtual table + optimize)".into(), secs(t.elapsed())));
+    report.load.push(("SQLite FTS5 baseline: size".into(), mib(fts5_size(&state.db).await?)));
+    report.load.push(("SQLite database file (incl. FTS5)".into(), mib(file_size(&dir.join("bench.db")))));
+
+    let pg = match pg_url {
+        Some(url) => {
+            let name = format!("anchorlink_bench_{}", std::process::id());
+            let db_url = create_pg_database(url, &name).await?;
+            *pg_db_name = Some(name);
+            let db = server::connect(&db_url).await?;
+            let pg_state = AppState { db: db.clone(), ..state.clone() };
+            eprintln!("==> seeding {n} suppliers into PostgreSQL");
+            let t = Instant::now();
+            server::seed::seed(&pg_state, n, SEED).await?;
+            report.load.push(("PostgreSQL: seed (server::seed::seed)".into(), secs(t.elapsed())));
+            eprintln!("==> building the PostgreSQL tsvector + GIN baseline");
+            let t = Instant::now();
+            build_pg(&pg_state).await?;
+            report.load.push(("PostgreSQL baseline: build (tsvector table + GIN)".into(), secs(t.elapsed())));
+            report.load.push(("PostgreSQL baseline: table + indexes size".into(), mib(pg_size(&db).await?)));
+            Some(db)
+        }
+        None => None,
+    };
+
+    let mix = query_mix(&state, env_or("BENCH_QUERIES", 240))?;
+    let ctx = Arc::new(Ctx { state, pg, mix });
+    let cap = Duration::from_secs(env_or("BENCH_PASS_SECS", 150));
+    let mut engines = vec![Engine::App, Engine::Fts5];
+    if ctx.pg.is_some() {
+        engines.push(Engine::Pg);
+    }
+    for engine in engines {
+        eprintln!("==> queries: {}", engine.label());
+        // Warm-up: a slice of the mix (caches, connection pool, mmap'd index).
+        let warm = if engine == Engine::App { ctx.mix.len() } else { ctx.mix.len().min(40) };
+        measure(ctx.clone(), engine, 1, warm, cap).await?;
+        for workers in [1, 2] {
+            let stats = measure(ctx.clone(), engine, workers, ctx.mix.len(), cap).await?;
+            report.runs.push((engine, workers, stats));
+        }
+    }
+    report.queries = ctx.mix.len();
+    Ok(())
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.1} s", d.as_secs_f64())
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+fn kib_str(kib: Option<u64>) -> String {
+    kib.map_or_else(|| "n/a".into(), |k| format!("{:.0} MiB", k as f64 / 1024.0))
+}
+
+fn file_size(p: &Path) -> u64 {
+    std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
+}
+
+fn dir_size(p: &Path) -> u64 {
+    std::fs::read_dir(p)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| match e.metadata() {
+                    Ok(m) if m.is_dir() => dir_size(&e.path()),
+                    Ok(m) => m.len(),
+                    Err(_) => 0,
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// A field of /proc/self/status, in KiB.
+fn rss_kib(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(&format!("{field}:")))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Resets VmHWM to the current RSS (Linux ≥ 4.0), so the peak is the index build's.
+fn reset_peak_rss() {
+    if std::fs::write("/proc/self/clear_refs", "5").is_err() {
+        eprintln!("(could not reset the peak RSS: VmHWM includes seeding)");
+    }
+}
+
+fn stmt(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// Labels of a CPV code and all its ancestors, as the index's `cpv_labels` holds them.
+async fn cpv_label_rows(state: &AppState) -> anyhow::Result<Vec<(String, String)>> {
+    let backend = state.db.get_database_backend();
+    let rows = state.db.query_all_raw(stmt(backend, "SELECT DISTINCT cpv_code FROM supplier_cpv", vec![])).await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let code: String = r.try_get_by_index(0)?;
+        let Ok(c) = CpvCode::parse(&code) else { continue };
+        let mut labels: Vec<String> = state.cpv.ancestors(&c).into_iter().map(|a| a.label).collect();
+        labels.extend(state.cpv.get(&c).map(|e| e.label));
+        out.push((code, labels.join(". ")));
+    }
+    Ok(out)
+}
+
+async fn load_labels(state: &AppState) -> anyhow::Result<()> {
+    let backend = state.db.get_database_backend();
+    state.db.execute_unprepared("CREATE TABLE bench_cpv_labels (code VARCHAR(8) PRIMARY KEY, labels TEXT NOT NULL)").await?;
+    let insert = match backend {
+        DbBackend::Postgres => "INSERT INTO bench_cpv_labels (code, labels) VALUES ($1, $2)",
+        _ => "INSERT INTO bench_cpv_labels (code, labels) VALUES (?, ?)",
+    };
+    for (code, labels) in cpv_label_rows(state).await? {
+        state.db.execute_raw(stmt(backend, insert, vec![code.into(), labels.into()])).await?;
+    }
+    Ok(())
+}
+
+/// The SQLite baseline: an FTS5 table (porter stemming) over name, trading name, capability
+/// statement, keywords and CPV labels (with ancestors), keyed by the organisation id.
+async fn build_fts5(state: &AppState) -> anyhow::Result<()> {
+    load_labels(state).await?;
+    let db = &state.db;
+    db.execute_unprepared(
+        "CREATE VIRTUAL TABLE bench_fts USING fts5(name, trading_name, capability, keywords, cpv_labels, tokenize = 'porter unicode61')",
+    )
+    .await?;
+    db.execute_unprepared(
+        "INSERT INTO bench_fts (rowid, name, trading_name, capability, keywords, cpv_labels)
+         SELECT p.organisation_id, p.legal_name, p.trading_name, p.capability_statement, p.keywords,
+                COALESCE((SELECT group_concat(b.labels, '. ') FROM supplier_cpv c JOIN bench_cpv_labels b ON b.code = c.cpv_code
+                          WHERE c.organisation_id = p.organisation_id), '')
+         FROM supplier_profiles p JOIN organisations o ON o.id = p.organisation_id
+         WHERE p.published AND o.status = 'active'",
+    )
+    .await?;
+    db.execute_unprepared("INSERT INTO bench_fts (bench_fts) VALUES ('optimize')").await?;
+    db.execute_unprepared("ANALYZE").await?;
+    Ok(())
+}
+
+async fn fts5_size(db: &DatabaseConnection) -> anyhow::Result<u64> {
+    let r = db
+        .query_one_raw(stmt(DbBackend::Sqlite, "SELECT COALESCE(SUM(pgsize), 0) FROM dbstat WHERE name LIKE 'bench_fts%'", vec![]))
+        .await?;
+    Ok(r.map(|r| r.try_get_by_index::<i64>(0)).transpose()?.unwrap_or(0).try_into().unwrap_or(0))
+}
+
+/// The PostgreSQL baseline: a search table with the filter columns and a weighted tsvector
+/// column (name A, keywords and CPV labels B, capability statement C) under a GIN index.
+async fn build_pg(state: &AppState) -> anyhow::Result<()> {
+    load_labels(state).await?;
+    let db = &state.db;
+    db.execute_unprepared(
+        "CREATE TABLE bench_search AS
+         SELECT p.organisation_id, p.legal_form, p.size_class, p.latitude, p.longitude,
+                setweight(to_tsvector('english', p.legal_name), 'A')
+                || setweight(to_tsvector('english', p.trading_name), 'A')
+                || setweight(to_tsvector('english', p.keywords), 'B')
+                || setweight(to_tsvector('english', COALESCE(l.labels, '')), 'B')
+                || setweight(to_tsvector('english', p.capability_statement), 'C') AS tsv
+         FROM supplier_profiles p
+         JOIN organisations o ON o.id = p.organisation_id AND o.status = 'active'
+         LEFT JOIN LATERAL (SELECT string_agg(b.labels, '. ') AS labels FROM supplier_cpv c
+                            JOIN bench_cpv_labels b ON b.code = c.cpv_code
+                            WHERE c.organisation_id = p.organisation_id) l ON true
+         WHERE p.published",
+    )
+    .await?;
+    db.execute_unprepared("ALTER TABLE bench_search ADD PRIMARY KEY (organisation_id)").await?;
+    db.execute_unprepared("CREATE INDEX bench_search_tsv ON bench_search USING gin (tsv)").await?;
+    db.execute_unprepared("CREATE INDEX bench_search_geo ON bench_search (latitude, longitude)").await?;
+    db.execute_unprepared("ANALYZE").await?;
+    Ok(())
+}
+
+async fn pg_size(db: &DatabaseConnection) -> anyhow::Result<u64> {
+    let r = db.query_one_raw(stmt(DbBackend::Postgres, "SELECT pg_total_relation_size('bench_search')", vec![])).await?;
+    Ok(r.map(|r| r.try_get_by_index::<i64>(0)).transpose()?.unwrap_or(0).try_into().unwrap_or(0))
+}
+
+fn pg_base(admin_url: &str) -> anyhow::Result<String> {
+    admin_url.rsplit_once('/').map(|(b, _)| b.to_owned()).ok_or_else(|| anyhow::anyhow!("BENCH_PG_URL has no database path"))
+}
+
+async fn create_pg_database(admin_url: &str, name: &str) -> anyhow::Result<String> {
+    let admin = sea_orm::Database::connect(admin_url).await?;
+    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}")).await?;
+    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
+    admin.close().await?;
+    Ok(format!("{}/{name}", pg_base(admin_url)?))
+}
+
+async fn drop_pg_database(admin_url: &str, name: &str) -> anyhow::Result<()> {
+    let admin = sea_orm::Database::connect(admin_url).await?;
+    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await?;
+    admin.close().await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// The query mix
+
+/// One query: the app's parameters and the validated index query the baselines translate.
+struct Q {
+    app: SearchQuery,
+    index: IndexQuery,
+}
+
+const TEXTS: &[&str] = &[
+    // what buyers type
+    "grounds maintenance", "school meals", "cyber security training", "cleaning", "office cleaning",
+    "window cleaning", "tree surgery", "landscaping", "catering", "hospital food", "boiler servicing",
+    "plumbing and heating", "electrical installation", "it support", "managed services",
+    "penetration testing", "cyber essentials", "home care", "supported living", "community transport",
+    "minibus", "patient transport", "printing", "graphic design", "signage", "recycling",
+    "waste collection", "furniture reuse", "apprenticeships", "vocational training",
+    "management consultancy", "community engagement", "manned guarding", "event security", "bakery",
+    "fresh vegetables", "architects", "retrofit", "laundry", "linen services", "festivals", "joinery",
+    "building repairs", "social housing repairs", "hedge trimming", "deep cleaning schools",
+    "Leeds cleaning", "Manchester catering", "Bristol landscaping", "Sheffield security",
+    // word forms
+    "mow", "mowing", "cleaner", "printers", "caterers", "electrician", "trees", "boilers",
+    // typos
+    "grouns maintenance", "claening", "cyber securty", "plumbnig", "catring", "recyclng", "laundary",
+    "landscapeing", "electrcal", "furnture",
+];
+
+const CITIES: &[&str] = &[
+    "LS1", "M1", "B1", "BS1", "NE1", "L1", "S1", "NG1", "CF10", "EH1", "G1", "SW1A", "EC1A", "BN1", "OX1", "CB1", "YO1",
+    "PR1", "BD1", "HU1", "LE1", "PL1", "SO14", "NR1", "DE1", "CV1", "ST1", "WV1", "SR1", "DH1", "LA1", "EX1",
+];
+
+const CPVS: &[&str] = &[
+    "77310000", "77314000", "90910000", "90911200", "72000000", "80500000", "55520000", "45000000", "85310000",
+    "79710000", "90500000", "60130000", "79810000",
+];
+
+const FORMS: &[&str] = &[
+    "worker_coop",
+    "cic,charity",
+    "private_limited_company",
+    "sole_trader",
+    "worker_coop,consumer_coop,cooperative_society",
+    "company_limited_by_guarantee",
+];
+
+const SIZES: &[&str] = &["micro", "small,medium", "large", "micro,small"];
+
+/// The fixed mix: every text in turn, with filters drawn from a seeded generator: about 40%
+/// within a radius of a real outcode, 20% a CPV code (matching descendants), 25% a legal
+/// form, 25% a size class.
+fn query_mix(state: &AppState, n: usize) -> anyhow::Result<Vec<Q>> {
+    let mut rng = StdRng::seed_from_u64(2026);
+    let places: Vec<&str> = CITIES
+        .iter()
+        .copied()
+        .filter(|c| parse_place(c).ok().is_some_and(|p| state.outcodes.resolve(&p).is_ok()))
+        .collect();
+    anyhow::ensure!(!places.is_empty(), "none of the benchmark outcodes is in the outcode table");
+    let cpvs: Vec<&str> = CPVS.iter().copied().filter(|c| state.cpv.validate(c).is_ok()).collect();
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let mut q = SearchQuery { q: Some(TEXTS[i % TEXTS.len()].to_owned()), ..SearchQuery::default() };
+        if rng.gen_bool(0.4) {
+            q.near = Some(places[rng.gen_range(0..places.len())].to_owned());
+            q.within_km = Some(["5", "10", "25", "50"][rng.gen_range(0..4)].to_owned());
+        }
+        if rng.gen_bool(0.2) && !cpvs.is_empty() {
+            q.cpv = Some(cpvs[rng.gen_range(0..cpvs.len())].to_owned());
+        }
+        if rng.gen_bool(0.25) {
+            q.legal_form = Some(FORMS[rng.gen_range(0..FORMS.len())].to_owned());
+        }
+        if rng.gen_bool(0.25) {
+            q.size = Some(SIZES[rng.gen_range(0..SIZES.len())].to_owned());
+        }
+        let index = parse_query(state, &q).map_err(|e| anyhow::anyhow!("query {q:?} is invalid: {e:?}"))?.index;
+        out.push(Q { app: q, index });
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------
+// Running
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Engine {
+    App,
+    Fts5,
+    Pg,
+}
+
+impl Engine {
+    fn label(self) -> &'static str {
+        match self {
+            Engine::App => "Anchorlink search (tantivy + DB page fill)",
+            Engine::Fts5 => "SQLite FTS5, ORDER BY bm25",
+            Engine::Pg => "PostgreSQL tsvector+GIN, ORDER BY ts_rank",
+        }
+    }
+}
+
+struct Ctx {
+    state: AppState,
+    pg: Option<DatabaseConnection>,
+    mix: Vec<Q>,
+}
+
+#[derive(Debug, Default)]
+struct Stats {
+    latencies: Vec<Duration>,
+    wall: Duration,
+    with_hits: usize,
+    capped: bool,
+}
+
+impl Stats {
+    fn pct(&self, p: f64) -> f64 {
+        if self.latencies.is_empty() {
+            return f64::NAN;
+        }
+        let rank = ((p * self.latencies.len() as f64).ceil() as usize).clamp(1, self.latencies.len());
+        self.latencies[rank - 1].as_secs_f64() * 1000.0
+    }
+    fn qps(&self) -> f64 {
+        self.latencies.len() as f64 / self.wall.as_secs_f64()
+    }
+}
+
+/// Runs the first `count` queries of the mix with `workers` concurrent workers taking the
+/// next query in turn; stops early (and says so) after `cap`.
+async fn measure(ctx: Arc<Ctx>, engine: Engine, workers: usize, count: usize, cap: Duration) -> anyhow::Result<Stats> {
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..workers {
+        let ctx = ctx.clone();
+        let next = next.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut hits = 0;
+            let mut capped = false;
+            loop {
+                if started.elapsed() > cap {
+                    capped = true;
+                    break;
+                }
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= count {
+                    break;
+                }
+                let t = Instant::now();
+                let found = run_one(&ctx, engine, &ctx.mix[i]).await?;
+                lat.push(t.elapsed());
+                hits += usize::from(found > 0);
+            }
+            anyhow::Ok((lat, hits, capped))
+        }));
+    }
+    let mut stats = Stats::default();
+    for t in tasks {
+        let (lat, hits, capped) = t.await??;
+        stats.latencies.extend(lat);
+        stats.with_hits += hits;
+        stats.capped |= capped;
+    }
+    stats.wall = started.elapsed();
+    stats.latencies.sort();
+    Ok(stats)
+}
+
+/// One search; returns the total found.
+async fn run_one(ctx: &Ctx, engine: Engine, q: &Q) -> anyhow::Result<u64> {
+    match engine {
+        Engine::App => {
+            let r = search(&ctx.state, &q.app).await.map_err(|e| anyhow::anyhow!("search failed: {e:?}"))?;
+            Ok(r.total)
+        }
+        Engine::Fts5 => Ok(sql_search(&ctx.state.db, &q.index).await?.total),
+        Engine::Pg => Ok(sql_search(ctx.pg.as_ref().ok_or_else(|| anyhow::anyhow!("no PostgreSQL"))?, &q.index).await?.total),
+    }
+}
+
+/// What a baseline returns: the same as the app's page (top-k with display fields and CPV
+/// codes), the total, and the legal form and size facet counts.
+#[derive(Debug, Default)]
+#[allow(dead_code)]
+struct SqlResults {
+    total: u64,
+    hits: Vec<(i64, String, f64)>,
+    cpv: BTreeMap<i64, Vec<String>>,
+    legal_form: BTreeMap<String, u64>,
+    size: BTreeMap<String, u64>,
+}
+
+/// The words as the engine sees them: lower case, letters and digits, no stop words.
+fn words(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for w in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        let w = w.to_lowercase();
+        if !STOP_WORDS.contains(&w.as_str()) && !out.contains(&w) {
+            out.push(w);
+        }
+        if out.len() >= 12 {
+            break;
+        }
+    }
+    out
+}
+
+/// Builds SQL with placeholders in the backend's style.
+struct Sql {
+    pg: bool,
+    text: String,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    fn new(pg: bool) -> Self {
+        Self { pg, text: String::new(), values: Vec::new() }
+    }
+    fn push(&mut self, s: &str) -> &mut Self {
+        self.text.push_str(s);
+        self
+    }
+    fn bind(&mut self, v: impl Into<Value>) -> &mut Self {
+        self.values.push(v.into());
+        let n = self.values.len();
+        if self.pg {
+            let _ = write!(self.text, "${n}");
+        } else {
+            let _ = write!(self.text, "?{n}");
+        }
+        self
+    }
+    fn statement(&self) -> Statement {
+        stmt(if self.pg { DbBackend::Postgres } else { DbBackend::Sqlite }, &self.text, self.values.clone())
+    }
+}
+
+/// The filters that are not facets: CPV prefix and radius (bounding box + distance).
+fn common_filters(sql: &mut Sql, a: &str, q: &IndexQuery) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        q.accreditations.is_empty()
+            && q.accreditations_valid_on.is_none()
+            && !q.verified_only
+            && !q.social_economy_only
+            && q.min_capacity_gbp.is_none()
+            && q.outcodes.is_empty(),
+        "the baselines support the benchmark's filters only"
+    );
+    if let Some(code) = &q.cpv {
+        let sig = cpv_significant(code).ok_or_else(|| anyhow::anyhow!("bad CPV {code}"))?.to_owned();
+        sql.push(&format!(
+            " AND EXISTS (SELECT 1 FROM supplier_cpv c WHERE c.organisation_id = {a}.organisation_id AND substr(c.cpv_code, 1, {}) = ",
+            sig.len()
+        ))
+        .bind(sig)
+        .push(")");
+    }
+    if let (Some((lat, lon)), Some(r)) = (q.near, q.within_km) {
+        // The same bounding box the engine uses, then the distance.
+        let dlat = r / 110.574 + 1e-6;
+        let cos = lat.to_radians().cos().abs().max(1e-6);
+        let dlon = (r / (111.320 * cos) + 1e-6).min(360.0);
+        sql.push(&format!(" AND {a}.latitude BETWEEN ")).bind(lat - dlat).push(" AND ").bind(lat + dlat);
+        sql.push(&format!(" AND {a}.longitude BETWEEN ")).bind(lon - dlon).push(" AND ").bind(lon + dlon);
+        if sql.pg {
+            // Haversine, as the engine computes it.
+            sql.push(&format!(
+                " AND 2 * 6371.0088 * asin(least(1.0, sqrt(power(sin(radians({a}.latitude - "
+            ))
+            .bind(lat)
+            .push(") / 2), 2) + cos(radians(")
+            .bind(lat)
+            .push(&format!(")) * cos(radians({a}.latitude)) * power(sin(radians({a}.longitude - "))
+            .bind(lon)
+            .push(") / 2), 2)))) <= ")
+            .bind(r);
+        } else {
+            // The bundled SQLite has no math functions: an equirectangular distance (within
+            // 0.1% of the great-circle distance at these radii), with cos(lat) bound.
+            let k = 111.195_f64;
+            sql.push(&format!(" AND (({a}.latitude - "))
+                .bind(lat)
+                .push(&format!(") * ({a}.latitude - "))
+                .bind(lat)
+                .push(&format!(") + ({a}.longitude - "))
+                .bind(lon)
+                .push(&format!(") * ({a}.longitude - "))
+                .bind(lon)
+                .push(") * ")
+                .bind(cos * cos)
+                .push(") <= ")
+                .bind((r / k) * (r / k));
+        }
+    }
+    Ok(())
+}
+
+fn in_list(sql: &mut Sql, column: &str, values: &[String]) {
+    if values.is_empty() {
+        return;
+    }
+    sql.push(&format!(" AND {column} IN ("));
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(v.clone());
+    }
+    sql.push(")");
+}
+
+/// A ranked SQL search: facet counts (legal form and size, each counted with its own filter
+/// removed, as the engine does) and the total in one GROUP BY, then the top-k ordered by
+/// the text rank, then the page's CPV codes. All words must match; when none does and there
+/// are two or more, any word may (as the engine relaxes).
+async fn sql_search(db: &DatabaseConnection, q: &IndexQuery) -> anyhow::Result<SqlResults> {
+    let pg = db.get_database_backend() == DbBackend::Postgres;
+    let words = words(q.text.as_deref().unwrap_or(""));
+    anyhow::ensure!(!words.is_empty(), "the baselines need words");
+    let mut res = SqlResults::default();
+    let mut match_text = String::new();
+    for any in [false, true] {
+        if any && words.len() < 2 {
+            break;
+        }
+        match_text = if pg {
+            words.join(if any { " | " } else { " & " })
+        } else {
+            words.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(if any { " OR " } else { " " })
+        };
+        let mut sql = Sql::new(pg);
+        if pg {
+            sql.push("SELECT s.legal_form, s.size_class, COUNT(*) FROM bench_search s WHERE s.tsv @@ to_tsquery('english', ")
+                .bind(match_text.clone())
+                .push(")");
+            common_filters(&mut sql, "s", q)?;
+        } else {
+            sql.push(
+                "SELECT p.legal_form, p.size_class, COUNT(*) FROM bench_fts JOIN supplier_profiles p ON p.organisation_id = bench_fts.rowid WHERE bench_fts MATCH ",
+            )
+            .bind(match_text.clone());
+            common_filters(&mut sql, "p", q)?;
+        }
+        sql.push(" GROUP BY 1, 2");
+        res = SqlResults::default();
+        for row in db.query_all_raw(sql.statement()).await? {
+            let form: String = row.try_get_by_index(0)?;
+            let size: Option<String> = row.try_get_by_index(1)?;
+            let n = u64::try_from(row.try_get_by_index::<i64>(2)?).unwrap_or(0);
+            let form_ok = q.legal_forms.is_empty() || q.legal_forms.contains(&form);
+            let size_ok = q.sizes.is_empty() || size.as_ref().is_some_and(|s| q.sizes.contains(s));
+            if size_ok {
+                *res.legal_form.entry(form).or_default() += n;
+            }
+            if form_ok {
+                if let Some(s) = size {
+                    *res.size.entry(s).or_default() += n;
+                }
+            }
+            if form_ok && size_ok {
+                res.total += n;
+            }
+        }
+        if res.total > 0 {
+            break;
+        }
+    }
+    if res.total == 0 {
+        return Ok(res);
+    }
+    let mut sql = Sql::new(pg);
+    if pg {
+        sql.push(
+            "SELECT p.organisation_id, p.legal_name, p.trading_name, p.legal_form, p.size_class, p.postcode, p.town, \
+             p.capability_statement, p.social_economy, ts_rank(s.tsv, tq)::float8 AS score \
+             FROM bench_search s JOIN supplier_profiles p ON p.organisation_id = s.organisation_id, to_tsquery('english', ",
+        )
+        .bind(match_text)
+        .push(") tq WHERE s.tsv @@ tq");
+        common_filters(&mut sql, "s", q)?;
+        in_list(&mut sql, "s.legal_form", &q.legal_forms);
+        in_list(&mut sql, "s.size_class", &q.sizes);
+        sql.push(&format!(" ORDER BY score DESC LIMIT {TOP_K}"));
+    } else {
+        sql.push(&format!(
+            "SELECT p.organisation_id, p.legal_name, p.trading_name, p.legal_form, p.size_class, p.postcode, p.town, \
+             p.capability_statement, p.social_economy, bm25(bench_fts, {FTS5_WEIGHTS}) AS score \
+             FROM bench_fts JOIN supplier_profiles p ON p.organisation_id = bench_fts.rowid WHERE bench_fts MATCH "
+        ))
+        .bind(match_text);
+        common_filters(&mut sql, "p", q)?;
+        in_list(&mut sql, "p.legal_form", &q.legal_forms);
+        in_list(&mut sql, "p.size_class", &q.sizes);
+        sql.push(&format!(" ORDER BY score LIMIT {TOP_K}"));
+    }
+    for row in db.query_all_raw(sql.statement()).await? {
+        res.hits.push((row.try_get_by_index(0)?, row.try_get_by_index(1)?, row.try_get_by_index(9)?));
+    }
+    if !res.hits.is_empty() {
+        let mut sql = Sql::new(pg);
+        sql.push("SELECT organisation_id, cpv_code FROM supplier_cpv WHERE organisation_id IN (");
+        for (i, h) in res.hits.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(h.0);
+        }
+        sql.push(")");
+        for row in db.query_all_raw(sql.statement()).await? {
+            res.cpv.entry(row.try_get_by_index(0)?).or_default().push(row.try_get_by_index(1)?);
+        }
+    }
+    Ok(res)
+}
+
+// ---------------------------------------------------------------------------------------
+// The report
+
+#[derive(Default)]
+struct Report {
+    load: Vec<(String, String)>,
+    runs: Vec<(Engine, usize, Stats)>,
+    queries: usize,
+    notes: Vec<String>,
+}
+
+impl Report {
+    fn find(&self, e: Engine, w: usize) -> Option<&Stats> {
+        self.runs.iter().find(|(en, wk, _)| *en == e && *wk == w).map(|(_, _, s)| s)
+    }
+
+    fn render(&self, n: u64) -> String {
+        let mut o = String::new();
+        let _ = writeln!(o, "\n## N = {n} suppliers\n");
+        let _ = writeln!(o, "| loading | |\n|---|---|");
+        for (k, v) in &self.load {
+            let _ = writeln!(o, "| {k} | {v} |");
+        }
+        let _ = writeln!(
+            o,
+            "\nQuery mix: {} fixed queries (words, incl. typos and word forms; ~40% within 5–50 km of a real outcode, ~20% CPV code, ~25% legal form, ~25% size), top {TOP_K}, with total and facet counts. Latency in ms, server-side (no HTTP).\n",
+            self.queries
+        );
+        let _ = writeln!(o, "| engine | workers | p50 | p95 | p99 | mean | queries/s | ran | with hits |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (e, w, s) in &self.runs {
+            let mean = if s.latencies.is_empty() {
+                f64::NAN
+            } else {
+                s.latencies.iter().map(Duration::as_secs_f64).sum::<f64>() * 1000.0 / s.latencies.len() as f64
+            };
+            let _ = writeln!(
+                o,
+                "| {} | {w} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1} | {}{} | {} |",
+                e.label(),
+                s.pct(0.50),
+                s.pct(0.95),
+                s.pct(0.99),
+                mean,
+                s.qps(),
+                s.latencies.len(),
+                if s.capped { " (time cap)" } else { "" },
+                s.with_hits
+            );
+        }
+        let _ = writeln!(o);
+        for base in [Engine::Fts5, Engine::Pg] {
+            let (Some(a1), Some(b1), Some(a2), Some(b2)) =
+                (self.find(Engine::App, 1), self.find(base, 1), self.find(Engine::App, 2), self.find(base, 2))
+            else {
+                continue;
+            };
+            let _ = writeln!(
+                o,
+                "Speed-up vs {}: p50 ×{:.1}, p95 ×{:.1}, p99 ×{:.1}; throughput ×{:.1} (1 worker), ×{:.1} (2 workers){}",
+                base.label(),
+                b1.pct(0.5) / a1.pct(0.5),
+                b1.pct(0.95) / a1.pct(0.95),
+                b1.pct(0.99) / a1.pct(0.99),
+                a1.qps() / b1.qps(),
+                a2.qps() / b2.qps(),
+                if b1.pct(0.95) / a1.pct(0.95) >= 10.0 { " — meets ≥10×" } else { " — BELOW the 10× target" }
+            );
+        }
+        if let Some(a) = self.find(Engine::App, 1) {
+            let p95 = a.pct(0.95);
+            let _ = writeln!(
+                o,
+                "Anchorlink p95 (1 worker) = {p95:.2} ms{}",
+                if n >= 1_000_000 {
+                    if p95 < 20.0 { " — meets p95 < 20 ms at 1M" } else { " — ABOVE the 20 ms target at 1M" }
+                } else {
+                    ""
+                }
+            );
+        }
+        for note in &self.notes {
+            let _ = writeln!(o, "Note: {note}");
+        }
+        o
+    }
+}

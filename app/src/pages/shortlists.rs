@@ -330,9 +330,7 @@ pub fn AddToShortlist(
     user: Option<CurrentUser>,
     flash: Option<Flash>,
 ) -> impl IntoView {
-    let Some(options) = use_context::<ShortlistOptions>().filter(|_| is_buyer(&user)) else {
-        return None;
-    };
+    let options = use_context::<ShortlistOptions>().filter(|_| is_buyer(&user))?;
     let action = ServerAction::<AddToShortlistFn>::new();
     Effect::new(move |_| {
         if action.version().get() > 0 && matches!(action.value().get_untracked(), Some(Ok(_))) {

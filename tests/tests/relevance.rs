@@ -1,0 +1,127 @@
+//! Relevance: a checked-in set of queries (`tests/relevance/queries.json`) with the
+//! suppliers that should rank in the top 5, judged against 2,000 seeded suppliers plus a
+//! curated set (`tests/relevance/suppliers.json`) published through the REST API, so they
+//! are indexed the normal way. Prints nDCG@10 and recall@5 per query and on average, and
+//! fails below a floor the engine has met.
+
+use anchorlink_tests::TestApp;
+use app::dto::SearchQuery;
+use app::services::search::search;
+use axum::http::StatusCode;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Floors on the means over all queries. When they were set the engine measured mean
+/// nDCG@10 0.898 and recall@5 0.870 (the same on SQLite and PostgreSQL): it misses
+/// "school meals" and "cyber security training" (hundreds of seeded caterers and cyber
+/// firms say exactly those words, and the specialists do not outrank them) and the
+/// synonym-only half of "school dinners" and "mowing for biodiversity". Raise the floors
+/// when ranking improves; they leave a little slack for ties moving a place.
+const MIN_MEAN_NDCG_AT_10: f64 = 0.85;
+const MIN_MEAN_RECALL_AT_5: f64 = 0.80;
+
+const SUPPLIERS: &str = include_str!("../relevance/suppliers.json");
+const QUERIES: &str = include_str!("../relevance/queries.json");
+
+fn text(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+/// Publishes one curated supplier through `POST /api/v1/suppliers`, as its own user.
+async fn publish(app: &TestApp, i: usize, supplier: &Value) {
+    let name = text(supplier, "name").expect("supplier name");
+    let email = format!("relevance{i}@example.org");
+    app.add_user(&email, "supplier", Some(&name)).await;
+    let token = app.token(&email).await;
+    let r = app.send_json("POST", "/api/v1/suppliers", supplier, Some(&token)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "publishing {name}: {r:?}");
+}
+
+/// Discounted cumulative gain of graded results (gain 2^g − 1, log2 discount).
+fn dcg(grades: &[f64]) -> f64 {
+    grades.iter().enumerate().map(|(i, g)| (2f64.powf(*g) - 1.0) / ((i + 2) as f64).log2()).sum()
+}
+
+struct Figures {
+    query: String,
+    ndcg10: f64,
+    recall5: f64,
+    top: Vec<String>,
+}
+
+#[tokio::test]
+async fn judged_queries_rank_the_right_suppliers_first() {
+    let app = TestApp::spawn().await;
+    // Background noise: realistic suppliers of every trade, many matching the same words.
+    server::seed::seed(&app.state, 2000, 7).await.expect("seed");
+    let suppliers: Vec<Value> = serde_json::from_str(SUPPLIERS).expect("suppliers.json");
+    for (i, s) in suppliers.iter().enumerate() {
+        publish(&app, i, s).await;
+    }
+    let names: Vec<String> = suppliers.iter().filter_map(|s| text(s, "name")).collect();
+    let queries: Vec<Value> = serde_json::from_str(QUERIES).expect("queries.json");
+    assert!(queries.len() >= 15, "the judged set has {} queries", queries.len());
+
+    let mut figures = Vec::new();
+    for q in &queries {
+        let words = text(q, "q").expect("query words");
+        let judged: BTreeMap<String, f64> = q["relevant"]
+            .as_object()
+            .expect("relevant: {name: grade}")
+            .iter()
+            .map(|(name, g)| (name.clone(), g.as_f64().unwrap_or(1.0)))
+            .collect();
+        for name in judged.keys() {
+            assert!(names.contains(name), "queries.json judges {name:?}, which suppliers.json does not have");
+        }
+        let sq = SearchQuery {
+            q: Some(words.clone()),
+            near: text(q, "near"),
+            within_km: text(q, "within_km"),
+            cpv: text(q, "cpv"),
+            legal_form: text(q, "legal_form"),
+            size: text(q, "size"),
+            per_page: Some("10".into()),
+            ..SearchQuery::default()
+        };
+        let found = search(&app.state, &sq).await.unwrap_or_else(|e| panic!("search {words:?}: {e:?}"));
+        let top: Vec<String> = found.results.iter().take(10).map(|h| h.name.clone()).collect();
+        let gains: Vec<f64> = top.iter().map(|n| judged.get(n).copied().unwrap_or(0.0)).collect();
+        let mut ideal: Vec<f64> = judged.values().copied().collect();
+        ideal.sort_by(|a, b| b.total_cmp(a));
+        ideal.truncate(10);
+        let ndcg10 = dcg(&gains) / dcg(&ideal);
+        let relevant = judged.values().filter(|g| **g > 0.0).count();
+        let hits5 = top.iter().take(5).filter(|n| judged.get(*n).is_some_and(|g| *g > 0.0)).count();
+        let recall5 = hits5 as f64 / relevant.clamp(1, 5) as f64;
+        let label = [("near", "near"), ("within_km", "km"), ("cpv", "cpv"), ("legal_form", "form"), ("size", "size")]
+            .iter()
+            .filter_map(|(k, l)| text(q, k).map(|v| format!("{l}={v}")))
+            .collect::<Vec<_>>();
+        let query = if label.is_empty() { format!("{words:?}") } else { format!("{words:?} [{}]", label.join(" ")) };
+        figures.push(Figures { query, ndcg10, recall5, top });
+    }
+
+    let n = figures.len() as f64;
+    let mean_ndcg = figures.iter().map(|f| f.ndcg10).sum::<f64>() / n;
+    let mean_recall = figures.iter().map(|f| f.recall5).sum::<f64>() / n;
+    let table = figures
+        .iter()
+        .map(|f| format!("  nDCG@10 {:.3}  recall@5 {:.2}  {}", f.ndcg10, f.recall5, f.query))
+        .collect::<Vec<_>>()
+        .join("\n");
+    println!("relevance over {} judged queries:\n{table}", figures.len());
+    println!("mean nDCG@10 = {mean_ndcg:.3}, mean recall@5 = {mean_recall:.3}");
+    let pass = mean_ndcg >= MIN_MEAN_NDCG_AT_10 && mean_recall >= MIN_MEAN_RECALL_AT_5;
+    if !pass {
+        let misses = figures
+            .iter()
+            .filter(|f| f.ndcg10 < 1.0)
+            .map(|f| format!("  {} → nDCG@10 {:.3}, recall@5 {:.2}; top 10: {:?}", f.query, f.ndcg10, f.recall5, f.top))
+            .collect::<Vec<_>>()
+            .join("\n");
+        panic!(
+            "relevance below the floor: mean nDCG@10 {mean_ndcg:.3} (floor {MIN_MEAN_NDCG_AT_10}), mean recall@5 {mean_recall:.3} (floor {MIN_MEAN_RECALL_AT_5})\n{table}\nqueries not ranked ideally:\n{misses}"
+        );
+    }
+}
