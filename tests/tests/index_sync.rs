@@ -52,7 +52,7 @@ async fn another_process_on_the_same_database_follows_within_a_second() {
     publish(&app, "b@x.org", "Calder Cleaning CIC", "Deep cleaning for schools.").await;
     // No search is made in the other process: its follower alone must pick the change up.
     let started = Instant::now();
-    while other.index.engine().len() == 0 {
+    while other.index.engine().is_empty() {
         assert!(started.elapsed() < Duration::from_secs(3), "the other process did not follow the change log");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

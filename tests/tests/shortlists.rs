@@ -462,7 +462,9 @@ async fn forms_work_without_javascript() {
 #[tokio::test]
 async fn validation_errors_name_their_fields() {
     let w = world().await;
-    let cases: Vec<(&str, Vec<(&str, String)>, &str)> = vec![
+    // (endpoint, form fields, the field whose error is expected)
+    type Case<'a> = (&'a str, Vec<(&'a str, String)>, &'a str);
+    let cases: Vec<Case> = vec![
         ("create-shortlist", vec![("name", String::new())], "name"),
         ("create-shortlist", vec![("name", "x".repeat(121))], "name"),
         ("add-to-shortlist", vec![("supplier_id", w.mowers.to_string()), ("shortlist_id", String::new()), ("new_name", String::new())], "shortlist_id"),
