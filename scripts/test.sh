@@ -16,7 +16,9 @@ PG_URL=$(ensure_postgres)
 # Databases left by earlier runs (each test makes its own) are dropped first.
 psql "$PG_URL" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'anchorlink_test_%'" \
   | while read -r db; do psql "$PG_URL" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null; done
-ANCHORLINK_TEST_DATABASE_URL="$PG_URL" cargo test -p anchorlink-tests
+# The same packages and features as above, so nothing is compiled again; only the tests
+# that talk to a database (the integration tests) use the PostgreSQL URL.
+ANCHORLINK_TEST_DATABASE_URL="$PG_URL" cargo test "${PACKAGES[@]}" --features app/ssr
 
 log "browser tests (headless Chromium, JavaScript on and off)"
 ensure_chromium
