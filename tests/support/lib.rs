@@ -188,6 +188,11 @@ impl TestApp {
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
+        self.outbox_now()
+    }
+
+    /// Every mail in the outbox now, oldest first, decoded.
+    fn outbox_now(&self) -> Vec<String> {
         let mut entries: Vec<_> = std::fs::read_dir(&self.outbox)
             .map(|d| d.filter_map(Result::ok).collect())
             .unwrap_or_default();
@@ -261,14 +266,8 @@ impl TestApp {
 
     /// The mails sent to `to` so far, oldest first (without waiting for any).
     pub fn mails_to_now(&self, to: &str) -> Vec<String> {
-        let mut entries: Vec<_> = std::fs::read_dir(&self.outbox)
-            .map(|d| d.filter_map(Result::ok).collect())
-            .unwrap_or_default();
-        entries.sort_by_key(|e| e.metadata().and_then(|m| m.modified()).ok());
-        entries
+        self.outbox_now()
             .into_iter()
-            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-            .map(|e| decode_mail(&std::fs::read_to_string(e.path()).unwrap_or_default()))
             .filter(|m| m.lines().any(|l| l.to_ascii_lowercase().starts_with("to:") && l.contains(to)))
             .collect()
     }
