@@ -2,27 +2,18 @@
 // in the states users see them: empty forms, forms with errors, results, the admin console.
 
 import { after, before, describe, test } from 'node:test';
-import { linkFrom, startServer, ADMIN, BUYER, PASSWORD } from './server.mjs';
-import { expectNoAxeViolations, expectNoProblems, launch, newPage, ready, signIn, signOut, visit } from './helpers.mjs';
+import { linkFrom, ADMIN, BUYER, PASSWORD } from './server.mjs';
+import { expectNoAxeViolations, expectNoProblems, ready, signIn, signOut, useServerAndBrowser, visit } from './helpers.mjs';
 import * as j from './journeys.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser();
 
 describe('accessibility (axe, WCAG 2.2 AA), JavaScript on', () => {
   const email = 'axe@a11y-coop.example';
   let page;
   let profilePath;
   before(async () => {
-    page = await newPage(browser, server.baseURL, true);
+    page = await env.page(true);
   });
   after(async () => {
     await page?.context().close();
@@ -55,7 +46,7 @@ describe('accessibility (axe, WCAG 2.2 AA), JavaScript on', () => {
 
     await j.signUp(page, { organisation: 'Axe Grounds Co-operative', email });
     await expectNoAxeViolations(page, 'check your e-mail');
-    const mail = await server.waitForMail(email, '/verify-email?token=');
+    const mail = await env.server.waitForMail(email, '/verify-email?token=');
     await visit(page, linkFrom(mail.body, '/verify-email?token='));
     await expectNoAxeViolations(page, 'confirm e-mail');
     await Promise.all([page.waitForURL('**/login'), page.getByRole('button', { name: 'Confirm my e-mail address' }).click()]);

@@ -3,28 +3,19 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startServer } from './server.mjs';
-import { expectNoProblems, launch, MODES, newPage, ready, visit } from './helpers.mjs';
+
+import { expectNoProblems, MODES, ready, useServerAndBrowser, visit } from './helpers.mjs';
 import * as j from './journeys.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser();
 
 for (const mode of MODES) {
   describe(`unknown postcode on /profile/place, ${mode.name}`, () => {
     const tag = mode.js ? 'js' : 'nojs';
     let page;
     before(async () => {
-      page = await newPage(browser, server.baseURL, mode.js);
-      await j.newSupplier(page, server, { organisation: `Bad Postcode Bakers (${tag})`, email: `bakers-${tag}@bad-input.example` });
+      page = await env.page(mode.js);
+      await j.newSupplier(page, env.server, { organisation: `Bad Postcode Bakers (${tag})`, email: `bakers-${tag}@bad-input.example` });
     });
     after(async () => {
       if (page) await page.screenshot({ path: `/tmp/anchorlink-bad-postcode-${tag}.png`, fullPage: true }).catch(() => {});

@@ -2,8 +2,10 @@
 // small steps (sign in, sign out) several journeys share.
 
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 import AxeBuilderModule from '@axe-core/playwright';
+import { startServer } from './server.mjs';
 
 const AxeBuilder = AxeBuilderModule.default ?? AxeBuilderModule;
 
@@ -21,6 +23,27 @@ export const MODES = [
   { name: 'JavaScript on', js: true },
   { name: 'JavaScript off', js: false },
 ];
+
+/**
+ * Starts a server (with `startServer` options) and Chromium before a test file's tests and
+ * stops both after them. `env.page(js)` opens a page on that server.
+ */
+export function useServerAndBrowser(options) {
+  const env = {
+    server: null,
+    browser: null,
+    page: (js) => newPage(env.browser, env.server.baseURL, js),
+  };
+  before(async () => {
+    env.server = await startServer(options);
+    env.browser = await launch();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+  return env;
+}
 
 export function launch() {
   return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });

@@ -3,20 +3,11 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { linkFrom, startServer, PASSWORD } from './server.mjs';
-import { expectHeading, expectNoProblems, launch, MODES, newPage, ready, signIn, visit } from './helpers.mjs';
+import { linkFrom, PASSWORD } from './server.mjs';
+import { expectHeading, expectNoProblems, MODES, ready, signIn, useServerAndBrowser, visit } from './helpers.mjs';
 import * as j from './journeys.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser();
 
 for (const mode of MODES) {
   describe(`forgotten password, ${mode.name}`, () => {
@@ -25,9 +16,9 @@ for (const mode of MODES) {
     const newPassword = `a brand new passphrase ${tag}`;
     let page;
     before(async () => {
-      page = await newPage(browser, server.baseURL, mode.js);
+      page = await env.page(mode.js);
       await j.signUp(page, { organisation: `Forgetful Florists (${tag})`, email });
-      await j.confirmEmail(page, server, email);
+      await j.confirmEmail(page, env.server, email);
     });
     after(async () => {
       await page?.context().close();
@@ -45,7 +36,7 @@ for (const mode of MODES) {
     });
 
     test('follows the mailed link and chooses a new password', async () => {
-      const mail = await server.waitForMail(email, '/reset-password?token=');
+      const mail = await env.server.waitForMail(email, '/reset-password?token=');
       const link = linkFrom(mail.body, '/reset-password?token=');
       await visit(page, link);
       await expectHeading(page, 'Choose a new password');
@@ -76,9 +67,9 @@ for (const mode of MODES) {
     });
 
     test('the reset link works only once', async () => {
-      const mail = await server.waitForMail(email, '/reset-password?token=');
+      const mail = await env.server.waitForMail(email, '/reset-password?token=');
       const link = linkFrom(mail.body, '/reset-password?token=');
-      const other = await newPage(browser, server.baseURL, mode.js);
+      const other = await env.page(mode.js);
       try {
         await visit(other, link);
         await other.getByLabel('New password').fill('yet another passphrase here');

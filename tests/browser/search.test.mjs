@@ -7,22 +7,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { startServer, BUYER } from './server.mjs';
-import { expectHeading, expectNoAxeViolations, expectNoProblems, launch, MODES, newPage, ready, settled, signIn, visit } from './helpers.mjs';
+import { BUYER } from './server.mjs';
+import { expectHeading, expectNoAxeViolations, expectNoProblems, MODES, ready, settled, signIn, useServerAndBrowser, visit } from './helpers.mjs';
 
 const SEED = { suppliers: 300, randomSeed: 5 };
 const NO_FORM = { formSelector: null };
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer({ seed: SEED });
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser({ seed: SEED });
 
 /** The "N suppliers found" figure. */
 async function shownTotal(page) {
@@ -67,7 +58,7 @@ for (const mode of MODES) {
   describe(`supplier search, ${mode.name}`, () => {
     let page;
     before(async () => {
-      page = await newPage(browser, server.baseURL, mode.js);
+      page = await env.page(mode.js);
       await signIn(page, BUYER.email, BUYER.password);
     });
     after(async () => {
@@ -109,7 +100,7 @@ for (const mode of MODES) {
       assert.equal(await shownTotal(page), total, 'the same total after a reload');
       assert.deepEqual(await resultNames(page), names, 'the same results in the same order after a reload');
       // A fresh context (another tab of the same buyer) on the same URL sees the same.
-      const other = await newPage(browser, server.baseURL, mode.js);
+      const other = await env.page(mode.js);
       try {
         await signIn(other, BUYER.email, BUYER.password);
         await visit(other, '/suppliers?q=grounds+maintenance&sort=relevance', NO_FORM);

@@ -7,27 +7,18 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { startServer, BUYER, PASSWORD } from './server.mjs';
-import { expectHeading, expectNoAxeViolations, expectNoProblems, launch, MODES, newPage, ready, settled, signIn, visit } from './helpers.mjs';
+import { BUYER, PASSWORD } from './server.mjs';
+import { expectHeading, expectNoAxeViolations, expectNoProblems, MODES, ready, settled, signIn, useServerAndBrowser, visit } from './helpers.mjs';
 
 const NO_FORM = { formSelector: null };
 const COLLEAGUE = { email: 'colleague@council.example', organisation: BUYER.organisation };
 const OUTSIDER = { email: 'buyer@county.example', organisation: 'Lancashire County Council' };
 const CSV_HEADER = 'id,name,legal_form,size,postcode,town,distance_km,cpv,website,email,verified,social_economy,profile_url';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer({
+const env = useServerAndBrowser({
     seed: { suppliers: 300, randomSeed: 5 },
     users: [{ ...COLLEAGUE, role: 'buyer' }, { ...OUTSIDER, role: 'buyer' }],
   });
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
 
 /** Submits a form by its button: a server action with JavaScript on, a post and redirect off. */
 async function submit(page, button) {
@@ -51,7 +42,7 @@ async function download(page, link) {
 }
 
 async function signedIn(email, js) {
-  const page = await newPage(browser, server.baseURL, js);
+  const page = await env.page(js);
   await signIn(page, email, PASSWORD);
   return page;
 }
@@ -151,7 +142,7 @@ for (const mode of MODES) {
       assert.equal(lines[0], CSV_HEADER);
       assert.equal(lines.length, 2, 'the header and the one supplier');
       assert.ok(lines[1].includes(supplier), `the row is ${supplier}: ${lines[1]}`);
-      assert.match(lines[1], new RegExp(`,${server.baseURL.replace(/[.]/g, '\\.')}/suppliers/\\d+$`), 'the row ends with the profile URL');
+      assert.match(lines[1], new RegExp(`,${env.server.baseURL.replace(/[.]/g, '\\.')}/suppliers/\\d+$`), 'the row ends with the profile URL');
       // The same from the /shortlists table.
       await visit(page, '/shortlists', NO_FORM);
       const again = await download(page, page.getByRole('link', { name: `Export CSV of ${listName}` }));

@@ -3,20 +3,11 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startServer, BUYER } from './server.mjs';
-import { expectHeading, expectNoProblems, launch, MODES, newPage, ready, signIn, signOut, visit } from './helpers.mjs';
+import { BUYER } from './server.mjs';
+import { expectHeading, expectNoProblems, MODES, ready, signIn, signOut, useServerAndBrowser, visit } from './helpers.mjs';
 import * as j from './journeys.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser();
 
 for (const mode of MODES) {
   describe(`supplier journey, ${mode.name}`, () => {
@@ -27,7 +18,7 @@ for (const mode of MODES) {
     let profilePath;
 
     before(async () => {
-      page = await newPage(browser, server.baseURL, mode.js);
+      page = await env.page(mode.js);
     });
     after(async () => {
       if (page) await page.screenshot({ path: `/tmp/anchorlink-journey-${tag}.png`, fullPage: true }).catch(() => {});
@@ -35,7 +26,7 @@ for (const mode of MODES) {
     });
 
     test('signs up, confirms the e-mail address and signs in', async () => {
-      await j.newSupplier(page, server, { organisation, email });
+      await j.newSupplier(page, env.server, { organisation, email });
     });
 
     test('fills in place and size; the size class is derived', async () => {
@@ -95,7 +86,7 @@ for (const mode of MODES) {
     });
 
     test('the public profile is reachable by its address without signing in', async () => {
-      const anon = await newPage(browser, server.baseURL, mode.js);
+      const anon = await env.page(mode.js);
       try {
         await visit(anon, profilePath, { formSelector: null });
         await expectHeading(anon, organisation);

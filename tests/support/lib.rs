@@ -119,10 +119,6 @@ impl TestApp {
 
     /// Posts a form to a server function the way a browser without JavaScript does.
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)], cookie: Option<&str>, referer: &str) -> Reply {
-        let body: Vec<String> = fields
-            .iter()
-            .map(|(k, v)| format!("{}={}", urlencoding::encode(k), urlencoding::encode(v)))
-            .collect();
         let mut b = Self::request("POST", path, None)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::ACCEPT, "text/html")
@@ -131,22 +127,18 @@ impl TestApp {
         if let Some(c) = cookie {
             b = b.header(header::COOKIE, c);
         }
-        self.send(b.body(Body::from(body.join("&"))).expect("request")).await
+        self.send(b.body(Body::from(form_body(fields))).expect("request")).await
     }
 
     /// Calls a server function as the hydrated app does (JSON answer, no redirect).
     pub async fn call_fn(&self, path: &str, fields: &[(&str, &str)], cookie: Option<&str>) -> Reply {
-        let body: Vec<String> = fields
-            .iter()
-            .map(|(k, v)| format!("{}={}", urlencoding::encode(k), urlencoding::encode(v)))
-            .collect();
         let mut b = Self::request("POST", path, None)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::ACCEPT, "application/json");
         if let Some(c) = cookie {
             b = b.header(header::COOKIE, c);
         }
-        self.send(b.body(Body::from(body.join("&"))).expect("request")).await
+        self.send(b.body(Body::from(form_body(fields))).expect("request")).await
     }
 
     /// Adds a verified user directly (as `anchorlink users add` does).
@@ -217,6 +209,15 @@ impl TestApp {
         }
         panic!("no mail to {to} with {marker}");
     }
+}
+
+/// Fields URL-encoded as an HTML form sends them.
+fn form_body(fields: &[(&str, &str)]) -> String {
+    let pairs: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", urlencoding::encode(k), urlencoding::encode(v)))
+        .collect();
+    pairs.join("&")
 }
 
 /// Undoes quoted-printable soft breaks and `=3D` so links can be read.
