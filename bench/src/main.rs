@@ -13,6 +13,10 @@
 //! - `BENCH_PASS_SECS`: time cap of one pass of a baseline (default 150); a pass that hits
 //!   it reports the queries it ran.
 //! - `BENCH_DIR`: where the temporary database and index go (default the system temp dir).
+//! - `BENCH_KEEP`: a directory to keep the seeded database, index and FTS5 table in and
+//!   reuse when run again with the same N (for working on the engine; loading figures are
+//!   then not reported).
+//! - `BENCH_ENGINES`: which engines to run, comma-separated among `app,fts5,pg` (default all).
 
 use anchorlink_search::{cpv_significant, IndexQuery};
 use app::domain::cpv::CpvCode;
@@ -50,12 +54,21 @@ async fn main() -> anyhow::Result<()> {
     let n: u64 = std::env::args().nth(1).and_then(|a| a.replace('_', "").parse().ok()).unwrap_or(100_000);
     let base = std::env::var("BENCH_DIR").map(std::path::PathBuf::from).unwrap_or_else(|_| std::env::temp_dir());
     std::fs::create_dir_all(&base)?;
-    let dir = tempfile::Builder::new().prefix("anchorlink-bench-").tempdir_in(&base)?;
+    let temp = tempfile::Builder::new().prefix("anchorlink-bench-").tempdir_in(&base)?;
+    let kept = std::env::var("BENCH_KEEP").ok().filter(|k| !k.trim().is_empty()).map(|k| Path::new(&k).join(format!("n{n}")));
+    if let Some(k) = &kept {
+        // A kept directory whose load did not finish is started again.
+        if !k.join("complete").exists() && k.exists() {
+            std::fs::remove_dir_all(k)?;
+        }
+        std::fs::create_dir_all(k)?;
+    }
+    let dir_path = kept.clone().unwrap_or_else(|| temp.path().to_path_buf());
     let pg_url = std::env::var("BENCH_PG_URL").ok().filter(|u| !u.trim().is_empty());
     let pg_max: u64 = env_or("BENCH_PG_MAX", 1_000_000);
     let mut report = Report::default();
     let mut pg_db_name = None;
-    let result = run(n, dir.path(), pg_url.as_deref().filter(|_| n <= pg_max), &mut report, &mut pg_db_name).await;
+    let result = run(n, &dir_path, pg_url.as_deref().filter(|_| n <= pg_max), &mut report, &mut pg_db_name).await;
     if pg_url.is_some() && n > pg_max {
         report.notes.push(format!("PostgreSQL baseline skipped at N = {n} (BENCH_PG_MAX = {pg_max})"));
     }
@@ -93,10 +106,22 @@ async fn run(
     };
     // The real start-up: migrations, reference data, the index in its own directory.
     let state = server::build_state(&settings).await?;
+    let reuse = dir.join("complete").exists() && state.index.engine().len() == n;
+    if reuse {
+        eprintln!("==> reusing the database and index kept in {}", dir.display());
+        report.notes.push("loading figures not measured: database and index reused (BENCH_KEEP)".into());
+    } else {
+        load(n, dir, &state, report).await?;
+        std::fs::write(dir.join("complete"), b"")?;
+    }
+    run_queries(n, state, pg_url, report, pg_db_name).await
+}
 
+async fn load(n: u64, dir: &Path, state: &AppState, report: &mut Report) -> anyhow::Result<()> {
+    let index_dir = dir.join("index");
     eprintln!("==> seeding {n} suppliers into SQLite");
     let t = Instant::now();
-    server::seed::seed(&state, n, SEED).await?;
+    server::seed::seed(state, n, SEED).await?;
     report.load.push(("SQLite: seed (server::seed::seed)".into(), secs(t.elapsed())));
 
     eprintln!("==> building the search index from the database");
@@ -116,11 +141,23 @@ async fn run(
 
     eprintln!("==> building the SQLite FTS5 baseline");
     let t = Instant::now();
-    build_fts5(&state).await?;
+    build_fts5(state).await?;
     report.load.push(("SQLite FTS5 baseline: build (virtual table + optimize)".into(), secs(t.elapsed())));
     report.load.push(("SQLite FTS5 baseline: size".into(), mib(fts5_size(&state.db).await?)));
     report.load.push(("SQLite database file (incl. FTS5)".into(), mib(file_size(&dir.join("bench.db")))));
+    Ok(())
+}
 
+async fn run_queries(
+    n: u64,
+    state: AppState,
+    pg_url: Option<&str>,
+    report: &mut Report,
+    pg_db_name: &mut Option<String>,
+) -> anyhow::Result<()> {
+    let wanted = std::env::var("BENCH_ENGINES").unwrap_or_else(|_| "app,fts5,pg".into());
+    let wanted: Vec<&str> = wanted.split(',').map(str::trim).collect();
+    let pg_url = pg_url.filter(|_| wanted.contains(&"pg"));
     let pg = match pg_url {
         Some(url) => {
             let name = format!("anchorlink_bench_{}", std::process::id());
@@ -145,7 +182,12 @@ async fn run(
     let mix = query_mix(&state, env_or("BENCH_QUERIES", 240))?;
     let ctx = Arc::new(Ctx { state, pg, mix });
     let cap = Duration::from_secs(env_or("BENCH_PASS_SECS", 150));
-    let mut engines = vec![Engine::App, Engine::Fts5];
+    let mut engines = Vec::new();
+    for (name, engine) in [("app", Engine::App), ("fts5", Engine::Fts5)] {
+        if wanted.contains(&name) {
+            engines.push(engine);
+        }
+    }
     if ctx.pg.is_some() {
         engines.push(Engine::Pg);
     }
@@ -156,6 +198,10 @@ async fn run(
         measure(ctx.clone(), engine, 1, warm, cap).await?;
         for workers in [1, 2] {
             let stats = measure(ctx.clone(), engine, workers, ctx.mix.len(), cap).await?;
+            let slowest: usize = env_or("BENCH_SLOWEST", 0);
+            for (lat, i, total) in stats.by_query.iter().take(if workers == 1 { slowest } else { 0 }) {
+                eprintln!("{:>8.2} ms  total {total:>7}  {:?}", lat.as_secs_f64() * 1000.0, ctx.mix[*i].app);
+            }
             report.runs.push((engine, workers, stats));
         }
     }
@@ -433,6 +479,8 @@ struct Ctx {
 #[derive(Debug, Default)]
 struct Stats {
     latencies: Vec<Duration>,
+    /// (latency, index in the mix, total found), for `BENCH_SLOWEST`.
+    by_query: Vec<(Duration, usize, u64)>,
     wall: Duration,
     with_hits: usize,
     capped: bool,
@@ -475,7 +523,7 @@ async fn measure(ctx: Arc<Ctx>, engine: Engine, workers: usize, count: usize, ca
                 }
                 let t = Instant::now();
                 let found = run_one(&ctx, engine, &ctx.mix[i]).await?;
-                lat.push(t.elapsed());
+                lat.push((t.elapsed(), i, found));
                 hits += usize::from(found > 0);
             }
             anyhow::Ok((lat, hits, capped))
@@ -484,12 +532,14 @@ async fn measure(ctx: Arc<Ctx>, engine: Engine, workers: usize, count: usize, ca
     let mut stats = Stats::default();
     for t in tasks {
         let (lat, hits, capped) = t.await??;
-        stats.latencies.extend(lat);
+        stats.latencies.extend(lat.iter().map(|l| l.0));
+        stats.by_query.extend(lat);
         stats.with_hits += hits;
         stats.capped |= capped;
     }
     stats.wall = started.elapsed();
     stats.latencies.sort();
+    stats.by_query.sort_by(|a, b| b.0.cmp(&a.0));
     Ok(stats)
 }
 

@@ -14,7 +14,7 @@ use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 use crate::facet_cache::{FacetCache, SegFacets, NONE, SOCIAL, VERIFIED};
 use crate::model::{cpv_pad, haversine_km, SortOrder};
 use crate::schema::{
-    day_key, kind_hash, F_ACCRED, F_ACCRED_EXP, F_CPV_PREFIX, F_LAT, F_LEGAL_FORM, F_LON,
+    day_key, kind_hash, F_ACCRED, F_ACCRED_EXP, F_CPV_PREFIX, F_LEGAL_FORM,
     F_NAME_SORT, F_SIZE,
 };
 
@@ -33,6 +33,9 @@ pub(crate) struct Plan {
     pub facets: bool,
     pub near: Option<(f64, f64)>,
     pub within_km: Option<f64>,
+    /// The radius's bounding box `(lat_lo, lat_hi, lon_lo, lon_hi)`: a cheap test
+    /// before the exact distance.
+    pub bbox: Option<(f64, f64, f64, f64)>,
     /// Disjunctive facet filters, evaluated here (not in the query).
     pub legal_forms: Vec<String>,
     pub sizes: Vec<String>,
@@ -161,12 +164,6 @@ impl Collector for SupplierCollector {
         } else {
             None
         };
-        let needs_geo = plan.near.is_some();
-        let (lat, lon) = if needs_geo {
-            (Some(ff.f64(F_LAT)?), Some(ff.f64(F_LON)?))
-        } else {
-            (None, None)
-        };
         let accred_exp = if plan.valid_on.is_some() {
             Some(ff.u64(F_ACCRED_EXP)?)
         } else {
@@ -200,8 +197,6 @@ impl Collector for SupplierCollector {
             cpv,
             name_sort,
             seg,
-            lat,
-            lon,
             accred_exp,
             hash_to_ord,
             legal_ok,
@@ -266,8 +261,6 @@ pub(crate) struct SupplierSegmentCollector {
     cpv: Option<StrColumn>,
     name_sort: Option<StrColumn>,
     seg: Arc<SegFacets>,
-    lat: Option<Column<f64>>,
-    lon: Option<Column<f64>>,
     accred_exp: Option<Column<u64>>,
     hash_to_ord: HashMap<u32, u64>,
     legal_ok: Vec<bool>,
@@ -370,15 +363,37 @@ impl SupplierSegmentCollector {
             seg.accred.count(doc, &mut self.accred_counts);
         }
         if !self.cpv_counts.is_empty() {
-            seg.cpv.count(doc, &mut self.cpv_counts);
+            // The divisions, and the level under the CPV filter.
+            if let Some(csr) = seg.cpv_level(2) {
+                csr.count(doc, &mut self.cpv_counts);
+            }
+            if !self.plan.cpv_prefix.is_empty() {
+                if let Some(csr) = seg.cpv_level(self.plan.cpv_prefix.len() + 1) {
+                    csr.count(doc, &mut self.cpv_counts);
+                }
+            }
         }
     }
 
+    #[inline]
     fn distance(&self, doc: DocId) -> Option<f64> {
         let near = self.plan.near?;
-        let lat = self.lat.as_ref()?.first(doc)?;
-        let lon = self.lon.as_ref()?.first(doc)?;
+        let (lat, lon) = (self.seg.lat[doc as usize], self.seg.lon[doc as usize]);
+        if lat.is_nan() || lon.is_nan() {
+            return None;
+        }
         Some(haversine_km(near, (lat, lon)))
+    }
+
+    /// Outside the radius's bounding box (or without a location when a radius is set).
+    #[inline]
+    fn outside_box(&self, doc: DocId) -> bool {
+        let Some((lat_lo, lat_hi, lon_lo, lon_hi)) = self.plan.bbox else {
+            return false;
+        };
+        let (lat, lon) = (self.seg.lat[doc as usize], self.seg.lon[doc as usize]);
+        // NaN (no location) fails every comparison, so it is outside.
+        !(lat >= lat_lo && lat <= lat_hi && lon >= lon_lo && lon <= lon_hi)
     }
 
     fn push(&mut self, doc: DocId, score: Score, distance_km: Option<f64>) {
@@ -431,6 +446,9 @@ impl SegmentCollector for SupplierSegmentCollector {
     type Fruit = Fruit;
 
     fn collect(&mut self, doc: DocId, score: Score) {
+        if self.outside_box(doc) {
+            return;
+        }
         let distance_km = self.distance(doc);
         if let Some(r) = self.plan.within_km {
             match distance_km {

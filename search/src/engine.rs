@@ -445,19 +445,12 @@ impl SupplierIndex {
         if let (Some((lat, lon)), Some(r)) = (plan.near, q.within_km) {
             let r = r.max(0.0);
             plan.within_km = Some(r);
-            // Bounding box on the fast fields; the collector checks the exact distance.
+            // A bounding box the collector tests from the cached coordinates before
+            // the exact distance (cheaper than range queries over the columns).
             let dlat = r / 110.574 + 1e-6;
             let cos = lat.to_radians().cos().abs().max(1e-6);
             let dlon = (r / (111.320 * cos) + 1e-6).min(360.0);
-            for (field, lo, hi) in [
-                (f.lat, lat - dlat, lat + dlat),
-                (f.lon, lon - dlon, lon + dlon),
-            ] {
-                must.push(filter(Box::new(RangeQuery::new(
-                    Bound::Included(Term::from_field_f64(field, lo)),
-                    Bound::Included(Term::from_field_f64(field, hi)),
-                ))));
-            }
+            plan.bbox = Some((lat - dlat, lat + dlat, lon - dlon, lon + dlon));
         }
         let kinds: Vec<String> = dedup(q.accreditations.iter().map(|s| normalise_slug(s)));
         for k in &kinds {

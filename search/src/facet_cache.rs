@@ -16,8 +16,13 @@ use tantivy::index::SegmentId;
 use tantivy::{DocId, Searcher, SegmentReader};
 
 use crate::schema::{
-    F_ACCRED, F_CPV_PREFIX, F_LEGAL_FORM, F_SIZE, F_SOCIAL, F_UPDATED, F_VERIFIED,
+    F_ACCRED, F_CPV_PREFIX, F_LAT, F_LEGAL_FORM, F_LON, F_SIZE, F_SOCIAL, F_UPDATED, F_VERIFIED,
 };
+
+/// CPV prefixes are indexed at every level from the division (2 digits) to the
+/// full significant code (8): one [`Csr`] per level, so a search counts only the
+/// levels it shows (the divisions, and the level under a CPV filter).
+pub(crate) const CPV_LEVELS: std::ops::RangeInclusive<usize> = 2..=8;
 
 /// "No value" in a single-valued ordinal array.
 pub(crate) const NONE: u32 = u32::MAX;
@@ -35,13 +40,18 @@ pub(crate) enum Csr {
 
 impl Csr {
     fn build(col: Option<&StrColumn>, max_doc: DocId) -> Self {
+        Self::build_where(col, max_doc, |_| true)
+    }
+
+    /// Keeps only the ordinals `keep` accepts.
+    fn build_where(col: Option<&StrColumn>, max_doc: DocId, keep: impl Fn(u64) -> bool) -> Self {
         let small = col.is_none_or(|c| c.num_terms() <= usize::from(u16::MAX));
         let mut off = Vec::with_capacity(max_doc as usize + 1);
         off.push(0u32);
         let mut vals: Vec<u32> = Vec::new();
         if let Some(c) = col {
             for doc in 0..max_doc {
-                vals.extend(c.term_ords(doc).map(|o| o as u32));
+                vals.extend(c.term_ords(doc).filter(|o| keep(*o)).map(|o| o as u32));
                 off.push(vals.len() as u32);
             }
         } else {
@@ -94,7 +104,12 @@ pub(crate) struct SegFacets {
     pub flags: Vec<u8>,
     /// `updated_at` per doc (`i64::MIN` when absent).
     pub updated: Vec<i64>,
-    pub cpv: Csr,
+    /// Latitude and longitude per doc (NaN when unknown).
+    pub lat: Vec<f64>,
+    pub lon: Vec<f64>,
+    /// CPV prefix ordinals by level: `cpv[0]` holds the divisions (2 digits),
+    /// `cpv[i]` the prefixes of `2 + i` digits.
+    pub cpv: Vec<Csr>,
     pub accred: Csr,
 }
 
@@ -132,14 +147,43 @@ impl SegFacets {
         let updated = (0..max_doc)
             .map(|d| updated_col.first(d).unwrap_or(i64::MIN))
             .collect();
+        let coords = |name: &str| -> tantivy::Result<Vec<f64>> {
+            let col = ff.f64(name)?;
+            Ok((0..max_doc)
+                .map(|d| col.first(d).unwrap_or(f64::NAN))
+                .collect())
+        };
+        let cpv_col = ff.str(F_CPV_PREFIX)?;
+        // The level of every prefix ordinal (its length in digits).
+        let mut level_of = Vec::new();
+        if let Some(c) = cpv_col.as_ref() {
+            let mut s = String::new();
+            for ord in 0..c.num_terms() as u64 {
+                level_of.push(if c.ord_to_str(ord, &mut s)? { s.len() } else { 0 });
+            }
+        }
+        let cpv = CPV_LEVELS
+            .map(|level| {
+                Csr::build_where(cpv_col.as_ref(), max_doc, |o| {
+                    level_of.get(o as usize) == Some(&level)
+                })
+            })
+            .collect();
         Ok(Self {
             legal: single_ords(ff.str(F_LEGAL_FORM)?.as_ref(), max_doc),
             size: single_ords(ff.str(F_SIZE)?.as_ref(), max_doc),
             flags,
             updated,
-            cpv: Csr::build(ff.str(F_CPV_PREFIX)?.as_ref(), max_doc),
+            lat: coords(F_LAT)?,
+            lon: coords(F_LON)?,
+            cpv,
             accred: Csr::build(ff.str(F_ACCRED)?.as_ref(), max_doc),
         })
+    }
+
+    /// The CPV prefixes of `level` digits (2 to 8).
+    pub(crate) fn cpv_level(&self, level: usize) -> Option<&Csr> {
+        self.cpv.get(level.checked_sub(*CPV_LEVELS.start())?)
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {
@@ -147,7 +191,9 @@ impl SegFacets {
             + self.size.len() * 4
             + self.flags.len()
             + self.updated.len() * 8
-            + self.cpv.heap_bytes()
+            + self.lat.len() * 8
+            + self.lon.len() * 8
+            + self.cpv.iter().map(Csr::heap_bytes).sum::<usize>()
             + self.accred.heap_bytes()
     }
 }

@@ -1,5 +1,6 @@
 #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
+use crate::model::haversine_km;
 use crate::{days_from_civil, IndexQuery, SortOrder, SupplierDoc, SupplierIndex};
 
 fn doc(id: i64, name: &str, statement: &str) -> SupplierDoc {
@@ -448,7 +449,12 @@ fn one_word_fast_path_ranks_exactly_like_the_general_path() {
 
 #[test]
 fn facets_and_totals_match_brute_force_for_every_filter_combination() {
-    let docs = varied(240);
+    let mut docs = varied(240);
+    // Some suppliers have no location: outside every radius.
+    for d in docs.iter_mut().filter(|d| d.id % 13 == 0) {
+        d.lat = None;
+        d.lon = None;
+    }
     let idx = index_with(&docs[..120]);
     // A second segment, and some replaced and deleted suppliers.
     idx.upsert(&docs[120..]).unwrap();
@@ -480,6 +486,12 @@ fn facets_and_totals_match_brute_force_for_every_filter_combination() {
         };
         let ok_ver = |d: &SupplierDoc| !q.verified_only || d.verified;
         let ok_soc = |d: &SupplierDoc| !q.social_economy_only || d.social_economy;
+        let in_radius = |d: &SupplierDoc| match (q.near, q.within_km, d.lat, d.lon) {
+            (Some(near), Some(r), Some(lat), Some(lon)) => haversine_km(near, (lat, lon)) <= r,
+            (_, Some(_), _, _) => false,
+            _ => true,
+        };
+        let in_cpv = |d: &SupplierDoc| q.cpv.as_deref().is_none_or(|c| d.cpv[0].starts_with(&c[..2]));
         let base: Vec<&SupplierDoc> = live
             .iter()
             .filter(|d| {
@@ -488,6 +500,7 @@ fn facets_and_totals_match_brute_force_for_every_filter_combination() {
                     || d.name.contains("Catering")
                     || !d.keywords.is_empty()
             })
+            .filter(|d| in_radius(d) && in_cpv(d))
             .collect();
         let all = |d: &&&SupplierDoc| ok_legal(d) && ok_size(d) && ok_ver(d) && ok_soc(d);
         assert_eq!(r.total, base.iter().filter(all).count() as u64, "{q:?}");
@@ -534,6 +547,15 @@ fn facets_and_totals_match_brute_force_for_every_filter_combination() {
             in_55,
             "{q:?}"
         );
+        // Under a division filter, its children (here 555, from 55524000) are counted.
+        if q.cpv.is_some() {
+            assert_eq!(
+                r.facets.cpv_children.get("55500000").copied().unwrap_or(0),
+                in_55,
+                "{q:?}"
+            );
+            assert_eq!(r.facets.cpv_children.len(), usize::from(in_55 > 0), "{q:?}");
+        }
         // Most recently updated first when there are no words.
         if !words {
             let mut expect: Vec<i64> = base.iter().filter(all).map(|d| d.id).collect();
@@ -543,21 +565,32 @@ fn facets_and_totals_match_brute_force_for_every_filter_combination() {
         }
     };
     let mut queries = Vec::new();
+    let places = [
+        (None, None, None),
+        (Some((51.5, 0.0)), Some(5.0), None),
+        (None, None, Some("55000000".to_string())),
+        (Some((51.5, 0.1)), Some(3.0), Some("55000000".to_string())),
+    ];
     for text in [None, Some("catering".to_string())] {
         for legal in [vec![], vec!["cic".to_string(), "charity".to_string()]] {
             for sizes in [vec![], vec!["micro".to_string()]] {
                 for (verified_only, social_economy_only) in
                     [(false, false), (true, false), (true, true), (false, true)]
                 {
-                    queries.push(IndexQuery {
-                        text: text.clone(),
-                        legal_forms: legal.clone(),
-                        sizes: sizes.clone(),
-                        verified_only,
-                        social_economy_only,
-                        limit: 7,
-                        ..IndexQuery::default()
-                    });
+                    for (near, within_km, cpv) in places.clone() {
+                        queries.push(IndexQuery {
+                            text: text.clone(),
+                            legal_forms: legal.clone(),
+                            sizes: sizes.clone(),
+                            verified_only,
+                            social_economy_only,
+                            near,
+                            within_km,
+                            cpv,
+                            limit: 7,
+                            ..IndexQuery::default()
+                        });
+                    }
                 }
             }
         }
