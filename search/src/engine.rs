@@ -24,8 +24,8 @@ use crate::model::{
     cpv_significant, haversine_km, Facets, Hit, IndexQuery, SearchResults, SortOrder, SupplierDoc,
 };
 use crate::schema::{
-    build_schema, normalise_outcode, normalise_slug, to_document, Fields, RAW_TOKENIZER,
-    STEM_TOKENIZER,
+    build_schema, geo_cell_at, normalise_outcode, normalise_slug, to_document, Fields,
+    GEO_LEVELS, RAW_TOKENIZER, STEM_TOKENIZER,
 };
 
 /// Errors from the search engine.
@@ -58,6 +58,9 @@ pub struct IndexOptions {
     pub writer_heap_bytes: usize,
     /// Indexing threads. Default 1: the server shares 2 cores with requests.
     pub writer_threads: usize,
+    /// Threads one search may use, one segment each (see [`SupplierIndex::commit_part`]).
+    /// Default: the machine's cores, at most 4.
+    pub search_threads: usize,
 }
 
 impl Default for IndexOptions {
@@ -65,6 +68,7 @@ impl Default for IndexOptions {
         Self {
             writer_heap_bytes: 128 << 20,
             writer_threads: 1,
+            search_threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
         }
     }
 }
@@ -83,6 +87,8 @@ const MAX_WORDS: usize = 12;
 const FUZZY_MIN_DF: u64 = 1000;
 const MAX_LIMIT: usize = 1000;
 const SNIPPET_CHARS: usize = 180;
+/// Most grid cells a radius search unions (see [`GEO_LEVELS`]).
+const MAX_CELLS: i64 = 16;
 
 const STOP_WORDS: &[&str] = &[
     "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is", "it", "of",
@@ -101,6 +107,7 @@ struct Word {
 pub struct SupplierIndex {
     index: Index,
     reader: IndexReader,
+    search_threads: usize,
     writer: Mutex<IndexWriter<TantivyDocument>>,
     fields: Fields,
     stem: TextAnalyzer,
@@ -142,6 +149,29 @@ impl SupplierIndex {
         Self::from_index(index, fields, options)
     }
 
+    /// Deletes the index in `path` (only tantivy's own files: `meta.json`,
+    /// `.managed.json` and segment files) and creates an empty one: for an index
+    /// built by another version ([`SearchError::SchemaMismatch`]), which is
+    /// derived data to rebuild from the database.
+    ///
+    /// # Errors
+    /// I/O errors, or a directory locked by another writer.
+    pub fn recreate(path: impl AsRef<Path>, options: IndexOptions) -> Result<Self> {
+        let path = path.as_ref();
+        for entry in std::fs::read_dir(path)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let segment_file = name
+                .split_once('.')
+                .is_some_and(|(stem, _)| stem.len() == 32 && stem.bytes().all(|b| b.is_ascii_hexdigit()));
+            if name == "meta.json" || name == ".managed.json" || segment_file {
+                std::fs::remove_file(entry.path())?;
+            }
+        }
+        Self::open_or_create_with(path, options)
+    }
+
     /// An index held in RAM (tests, small demos).
     ///
     /// # Errors
@@ -150,6 +180,7 @@ impl SupplierIndex {
         Self::in_memory_with(IndexOptions {
             writer_heap_bytes: 32 << 20,
             writer_threads: 1,
+            search_threads: 1,
         })
     }
 
@@ -162,7 +193,11 @@ impl SupplierIndex {
         Self::from_index(Index::create_in_ram(schema), fields, options)
     }
 
-    fn from_index(index: Index, fields: Fields, options: IndexOptions) -> Result<Self> {
+    fn from_index(mut index: Index, fields: Fields, options: IndexOptions) -> Result<Self> {
+        if options.search_threads > 1 {
+            // Segments are searched in parallel: one query uses the idle cores.
+            index.set_multithread_executor(options.search_threads)?;
+        }
         let threads = options.writer_threads.max(1);
         let heap = options.writer_heap_bytes.max(threads * (16 << 20));
         let writer = index.writer_with_num_threads(threads, heap)?;
@@ -179,6 +214,7 @@ impl SupplierIndex {
         Ok(Self {
             index,
             reader,
+            search_threads: options.search_threads.max(1),
             writer: Mutex::new(writer),
             fields,
             stem,
@@ -250,6 +286,57 @@ impl SupplierIndex {
             w.commit()?;
         }
         self.reload()
+    }
+
+    /// How many parts a bulk load should make (see [`Self::commit_part`]).
+    #[must_use]
+    pub fn search_threads(&self) -> usize {
+        self.search_threads
+    }
+
+    /// Starts a bulk load: segments are not merged in the background until
+    /// [`Self::end_bulk`], so [`Self::commit_part`] decides their shape.
+    ///
+    /// # Errors
+    /// If the writer lock is poisoned.
+    pub fn begin_bulk(&self) -> Result<()> {
+        self.writer()?
+            .set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+        Ok(())
+    }
+
+    /// Commits what was added since the last part and merges it into one
+    /// segment. A bulk load cut into as many equal parts as search threads gives
+    /// equal segments, which one query then searches in parallel.
+    ///
+    /// # Errors
+    /// I/O, indexing or merge errors.
+    pub fn commit_part(&self) -> Result<()> {
+        let before: HashSet<_> = self.index.searchable_segment_ids()?.into_iter().collect();
+        let mut w = self.writer()?;
+        w.commit()?;
+        let new: Vec<_> = self
+            .index
+            .searchable_segment_ids()?
+            .into_iter()
+            .filter(|id| !before.contains(id))
+            .collect();
+        if new.len() > 1 {
+            w.merge(&new).wait()?;
+            w.commit()?;
+        }
+        drop(w);
+        self.reload()
+    }
+
+    /// Ends a bulk load: background merging as usual.
+    ///
+    /// # Errors
+    /// If the writer lock is poisoned.
+    pub fn end_bulk(&self) -> Result<()> {
+        self.writer()?
+            .set_merge_policy(Box::new(tantivy::indexer::LogMergePolicy::default()));
+        Ok(())
     }
 
     /// Picks up commits made through another handle on the same directory.
@@ -400,6 +487,25 @@ impl SupplierIndex {
         Box::new(BooleanQuery::new(clauses))
     }
 
+    /// The grid cells covering a bounding box, at the finest level where they are
+    /// at most [`MAX_CELLS`]; `None` when even the coarsest needs more (a radius
+    /// so large that the collector's own test is as cheap).
+    fn cells_query(&self, (lat_lo, lat_hi, lon_lo, lon_hi): (f64, f64, f64, f64)) -> Option<Box<dyn Query>> {
+        for (level, (dlat, dlon)) in GEO_LEVELS.iter().enumerate() {
+            let rows = (lat_lo / dlat).floor() as i64..=(lat_hi / dlat).floor() as i64;
+            let cols = (lon_lo / dlon).floor() as i64..=(lon_hi / dlon).floor() as i64;
+            let n = (rows.end() - rows.start() + 1) * (cols.end() - cols.start() + 1);
+            if n > MAX_CELLS {
+                continue;
+            }
+            let cells: Vec<String> = rows
+                .flat_map(|r| cols.clone().map(move |c| geo_cell_at(level, r, c)))
+                .collect();
+            return Some(self.terms_query(self.fields.geo_cell, &cells));
+        }
+        None
+    }
+
     /// Builds the tantivy query and the collector plan. `all_filters_in_query`
     /// puts the disjunctive facet filters in the query (for counting only).
     fn build(
@@ -450,7 +556,11 @@ impl SupplierIndex {
             let dlat = r / 110.574 + 1e-6;
             let cos = lat.to_radians().cos().abs().max(1e-6);
             let dlon = (r / (111.320 * cos) + 1e-6).min(360.0);
-            plan.bbox = Some((lat - dlat, lat + dlat, lon - dlon, lon + dlon));
+            let bbox = (lat - dlat, lat + dlat, lon - dlon, lon + dlon);
+            plan.bbox = Some(bbox);
+            if let Some(cells) = self.cells_query(bbox) {
+                must.push(filter(cells));
+            }
         }
         let kinds: Vec<String> = dedup(q.accreditations.iter().map(|s| normalise_slug(s)));
         for k in &kinds {

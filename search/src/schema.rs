@@ -34,6 +34,8 @@ pub(crate) struct Fields {
     pub lat: Field,
     pub lon: Field,
     pub outcode: Field,
+    /// Grid cells holding the supplier's location, one per [`GEO_LEVELS`] level.
+    pub geo_cell: Field,
     pub max_value: Field,
     pub updated_at: Field,
     pub name_sort: Field,
@@ -86,11 +88,29 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
         lat: b.add_f64_field(F_LAT, NumericOptions::default().set_fast()),
         lon: b.add_f64_field(F_LON, NumericOptions::default().set_fast()),
         outcode: b.add_text_field("outcode", STRING),
+        geo_cell: b.add_text_field("geo_cell", STRING),
         max_value: b.add_i64_field("max_contract_value_gbp", FAST),
         updated_at: b.add_i64_field(F_UPDATED, FAST),
         name_sort: b.add_text_field(F_NAME_SORT, keyword_fast),
     };
     (b.build(), fields)
+}
+
+/// Cell sizes in degrees (latitude, longitude) of the location grid, finest
+/// first; about 5.5, 22 and 88 km square at British latitudes. A radius search
+/// narrows its candidates to the few cells its bounding box covers, at the
+/// finest level where they are few, so the inverted index does the coarse work.
+pub(crate) const GEO_LEVELS: [(f64, f64); 3] = [(0.05, 0.08), (0.2, 0.32), (0.8, 1.28)];
+
+/// The grid cell of a point at `level`.
+pub(crate) fn geo_cell(level: usize, lat: f64, lon: f64) -> String {
+    let (dlat, dlon) = GEO_LEVELS[level];
+    geo_cell_at(level, (lat / dlat).floor() as i64, (lon / dlon).floor() as i64)
+}
+
+/// The cell `(row, column)` at `level`.
+pub(crate) fn geo_cell_at(level: usize, row: i64, col: i64) -> String {
+    format!("{level}:{row}:{col}")
 }
 
 /// 32-bit FNV-1a: a stable, dependency-free hash naming an accreditation kind
@@ -185,6 +205,9 @@ pub(crate) fn to_document(f: &Fields, doc: &SupplierDoc) -> serde_json::Result<T
         if lat.is_finite() && lon.is_finite() {
             d.add_f64(f.lat, lat);
             d.add_f64(f.lon, lon);
+            for level in 0..GEO_LEVELS.len() {
+                d.add_text(f.geo_cell, geo_cell(level, lat, lon));
+            }
         }
     }
     if let Some(oc) = doc.outcode.as_deref().filter(|s| !s.trim().is_empty()) {

@@ -347,6 +347,35 @@ fn index_on_disk_survives_reopening() {
 }
 
 #[test]
+fn an_index_with_another_schema_is_refused_then_recreated_empty() {
+    let dir = std::env::temp_dir().join(format!("anchorlink-search-schema-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    {
+        // An index as an older version might have left it.
+        let mut b = tantivy::schema::Schema::builder();
+        let title = b.add_text_field("title", tantivy::schema::TEXT);
+        let index = tantivy::Index::create_in_dir(&dir, b.build()).unwrap();
+        let mut w: tantivy::IndexWriter = index.writer(15_000_000).unwrap();
+        w.add_document(tantivy::doc!(title => "old")).unwrap();
+        w.commit().unwrap();
+    }
+    std::fs::write(dir.join("notes.txt"), "not the index's").unwrap();
+    assert!(matches!(
+        SupplierIndex::open_or_create(&dir),
+        Err(crate::SearchError::SchemaMismatch(_))
+    ));
+    let idx = SupplierIndex::recreate(&dir, crate::IndexOptions::default()).unwrap();
+    assert!(idx.is_empty());
+    idx.upsert(&[doc(3, "Three", "bakery")]).unwrap();
+    idx.commit().unwrap();
+    assert_eq!(ids(&idx, &text("bakery")), vec![3]);
+    assert!(dir.join("notes.txt").exists(), "other files are left alone");
+    drop(idx);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn capacity_and_outcode_filters_narrow_the_set() {
     let mut a = doc(1, "A", "x");
     a.max_contract_value_gbp = Some(500_000);

@@ -9,7 +9,7 @@ use crate::entities::{
     organisation, registry_change, supplier_accreditation, supplier_contract, supplier_cpv, supplier_identifier,
     supplier_profile,
 };
-use anchorlink_search::{days_from_civil, IndexOptions, SupplierDoc, SupplierIndex};
+use anchorlink_search::{days_from_civil, IndexOptions, SearchError, SupplierDoc, SupplierIndex};
 use chrono::Datelike;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -19,6 +19,8 @@ use std::sync::Arc;
 
 const BATCH: u64 = 2_000;
 const SYNC_FILE: &str = "anchorlink-sync";
+/// Registries at least this large are indexed in one segment per search thread.
+const PARTITION_FROM: u64 = 50_000;
 
 /// The index plus how far along the change log it is.
 pub struct SearchIndex {
@@ -35,9 +37,18 @@ impl SearchIndex {
     /// The directory cannot be used (for example another process holds its lock).
     pub fn open(dir: Option<PathBuf>) -> anyhow::Result<Self> {
         let engine = match &dir {
-            Some(d) => SupplierIndex::open_or_create(d)
-                .map_err(|e| anyhow::anyhow!("search index in {}: {e} (each process needs its own ANCHORLINK_INDEX_DIR)", d.display()))?,
-            None => SupplierIndex::in_memory_with(IndexOptions { writer_heap_bytes: 20_000_000, writer_threads: 1 })
+            Some(d) => match SupplierIndex::open_or_create(d) {
+                Err(SearchError::SchemaMismatch(why)) => {
+                    // Built by another version: it is derived data, so start it afresh
+                    // (and `prepare` rebuilds it from the database).
+                    tracing::warn!(dir = %d.display(), %why, "search index has another schema: recreating it");
+                    let _ = std::fs::remove_file(d.join(SYNC_FILE));
+                    SupplierIndex::recreate(d, IndexOptions::default())
+                }
+                other => other,
+            }
+            .map_err(|e| anyhow::anyhow!("search index in {}: {e} (each process needs its own ANCHORLINK_INDEX_DIR)", d.display()))?,
+            None => SupplierIndex::in_memory_with(IndexOptions { writer_heap_bytes: 20_000_000, writer_threads: 1, search_threads: 1 })
                 .map_err(|e| anyhow::anyhow!("in-memory search index: {e}"))?,
         };
         let applied = dir
@@ -123,8 +134,24 @@ impl SearchIndex {
     async fn rebuild_locked(&self, db: &DatabaseConnection, cpv: &CpvCatalogue, latest: i64) -> anyhow::Result<()> {
         let started = std::time::Instant::now();
         self.engine.clear()?;
+        // Equal parts, one segment each, so a search can use every core (large registries).
+        let expected = searchable_count(db).await?;
+        let parts = if expected >= PARTITION_FROM { self.engine.search_threads() as u64 } else { 1 };
+        let per_part = expected.div_ceil(parts.max(1)).max(1);
+        self.engine.begin_bulk()?;
+        let loaded = self.load_all(db, cpv, per_part).await;
+        self.engine.end_bulk()?;
+        let total = loaded?;
+        self.remember(latest);
+        tracing::info!(suppliers = total, seconds = started.elapsed().as_secs_f32(), "search index rebuilt");
+        Ok(())
+    }
+
+    /// Every published supplier into the (cleared) index, committed every `per_part`.
+    async fn load_all(&self, db: &DatabaseConnection, cpv: &CpvCatalogue, per_part: u64) -> anyhow::Result<u64> {
         let mut after = 0_i64;
-        let mut total = 0_usize;
+        let mut total = 0_u64;
+        let mut in_part = 0_u64;
         loop {
             let ids: Vec<i64> = supplier_profile::Entity::find()
                 .select_only()
@@ -139,13 +166,16 @@ impl SearchIndex {
             let Some(last) = ids.last() else { break };
             after = *last;
             let docs = documents(db, cpv, &ids).await?;
-            total += docs.len();
+            total += docs.len() as u64;
+            in_part += docs.len() as u64;
             self.engine.upsert(&docs)?;
+            if in_part >= per_part {
+                self.engine.commit_part()?;
+                in_part = 0;
+            }
         }
-        self.engine.commit()?;
-        self.remember(latest);
-        tracing::info!(suppliers = total, seconds = started.elapsed().as_secs_f32(), "search index rebuilt");
-        Ok(())
+        self.engine.commit_part()?;
+        Ok(total)
     }
 }
 

@@ -682,6 +682,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         IndexOptions {
             writer_heap_bytes: 512 << 20,
             writer_threads: 2,
+            ..IndexOptions::default()
         },
     )?;
     let reused = reuse && index.len() == n as u64;
