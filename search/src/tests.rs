@@ -634,3 +634,68 @@ fn facets_and_totals_match_brute_force_for_every_filter_combination() {
         check(&idx, q);
     }
 }
+
+#[test]
+fn a_bulk_load_in_parts_gives_one_segment_per_part_searched_in_parallel_alike() {
+    let docs = varied(400);
+    let single = index_with(&docs);
+    let parallel = SupplierIndex::in_memory_with(crate::IndexOptions {
+        writer_heap_bytes: 32 << 20,
+        writer_threads: 1,
+        search_threads: 2,
+    })
+    .unwrap();
+    parallel.begin_bulk().unwrap();
+    for part in docs.chunks(100) {
+        for batch in part.chunks(30) {
+            parallel.upsert(batch).unwrap();
+        }
+        parallel.commit_part().unwrap();
+    }
+    parallel.end_bulk().unwrap();
+    assert_eq!(parallel.num_segments(), 4);
+    assert_eq!(parallel.len(), 400);
+    for q in [
+        IndexQuery {
+            limit: 30,
+            ..text("catering")
+        },
+        IndexQuery {
+            near: Some((51.5, 0.1)),
+            within_km: Some(4.0),
+            sort: SortOrder::Distance,
+            limit: 30,
+            ..text("catering")
+        },
+        IndexQuery {
+            legal_forms: vec!["cic".into()],
+            sort: SortOrder::Name,
+            limit: 30,
+            ..IndexQuery::default()
+        },
+    ] {
+        let (a, b) = (single.search(&q).unwrap(), parallel.search(&q).unwrap());
+        assert_eq!((a.total, &a.facets), (b.total, &b.facets), "{q:?}");
+        let (ia, ib): (Vec<i64>, Vec<i64>) = (
+            a.hits.iter().map(|h| h.id).collect(),
+            b.hits.iter().map(|h| h.id).collect(),
+        );
+        assert!(a.total > 0 && ia.len() == ib.len(), "{q:?}");
+        match q.sort {
+            // Equal distances may come in either order.
+            SortOrder::Distance => {
+                let da: Vec<_> = a.hits.iter().map(|h| h.distance_km).collect();
+                let db: Vec<_> = b.hits.iter().map(|h| h.distance_km).collect();
+                assert_eq!(da, db, "{q:?}");
+            }
+            SortOrder::Name => assert_eq!(ia, ib, "{q:?}"),
+            // BM25 uses whole-index statistics: the same scores, in the same order
+            // (suppliers with equal scores may swap).
+            _ => {
+                let sa: Vec<_> = a.hits.iter().map(|h| h.score).collect();
+                let sb: Vec<_> = b.hits.iter().map(|h| h.score).collect();
+                assert_eq!(sa, sb, "{q:?}");
+            }
+        }
+    }
+}
