@@ -539,7 +539,7 @@ async fn measure(ctx: Arc<Ctx>, engine: Engine, workers: usize, count: usize, ca
     }
     stats.wall = started.elapsed();
     stats.latencies.sort();
-    stats.by_query.sort_by(|a, b| b.0.cmp(&a.0));
+    stats.by_query.sort_by_key(|q| std::cmp::Reverse(q.0));
     Ok(stats)
 }
 
