@@ -40,31 +40,55 @@ pub(crate) enum Csr {
 
 impl Csr {
     fn build(col: Option<&StrColumn>, max_doc: DocId) -> Self {
-        Self::build_where(col, max_doc, |_| true)
+        let mut one = Self::build_grouped(col, max_doc, 1, |_| Some(0));
+        one.pop().unwrap_or(Csr::Small {
+            off: vec![0; max_doc as usize + 1],
+            vals: Vec::new(),
+        })
     }
 
-    /// Keeps only the ordinals `keep` accepts.
-    fn build_where(col: Option<&StrColumn>, max_doc: DocId, keep: impl Fn(u64) -> bool) -> Self {
+    /// One [`Csr`] per group, in one pass over the column: `group_of` names the
+    /// group of an ordinal (`None` leaves it out).
+    fn build_grouped(
+        col: Option<&StrColumn>,
+        max_doc: DocId,
+        groups: usize,
+        group_of: impl Fn(u64) -> Option<usize>,
+    ) -> Vec<Self> {
         let small = col.is_none_or(|c| c.num_terms() <= usize::from(u16::MAX));
-        let mut off = Vec::with_capacity(max_doc as usize + 1);
-        off.push(0u32);
-        let mut vals: Vec<u32> = Vec::new();
-        if let Some(c) = col {
-            for doc in 0..max_doc {
-                vals.extend(c.term_ords(doc).filter(|o| keep(*o)).map(|o| o as u32));
-                off.push(vals.len() as u32);
+        let mut offs: Vec<Vec<u32>> = (0..groups)
+            .map(|_| {
+                let mut off = Vec::with_capacity(max_doc as usize + 1);
+                off.push(0u32);
+                off
+            })
+            .collect();
+        let mut vals: Vec<Vec<u32>> = vec![Vec::new(); groups];
+        for doc in 0..max_doc {
+            if let Some(c) = col {
+                for o in c.term_ords(doc) {
+                    if let Some(g) = group_of(o).filter(|g| *g < groups) {
+                        vals[g].push(o as u32);
+                    }
+                }
             }
-        } else {
-            off.resize(max_doc as usize + 1, 0);
-        }
-        if small {
-            Csr::Small {
-                off,
-                vals: vals.into_iter().map(|v| v as u16).collect(),
+            for (off, v) in offs.iter_mut().zip(&vals) {
+                off.push(v.len() as u32);
             }
-        } else {
-            Csr::Large { off, vals }
         }
+        offs.into_iter()
+            .zip(vals)
+            .map(|(off, vals)| {
+                if small {
+                    Csr::Small {
+                        off,
+                        vals: vals.into_iter().map(|v| v as u16).collect(),
+                    }
+                } else {
+                    Csr::Large { off, vals }
+                }
+            })
+            .collect()
     }
 
     /// Adds one to `counts[o]` for every ordinal of `doc`.
@@ -162,13 +186,11 @@ impl SegFacets {
                 level_of.push(if c.ord_to_str(ord, &mut s)? { s.len() } else { 0 });
             }
         }
-        let cpv = CPV_LEVELS
-            .map(|level| {
-                Csr::build_where(cpv_col.as_ref(), max_doc, |o| {
-                    level_of.get(o as usize) == Some(&level)
-                })
-            })
-            .collect();
+        let first = *CPV_LEVELS.start();
+        let cpv = Csr::build_grouped(cpv_col.as_ref(), max_doc, CPV_LEVELS.count(), |o| {
+            let level = *level_of.get(o as usize)?;
+            CPV_LEVELS.contains(&level).then(|| level - first)
+        });
         Ok(Self {
             legal: single_ords(ff.str(F_LEGAL_FORM)?.as_ref(), max_doc),
             size: single_ords(ff.str(F_SIZE)?.as_ref(), max_doc),
