@@ -14,8 +14,7 @@ use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 use crate::facet_cache::{FacetCache, SegFacets, NONE, SOCIAL, VERIFIED};
 use crate::model::{cpv_pad, haversine_km, SortOrder};
 use crate::schema::{
-    day_key, kind_hash, F_ACCRED, F_ACCRED_EXP, F_CPV_PREFIX, F_LEGAL_FORM,
-    F_NAME_SORT, F_SIZE,
+    day_key, kind_hash, F_ACCRED, F_ACCRED_EXP, F_CPV_PREFIX, F_LEGAL_FORM, F_NAME_SORT, F_SIZE,
 };
 
 /// Bits naming the disjunctive facet filters in a "failed filters" mask.

@@ -24,8 +24,8 @@ use crate::model::{
     cpv_significant, haversine_km, Facets, Hit, IndexQuery, SearchResults, SortOrder, SupplierDoc,
 };
 use crate::schema::{
-    build_schema, geo_cell_at, normalise_outcode, normalise_slug, to_document, Fields,
-    GEO_LEVELS, RAW_TOKENIZER, STEM_TOKENIZER,
+    build_schema, geo_cell_at, geo_cell_index, normalise_outcode, normalise_slug, to_document,
+    Fields, GEO_LEVELS, RAW_TOKENIZER, STEM_TOKENIZER,
 };
 
 /// Errors from the search engine.
@@ -162,9 +162,9 @@ impl SupplierIndex {
             let entry = entry?;
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            let segment_file = name
-                .split_once('.')
-                .is_some_and(|(stem, _)| stem.len() == 32 && stem.bytes().all(|b| b.is_ascii_hexdigit()));
+            let segment_file = name.split_once('.').is_some_and(|(stem, _)| {
+                stem.len() == 32 && stem.bytes().all(|b| b.is_ascii_hexdigit())
+            });
             if name == "meta.json" || name == ".managed.json" || segment_file {
                 std::fs::remove_file(entry.path())?;
             }
@@ -490,10 +490,14 @@ impl SupplierIndex {
     /// The grid cells covering a bounding box, at the finest level where they are
     /// at most [`MAX_CELLS`]; `None` when even the coarsest needs more (a radius
     /// so large that the collector's own test is as cheap).
-    fn cells_query(&self, (lat_lo, lat_hi, lon_lo, lon_hi): (f64, f64, f64, f64)) -> Option<Box<dyn Query>> {
-        for (level, (dlat, dlon)) in GEO_LEVELS.iter().enumerate() {
-            let rows = (lat_lo / dlat).floor() as i64..=(lat_hi / dlat).floor() as i64;
-            let cols = (lon_lo / dlon).floor() as i64..=(lon_hi / dlon).floor() as i64;
+    fn cells_query(
+        &self,
+        (lat_lo, lat_hi, lon_lo, lon_hi): (f64, f64, f64, f64),
+    ) -> Option<Box<dyn Query>> {
+        for level in 0..GEO_LEVELS.len() {
+            let (row_lo, col_lo) = geo_cell_index(level, lat_lo, lon_lo);
+            let (row_hi, col_hi) = geo_cell_index(level, lat_hi, lon_hi);
+            let (rows, cols) = (row_lo..=row_hi, col_lo..=col_hi);
             let n = (rows.end() - rows.start() + 1) * (cols.end() - cols.start() + 1);
             if n > MAX_CELLS {
                 continue;

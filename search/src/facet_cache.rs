@@ -183,7 +183,11 @@ impl SegFacets {
         if let Some(c) = cpv_col.as_ref() {
             let mut s = String::new();
             for ord in 0..c.num_terms() as u64 {
-                level_of.push(if c.ord_to_str(ord, &mut s)? { s.len() } else { 0 });
+                level_of.push(if c.ord_to_str(ord, &mut s)? {
+                    s.len()
+                } else {
+                    0
+                });
             }
         }
         let first = *CPV_LEVELS.start();

@@ -102,13 +102,14 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
 /// finest level where they are few, so the inverted index does the coarse work.
 pub(crate) const GEO_LEVELS: [(f64, f64); 3] = [(0.05, 0.08), (0.2, 0.32), (0.8, 1.28)];
 
-/// The grid cell of a point at `level`.
-pub(crate) fn geo_cell(level: usize, lat: f64, lon: f64) -> String {
+/// The `(row, column)` of the grid cell holding a point at `level`: the one
+/// rule both indexing and radius queries use.
+pub(crate) fn geo_cell_index(level: usize, lat: f64, lon: f64) -> (i64, i64) {
     let (dlat, dlon) = GEO_LEVELS[level];
-    geo_cell_at(level, (lat / dlat).floor() as i64, (lon / dlon).floor() as i64)
+    ((lat / dlat).floor() as i64, (lon / dlon).floor() as i64)
 }
 
-/// The cell `(row, column)` at `level`.
+/// The term naming cell `(row, column)` at `level`.
 pub(crate) fn geo_cell_at(level: usize, row: i64, col: i64) -> String {
     format!("{level}:{row}:{col}")
 }
@@ -206,7 +207,8 @@ pub(crate) fn to_document(f: &Fields, doc: &SupplierDoc) -> serde_json::Result<T
             d.add_f64(f.lat, lat);
             d.add_f64(f.lon, lon);
             for level in 0..GEO_LEVELS.len() {
-                d.add_text(f.geo_cell, geo_cell(level, lat, lon));
+                let (row, col) = geo_cell_index(level, lat, lon);
+                d.add_text(f.geo_cell, geo_cell_at(level, row, col));
             }
         }
     }

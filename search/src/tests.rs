@@ -520,7 +520,11 @@ fn facets_and_totals_match_brute_force_for_every_filter_combination() {
             (_, Some(_), _, _) => false,
             _ => true,
         };
-        let in_cpv = |d: &SupplierDoc| q.cpv.as_deref().is_none_or(|c| d.cpv[0].starts_with(&c[..2]));
+        let in_cpv = |d: &SupplierDoc| {
+            q.cpv
+                .as_deref()
+                .is_none_or(|c| d.cpv[0].starts_with(&c[..2]))
+        };
         let base: Vec<&SupplierDoc> = live
             .iter()
             .filter(|d| {
