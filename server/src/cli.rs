@@ -129,7 +129,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed { suppliers, random_seed } => {
-            let state = crate::build_state(&settings).await?;
+            // Runs beside `anchorlink serve`: the server's index follows the change log.
+            let state = crate::build_batch_state(&settings).await?;
             crate::seed::seed(&state, suppliers, random_seed).await
         }
     }

@@ -59,6 +59,24 @@ fn redact(url: &str) -> String {
 /// # Errors
 /// Database, reference data or mail set-up failures.
 pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
+    let index = Arc::new(SearchIndex::open(settings.index_dir.clone())?);
+    let state = state_with_index(settings, index).await?;
+    state.index.prepare(&state.db, &state.cpv).await?;
+    search_index::spawn_follower(&state.index, state.db.clone(), state.cpv.clone());
+    Ok(state)
+}
+
+/// The state for batch commands that only write the registry (`anchorlink seed`): no search
+/// index of its own (an empty one in RAM), so it runs beside a serving process that holds
+/// the index directory; every serving process picks the changes up from the change log.
+///
+/// # Errors
+/// As [`build_state`], without the index.
+pub async fn build_batch_state(settings: &Settings) -> anyhow::Result<AppState> {
+    state_with_index(settings, Arc::new(SearchIndex::open(None)?)).await
+}
+
+async fn state_with_index(settings: &Settings, index: Arc<SearchIndex>) -> anyhow::Result<AppState> {
     let db = connect(&settings.database_url).await?;
     let (cpv, outcodes) = load_reference_data()?;
     let mailer = match &settings.smtp_url {
@@ -66,9 +84,6 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
         None => Mailer::outbox(settings.outbox_dir.clone(), &settings.mail_from)?,
     };
     let cpv = Arc::new(cpv);
-    let index = Arc::new(SearchIndex::open(settings.index_dir.clone())?);
-    index.prepare(&db, &cpv).await?;
-    search_index::spawn_follower(&index, db.clone(), cpv.clone());
     let leptos_options = LeptosOptions::builder()
         .output_name("anchorlink")
         .site_root(settings.site_root.clone())

@@ -36,3 +36,18 @@ async fn seeded_suppliers_are_valid_deterministic_and_searchable() {
     let b = app::services::suppliers::load_profile(&again.state.db, &again.state.cpv, 150).await.expect("profile");
     assert_eq!((a.name, a.postcode, a.cpv), (b.name, b.postcode, b.cpv), "same seed, same suppliers");
 }
+
+#[tokio::test]
+async fn seeding_runs_beside_a_server_holding_the_index_and_the_server_follows() {
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let settings = server::config::Settings { index_dir: Some(dir.path().join("index")), ..app.settings.clone() };
+    // The serving process holds the index directory's lock.
+    let serving = server::build_state(&settings).await.expect("serving state");
+    assert!(server::build_state(&settings).await.is_err(), "a second index writer on the same directory is refused");
+    let batch = server::build_batch_state(&settings).await.expect("seed beside the server");
+    server::seed::seed(&batch, 40, 7).await.expect("seed");
+    assert_eq!(batch.index.engine().len(), 0, "the batch command builds no index");
+    serving.index.catch_up(&serving.db, &serving.cpv).await.expect("follow the log");
+    assert_eq!(serving.index.engine().len(), 40);
+}
