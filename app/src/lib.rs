@@ -4,7 +4,7 @@
 pub mod api;
 pub mod api_buyer;
 pub mod components;
-pub mod domain;
+pub use ::domain;
 pub mod dto;
 pub mod error;
 pub mod pages;

@@ -2,7 +2,7 @@
 //! and outcodes, skewed the way real registries are (most firms micro, clustered in cities,
 //! a long tail of trades), deterministic for a given random seed.
 
-use app::domain::org::{LegalForm, SizeClass};
+use app::domain::registry::{LegalForm, SizeClass};
 use app::entities::{organisation, supplier_cpv, supplier_profile};
 use app::state::AppState;
 use indicatif::{ProgressBar, ProgressStyle};

@@ -6,8 +6,8 @@ use crate::api::{
     RemoveCpv, RemoveIdentifier, SaveProfile, SetPublished, PROFILE_STEPS,
 };
 use crate::components::{flash_notice, form_errors, money, ErrorSummary, Field, Notice, PageCtx, Select, TextArea};
-use crate::domain::identifier::IdScheme;
-use crate::domain::org::{AccreditationKind, OwnershipModel};
+use crate::domain::registry::IdScheme;
+use crate::domain::registry::{AccreditationKind, OwnershipModel};
 use crate::dto::{Flash, SupplierProfile};
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -4,7 +4,7 @@ use super::auth::legal_form_options;
 use crate::api;
 use crate::components::{money, PageCtx};
 use super::shortlists::{provide_shortlist_options, AddToShortlist, SearchActions};
-use crate::domain::org::{AccreditationKind, LegalForm, SizeClass};
+use crate::domain::registry::{AccreditationKind, LegalForm, SizeClass};
 use crate::dto::{CurrentUser, Flash, SearchQuery};
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -8,7 +8,7 @@ use crate::api_buyer::{
     RemoveFromShortlist, SaveSearch, ShareShortlist,
 };
 use crate::components::{flash_notice, form_errors, ErrorSummary, Field, Notice, PageCtx, Select};
-use crate::domain::org::LegalForm;
+use crate::domain::registry::LegalForm;
 use crate::dto::{CurrentUser, Flash, ShortlistSummary};
 use crate::error::AppError;
 use leptos::prelude::*;

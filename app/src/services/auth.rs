@@ -3,7 +3,7 @@
 //! exists, and takes as long.
 
 use super::{audit, crypto, now};
-use crate::domain::org::LegalForm;
+use crate::domain::registry::LegalForm;
 use crate::domain::text::{check_password, Email};
 use crate::domain::validation::FieldErrors;
 use crate::dto::CurrentUser;

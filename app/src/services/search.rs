@@ -3,7 +3,7 @@
 //! nothing matches, it works out which filter emptied the set and offers wider searches.
 
 use crate::domain::cpv::CpvCode;
-use crate::domain::org::{AccreditationKind, LegalForm, SizeClass};
+use crate::domain::registry::{AccreditationKind, LegalForm, SizeClass};
 use crate::domain::place::parse_place;
 use crate::domain::text::Gbp;
 use crate::domain::validation::FieldErrors;

@@ -4,8 +4,8 @@
 
 use super::{audit, now};
 use crate::domain::cpv::CpvCatalogue;
-use crate::domain::identifier::{IdScheme, OrgIdentifier};
-use crate::domain::org::{AccreditationKind, LegalForm, OwnershipModel, SizeClass, TurnoverBand};
+use crate::domain::registry::{IdScheme, OrgIdentifier};
+use crate::domain::registry::{AccreditationKind, LegalForm, OwnershipModel, SizeClass, TurnoverBand};
 use crate::domain::place::{parse_place, OutcodeTable};
 use crate::domain::text::{Email, Gbp, Keywords, VatNumber, Website};
 use crate::domain::validation::FieldErrors;

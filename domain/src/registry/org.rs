@@ -3,75 +3,10 @@
 //! Every enum here has a stable `snake_case` `slug` (stored in the database, used in URLs,
 //! forms and JSON) and a human `label`; the slug never changes once shipped, the label may.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
 
 use super::identifier::IdScheme;
-
-/// A slug that matches no variant, e.g. from a stale URL or a tampered form.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("\"{slug}\" is not a known {kind}")]
-pub struct UnknownSlug {
-    pub kind: &'static str,
-    pub slug: String,
-}
-
-/// Declares a fieldless enum with `ALL`, `slug`, `label`, `from_slug`, `Display` (label),
-/// `FromStr` (slug) and serde as the slug, so the five enums cannot drift apart.
-macro_rules! slug_enum {
-    (
-        $(#[$meta:meta])*
-        $name:ident, $kind:literal {
-            $( $(#[$vmeta:meta])* $variant:ident => $slug:literal, $label:literal; )+
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        pub enum $name {
-            $( $(#[$vmeta])* #[serde(rename = $slug)] $variant, )+
-        }
-
-        impl $name {
-            /// Every variant, in display order (for select boxes and filters).
-            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
-
-            /// Stable identifier for storage, URLs and JSON.
-            #[must_use]
-            pub const fn slug(self) -> &'static str {
-                match self { $(Self::$variant => $slug,)+ }
-            }
-
-            /// Human-readable name.
-            #[must_use]
-            pub const fn label(self) -> &'static str {
-                match self { $(Self::$variant => $label,)+ }
-            }
-
-            /// The variant with this slug.
-            #[must_use]
-            pub fn from_slug(slug: &str) -> Option<Self> {
-                match slug { $($slug => Some(Self::$variant),)+ _ => None }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.label())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = UnknownSlug;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Self::from_slug(s).ok_or_else(|| UnknownSlug { kind: $kind, slug: s.to_owned() })
-            }
-        }
-    };
-}
 
 slug_enum! {
     /// The legal form of an organisation, as chosen at sign-up.
@@ -90,9 +25,6 @@ slug_enum! {
         PublicBody => "public_body", "Public body / municipal company";
     }
 }
-
-/// The "kind" of organisation asked for at sign-up is its legal form.
-pub type OrgKind = LegalForm;
 
 impl LegalForm {
     /// True for forms whose surplus is locked to members or a social purpose: co-ops,
@@ -265,14 +197,6 @@ impl TurnoverBand {
     }
 }
 
-slug_enum! {
-    /// What a user account can do.
-    Role, "role" {
-        Supplier => "supplier", "Supplier";
-        Buyer => "buyer", "Buyer";
-        Admin => "admin", "Administrator";
-    }
-}
 
 #[cfg(test)]
 #[allow(
@@ -308,7 +232,7 @@ mod tests {
     fn every_slug_round_trips_through_from_slug_and_serde() {
         fn check<T>(all: &[T], slug: fn(T) -> &'static str, from: fn(&str) -> Option<T>)
         where
-            T: Copy + PartialEq + fmt::Debug + Serialize + for<'de> Deserialize<'de>,
+            T: Copy + PartialEq + std::fmt::Debug + Serialize + for<'de> Deserialize<'de>,
         {
             for &v in all {
                 assert_eq!(from(slug(v)), Some(v));
@@ -334,14 +258,12 @@ mod tests {
             TurnoverBand::slug,
             TurnoverBand::from_slug,
         );
-        check(Role::ALL, Role::slug, Role::from_slug);
     }
 
     #[test]
     fn unknown_slug_is_an_error_naming_the_kind() {
         let err = "plc".parse::<LegalForm>().unwrap_err();
         assert_eq!(err.to_string(), "\"plc\" is not a known legal form");
-        assert_eq!("buyer".parse::<Role>(), Ok(Role::Buyer));
     }
 
     #[test]

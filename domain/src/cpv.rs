@@ -156,6 +156,15 @@ impl CpvCode {
     pub fn covers(&self, other: &CpvCode) -> bool {
         other.0.starts_with(self.significant_prefix())
     }
+
+    /// True when the two codes lie on one branch of the tree: equal, or one an ancestor
+    /// of the other (compared as prefixes without trailing zeros). This is what "a
+    /// supplier covers a tender line" means: a supplier declaring `45000000` covers a line
+    /// for `45210000`, and one declaring `45211000` covers a line for `45200000`.
+    #[must_use]
+    pub fn on_branch_of(&self, other: &CpvCode) -> bool {
+        self.covers(other) || other.covers(self)
+    }
 }
 
 impl fmt::Display for CpvCode {
@@ -494,6 +503,16 @@ mod tests {
 
     fn code(s: &str) -> CpvCode {
         CpvCode::parse(s).unwrap()
+    }
+
+    #[test]
+    fn codes_on_one_branch_cover_each_other_both_ways() {
+        let c = |s: &str| CpvCode::parse(s).unwrap();
+        assert!(c("45000000").on_branch_of(&c("45210000")));
+        assert!(c("45211000").on_branch_of(&c("45200000")));
+        assert!(c("45210000").on_branch_of(&c("45210000")));
+        assert!(!c("45210000").on_branch_of(&c("45220000")));
+        assert!(!c("45000000").on_branch_of(&c("44000000")));
     }
 
     #[test]

@@ -1,0 +1,24 @@
+//! Accounts: who may sign in and what each kind of user may do.
+
+
+slug_enum! {
+    /// What a user account can do.
+    Role, "role" {
+        Supplier => "supplier", "Supplier";
+        Buyer => "buyer", "Buyer";
+        Admin => "admin", "Administrator";
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_slugs_round_trip() {
+        for &role in Role::ALL {
+            assert_eq!(Role::from_slug(role.slug()), Some(role));
+        }
+        assert_eq!("buyer".parse::<Role>(), Ok(Role::Buyer));
+    }
+}

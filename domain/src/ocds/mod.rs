@@ -1,0 +1,1 @@
+//! OCDS: the Open Contracting Data Standard interchange format (releases with lots).

@@ -1,0 +1,12 @@
+//! The registry: who the suppliers are, what they can do, where, at what size. The rules
+//! of a supplier profile (legal forms, SME class, accreditations, identifiers) live here.
+
+pub mod identifier;
+pub mod org;
+pub mod snapshot;
+
+pub use identifier::{parse_org_id, IdScheme, IdentifierError, OrgIdentifier};
+pub use org::{
+    Accreditation, AccreditationKind, LegalForm, OwnershipModel, SizeClass, TurnoverBand,
+};
+pub use snapshot::{PastContract, SupplierSnapshot};

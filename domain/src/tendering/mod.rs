@@ -1,0 +1,1 @@
+//! Tendering: tenders, requirement lines, market depth and the lot planner.
