@@ -3,10 +3,12 @@
 
 pub mod identifier;
 pub mod org;
+pub mod service;
 pub mod snapshot;
 
 pub use identifier::{parse_org_id, IdScheme, IdentifierError, OrgIdentifier};
 pub use org::{
     Accreditation, AccreditationKind, LegalForm, OwnershipModel, SizeClass, TurnoverBand,
 };
+pub use service::{Capacity, ServiceArea, DEFAULT_SERVICE_RADIUS_KM};
 pub use snapshot::{PastContract, SupplierSnapshot};

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::identifier::OrgIdentifier;
 use super::org::{Accreditation, LegalForm, SizeClass};
+use super::service::{Capacity, ServiceArea};
 use crate::cpv::CpvCode;
 
 /// A past contract or case study, as text the search and the evidence can show.
@@ -77,6 +78,22 @@ impl SupplierSnapshot {
     #[must_use]
     pub fn is_sme(&self) -> bool {
         self.size.is_some_and(SizeClass::is_sme)
+    }
+
+    /// Where the supplier says it works.
+    #[must_use]
+    pub fn service_area(&self) -> ServiceArea<'_> {
+        ServiceArea {
+            location: self.location,
+            radius_km: self.service_radius_km,
+            outcodes: &self.service_outcodes,
+        }
+    }
+
+    /// The largest contract the supplier can take on.
+    #[must_use]
+    pub fn capacity(&self) -> Capacity {
+        Capacity::of(self.max_contract_value_gbp, self.turnover_gbp)
     }
 
     /// The name buyers know the supplier by.
