@@ -2,7 +2,10 @@
 //! user from context, calls one service, and maps the result. Forms post here directly when
 //! JavaScript is off.
 
-use crate::dto::{AdminOverview, CpvView, CurrentUser, Flash, MemberView, ProfilePatch, SearchQuery, SearchResults, SupplierProfile};
+use crate::dto::{
+    AdminOverview, CpvView, CurrentUser, Flash, MemberView, ProfilePatch, SearchQuery,
+    SearchResults, SupplierProfile,
+};
 use crate::error::AppError;
 use leptos::server;
 
@@ -26,12 +29,22 @@ pub async fn page_context() -> Result<(Option<CurrentUser>, Option<Flash>), AppE
 }
 
 #[server(endpoint = "sign-up")]
-pub async fn sign_up(email: String, password: String, organisation_name: String, legal_form: String) -> Result<(), AppError> {
+pub async fn sign_up(
+    email: String,
+    password: String,
+    organisation_name: String,
+    legal_form: String,
+) -> Result<(), AppError> {
     let state = web::state()?;
     let values = serde_json::json!({"email": email, "organisation_name": organisation_name, "legal_form": legal_form});
     let result = auth::sign_up(
         &state,
-        auth::SignUp { email, password: SecretString::from(password), organisation_name, legal_form },
+        auth::SignUp {
+            email,
+            password: SecretString::from(password),
+            organisation_name,
+            legal_form,
+        },
     )
     .await;
     finish("sign_up", &values, result, "", Some("/signup/check-email")).await
@@ -41,7 +54,14 @@ pub async fn sign_up(email: String, password: String, organisation_name: String,
 pub async fn confirm_email(token: String) -> Result<(), AppError> {
     let state = web::state()?;
     let result = auth::verify_email(&state.db, &token).await;
-    finish("confirm_email", &NoValues {}, result, "Your e-mail address is confirmed. Sign in to build your profile.", Some("/login")).await
+    finish(
+        "confirm_email",
+        &NoValues {},
+        result,
+        "Your e-mail address is confirmed. Sign in to build your profile.",
+        Some("/login"),
+    )
+    .await
 }
 
 #[server(endpoint = "resend-verification")]
@@ -49,7 +69,14 @@ pub async fn resend_verification(email: String) -> Result<(), AppError> {
     let state = web::state()?;
     let values = serde_json::json!({ "email": email });
     let result = auth::resend_verification(&state, &email).await;
-    finish("resend", &values, result, "If that address has an unconfirmed account, a new link is on its way.", None).await
+    finish(
+        "resend",
+        &values,
+        result,
+        "If that address has an unconfirmed account, a new link is on its way.",
+        None,
+    )
+    .await
 }
 
 #[server(endpoint = "sign-in")]
@@ -59,7 +86,12 @@ pub async fn sign_in(email: String, password: String, next: String) -> Result<()
     let result = auth::sign_in(&state, &email, SecretString::from(password)).await;
     let result = match result {
         Ok(token) => {
-            web::set_cookie(&state, auth::SESSION_COOKIE, &token, auth::SESSION_DAYS * 86_400);
+            web::set_cookie(
+                &state,
+                auth::SESSION_COOKIE,
+                &token,
+                auth::SESSION_DAYS * 86_400,
+            );
             let user = auth::user_for_session(&state.db, &token).await;
             user.map(|u| u.map(|u| home_for(&u)).unwrap_or_else(|| "/".into()))
         }
@@ -71,7 +103,14 @@ pub async fn sign_in(email: String, password: String, next: String) -> Result<()
         Ok(home) => home.clone(),
         Err(_) => String::new(),
     };
-    finish("sign_in", &values, result.map(|_| ()), "", Some(&destination)).await
+    finish(
+        "sign_in",
+        &values,
+        result.map(|_| ()),
+        "",
+        Some(&destination),
+    )
+    .await
 }
 
 /// Where a user lands after signing in.
@@ -91,7 +130,14 @@ pub async fn sign_out() -> Result<(), AppError> {
         auth::sign_out(&state.db, &token).await?;
     }
     web::set_cookie(&state, auth::SESSION_COOKIE, "", 0);
-    finish("sign_out", &NoValues {}, Ok(()), "You have signed out.", Some("/")).await
+    finish(
+        "sign_out",
+        &NoValues {},
+        Ok(()),
+        "You have signed out.",
+        Some("/"),
+    )
+    .await
 }
 
 #[server(endpoint = "forgot-password")]
@@ -113,7 +159,14 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
 pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
     let state = web::state()?;
     let result = auth::reset_password(&state.db, &token, SecretString::from(password)).await;
-    finish("reset_password", &NoValues {}, result, "Your password is changed. Sign in with the new one.", Some("/login")).await
+    finish(
+        "reset_password",
+        &NoValues {},
+        result,
+        "Your password is changed. Sign in with the new one.",
+        Some("/login"),
+    )
+    .await
 }
 
 #[server(endpoint = "invitation")]
@@ -123,12 +176,36 @@ pub async fn invitation_info(token: String) -> Result<(String, String), AppError
 }
 
 #[server(endpoint = "accept-invitation")]
-pub async fn accept_invitation(token: String, display_name: String, password: String) -> Result<(), AppError> {
+pub async fn accept_invitation(
+    token: String,
+    display_name: String,
+    password: String,
+) -> Result<(), AppError> {
     let state = web::state()?;
     let values = serde_json::json!({ "display_name": display_name });
-    let result = auth::accept_invitation(&state.db, &token, &display_name, SecretString::from(password)).await;
-    let result = result.map(|session| web::set_cookie(&state, auth::SESSION_COOKIE, &session, auth::SESSION_DAYS * 86_400));
-    finish("accept_invitation", &values, result, "Welcome to Anchorlink.", Some("/")).await
+    let result = auth::accept_invitation(
+        &state.db,
+        &token,
+        &display_name,
+        SecretString::from(password),
+    )
+    .await;
+    let result = result.map(|session| {
+        web::set_cookie(
+            &state,
+            auth::SESSION_COOKIE,
+            &session,
+            auth::SESSION_DAYS * 86_400,
+        )
+    });
+    finish(
+        "accept_invitation",
+        &values,
+        result,
+        "Welcome to Anchorlink.",
+        Some("/"),
+    )
+    .await
 }
 
 #[server(endpoint = "request-buyer-access")]
@@ -141,8 +218,15 @@ pub async fn request_buyer_access(
 ) -> Result<(), AppError> {
     let state = web::state()?;
     let values = serde_json::json!({"email": email, "organisation_name": organisation_name, "job_title": job_title, "message": message});
-    let result =
-        admin::request_buyer_access(&state, &email, SecretString::from(password), &organisation_name, &job_title, &message).await;
+    let result = admin::request_buyer_access(
+        &state,
+        &email,
+        SecretString::from(password),
+        &organisation_name,
+        &job_title,
+        &message,
+    )
+    .await;
     finish(
         "buyer_access",
         &values,
@@ -176,13 +260,19 @@ pub const PROFILE_STEPS: [(&str, &str); 7] = [
 
 /// The step after `step`, as a path.
 pub fn next_step_path(step: &str) -> String {
-    let i = PROFILE_STEPS.iter().position(|(s, _)| *s == step).unwrap_or(0);
+    let i = PROFILE_STEPS
+        .iter()
+        .position(|(s, _)| *s == step)
+        .unwrap_or(0);
     let next = PROFILE_STEPS.get(i + 1).map_or("review", |(s, _)| s);
     format!("/profile/{next}")
 }
 
 #[server(endpoint = "save-profile")]
-pub async fn save_profile(step: String, #[server(default)] p: ProfilePatch) -> Result<(), AppError> {
+pub async fn save_profile(
+    step: String,
+    #[server(default)] p: ProfilePatch,
+) -> Result<(), AppError> {
     let state = web::state()?;
     let user = web::require_user().await?;
     let result = match suppliers::own_organisation(&user) {
@@ -190,12 +280,24 @@ pub async fn save_profile(step: String, #[server(default)] p: ProfilePatch) -> R
         Err(e) => Err(e),
     };
     let next = next_step_path(&step);
-    finish("profile", &serde_json::json!({ "p": p }), result, "Saved.", Some(&next)).await
+    finish(
+        "profile",
+        &serde_json::json!({ "p": p }),
+        result,
+        "Saved.",
+        Some(&next),
+    )
+    .await
 }
 
 /// Runs an edit on the signed-in supplier's own organisation.
 #[cfg(feature = "ssr")]
-async fn own_edit<F, Fut>(form: &str, values: serde_json::Value, notice: &str, f: F) -> Result<(), AppError>
+async fn own_edit<F, Fut>(
+    form: &str,
+    values: serde_json::Value,
+    notice: &str,
+    f: F,
+) -> Result<(), AppError>
 where
     F: FnOnce(crate::state::AppState, CurrentUser, i64) -> Fut,
     Fut: std::future::Future<Output = Result<(), ServiceError>>,
@@ -220,74 +322,120 @@ pub async fn add_identifier(scheme: String, identifier: String) -> Result<(), Ap
 
 #[server(endpoint = "remove-identifier")]
 pub async fn remove_identifier(id: i64) -> Result<(), AppError> {
-    own_edit("identifier", serde_json::json!({}), "Identifier removed.", |s, u, org| async move {
-        suppliers::remove_identifier(&s, &u, org, id).await
-    })
+    own_edit(
+        "identifier",
+        serde_json::json!({}),
+        "Identifier removed.",
+        |s, u, org| async move { suppliers::remove_identifier(&s, &u, org, id).await },
+    )
     .await
 }
 
 #[server(endpoint = "add-cpv")]
 pub async fn add_cpv(code: String) -> Result<(), AppError> {
     let values = serde_json::json!({ "code": code });
-    own_edit("cpv", values, "Capability added.", |s, u, org| async move { suppliers::add_cpv(&s, &u, org, &code).await })
-        .await
+    own_edit("cpv", values, "Capability added.", |s, u, org| async move {
+        suppliers::add_cpv(&s, &u, org, &code).await
+    })
+    .await
 }
 
 #[server(endpoint = "remove-cpv")]
 pub async fn remove_cpv(code: String) -> Result<(), AppError> {
-    own_edit("cpv", serde_json::json!({}), "Capability removed.", |s, u, org| async move {
-        suppliers::remove_cpv(&s, &u, org, &code).await
-    })
+    own_edit(
+        "cpv",
+        serde_json::json!({}),
+        "Capability removed.",
+        |s, u, org| async move { suppliers::remove_cpv(&s, &u, org, &code).await },
+    )
     .await
 }
 
 #[server(endpoint = "search-cpv")]
 pub async fn search_cpv(q: String) -> Result<Vec<CpvView>, AppError> {
     let state = web::state()?;
-    Ok(state.cpv.search(q.trim(), 15).into_iter().map(|e| suppliers::cpv_view(&state.cpv, &e.code)).collect())
+    Ok(state
+        .cpv
+        .search(q.trim(), 15)
+        .into_iter()
+        .map(|e| suppliers::cpv_view(&state.cpv, &e.code))
+        .collect())
 }
 
 #[server(endpoint = "add-accreditation")]
-pub async fn add_accreditation(kind: String, reference: String, expires_on: String) -> Result<(), AppError> {
-    let values = serde_json::json!({ "kind": kind, "reference": reference, "expires_on": expires_on });
-    own_edit("accreditation", values, "Accreditation added.", |s, u, org| async move {
-        suppliers::add_accreditation(&s, &u, org, &kind, &reference, &expires_on).await
-    })
+pub async fn add_accreditation(
+    kind: String,
+    reference: String,
+    expires_on: String,
+) -> Result<(), AppError> {
+    let values =
+        serde_json::json!({ "kind": kind, "reference": reference, "expires_on": expires_on });
+    own_edit(
+        "accreditation",
+        values,
+        "Accreditation added.",
+        |s, u, org| async move {
+            suppliers::add_accreditation(&s, &u, org, &kind, &reference, &expires_on).await
+        },
+    )
     .await
 }
 
 #[server(endpoint = "remove-accreditation")]
 pub async fn remove_accreditation(id: i64) -> Result<(), AppError> {
-    own_edit("accreditation", serde_json::json!({}), "Accreditation removed.", |s, u, org| async move {
-        suppliers::remove_accreditation(&s, &u, org, id).await
-    })
+    own_edit(
+        "accreditation",
+        serde_json::json!({}),
+        "Accreditation removed.",
+        |s, u, org| async move { suppliers::remove_accreditation(&s, &u, org, id).await },
+    )
     .await
 }
 
 #[server(endpoint = "add-contract")]
-pub async fn add_contract(buyer_name: String, value_gbp: String, year: String, description: String) -> Result<(), AppError> {
+pub async fn add_contract(
+    buyer_name: String,
+    value_gbp: String,
+    year: String,
+    description: String,
+) -> Result<(), AppError> {
     let values = serde_json::json!({ "buyer_name": buyer_name, "value_gbp": value_gbp, "year": year, "description": description });
-    own_edit("contract", values, "Contract added.", |s, u, org| async move {
-        suppliers::add_contract(&s, &u, org, &buyer_name, &value_gbp, &year, &description).await
-    })
+    own_edit(
+        "contract",
+        values,
+        "Contract added.",
+        |s, u, org| async move {
+            suppliers::add_contract(&s, &u, org, &buyer_name, &value_gbp, &year, &description).await
+        },
+    )
     .await
 }
 
 #[server(endpoint = "remove-contract")]
 pub async fn remove_contract(id: i64) -> Result<(), AppError> {
-    own_edit("contract", serde_json::json!({}), "Contract removed.", |s, u, org| async move {
-        suppliers::remove_contract(&s, &u, org, id).await
-    })
+    own_edit(
+        "contract",
+        serde_json::json!({}),
+        "Contract removed.",
+        |s, u, org| async move { suppliers::remove_contract(&s, &u, org, id).await },
+    )
     .await
 }
 
 #[server(endpoint = "set-published")]
 pub async fn set_published(publish: String) -> Result<(), AppError> {
     let publish = publish == "true";
-    let notice = if publish { "Your profile is published: buyers can now find you." } else { "Your profile is withdrawn." };
-    own_edit("publish", serde_json::json!({}), notice, |s, u, org| async move {
-        suppliers::set_published(&s, &u, org, publish).await
-    })
+    let notice = if publish {
+        "Your profile is published: buyers can now find you."
+    } else {
+        "Your profile is withdrawn."
+    };
+    own_edit(
+        "publish",
+        serde_json::json!({}),
+        notice,
+        |s, u, org| async move { suppliers::set_published(&s, &u, org, publish).await },
+    )
     .await
 }
 
@@ -302,9 +450,12 @@ pub async fn team() -> Result<Vec<MemberView>, AppError> {
 #[server(endpoint = "invite-colleague")]
 pub async fn invite_colleague(email: String) -> Result<(), AppError> {
     let values = serde_json::json!({ "email": email });
-    own_edit("invite", values, "Invitation sent.", |s, u, org| async move {
-        auth::invite(&s, &u, org, "supplier", &email).await
-    })
+    own_edit(
+        "invite",
+        values,
+        "Invitation sent.",
+        |s, u, org| async move { auth::invite(&s, &u, org, "supplier", &email).await },
+    )
     .await
 }
 
@@ -318,10 +469,16 @@ pub async fn get_supplier(id: i64) -> Result<SupplierProfile, AppError> {
 }
 
 #[server(endpoint = "search-suppliers")]
-pub async fn search_suppliers(#[server(default)] query: SearchQuery) -> Result<SearchResults, AppError> {
+pub async fn search_suppliers(
+    #[server(default)] query: SearchQuery,
+) -> Result<SearchResults, AppError> {
     let state = web::state()?;
     let user = web::require_user().await?;
-    let result = if user.can_search() { search::search(&state, &query).await } else { Err(ServiceError::Forbidden) };
+    let result = if user.can_search() {
+        search::search(&state, &query).await
+    } else {
+        Err(ServiceError::Forbidden)
+    };
     respond(result)
 }
 
@@ -336,7 +493,12 @@ pub async fn get_admin_overview() -> Result<AdminOverview, AppError> {
 
 /// Runs an admin action.
 #[cfg(feature = "ssr")]
-async fn admin_edit<F, Fut>(form: &str, values: serde_json::Value, notice: &str, f: F) -> Result<(), AppError>
+async fn admin_edit<F, Fut>(
+    form: &str,
+    values: serde_json::Value,
+    notice: &str,
+    f: F,
+) -> Result<(), AppError>
 where
     F: FnOnce(crate::state::AppState, CurrentUser) -> Fut,
     Fut: std::future::Future<Output = Result<(), ServiceError>>,
@@ -350,35 +512,53 @@ where
 #[server(endpoint = "admin-create-buyer-org")]
 pub async fn admin_create_buyer_org(name: String) -> Result<(), AppError> {
     let values = serde_json::json!({ "name": name });
-    admin_edit("buyer_org", values, "Buyer organisation created.", |s, u| async move {
-        admin::create_buyer_org(&s, &u, &name).await.map(|_| ())
-    })
+    admin_edit(
+        "buyer_org",
+        values,
+        "Buyer organisation created.",
+        |s, u| async move { admin::create_buyer_org(&s, &u, &name).await.map(|_| ()) },
+    )
     .await
 }
 
 #[server(endpoint = "admin-invite-buyer")]
 pub async fn admin_invite_buyer(organisation_id: i64, email: String) -> Result<(), AppError> {
     let values = serde_json::json!({ "email": email });
-    admin_edit(&format!("invite_{organisation_id}"), values, "Invitation sent.", |s, u| async move {
-        admin::invite_buyer(&s, &u, organisation_id, &email).await
-    })
+    admin_edit(
+        &format!("invite_{organisation_id}"),
+        values,
+        "Invitation sent.",
+        |s, u| async move { admin::invite_buyer(&s, &u, organisation_id, &email).await },
+    )
     .await
 }
 
 #[server(endpoint = "admin-decide")]
-pub async fn admin_decide(request_id: i64, decision: String, organisation_id: String) -> Result<(), AppError> {
+pub async fn admin_decide(
+    request_id: i64,
+    decision: String,
+    organisation_id: String,
+) -> Result<(), AppError> {
     let org = organisation_id.trim().parse::<i64>().ok();
-    admin_edit("decide", serde_json::json!({}), "Decision recorded.", |s, u| async move {
-        admin::decide_join_request(&s, &u, request_id, decision == "approve", org).await
-    })
+    admin_edit(
+        "decide",
+        serde_json::json!({}),
+        "Decision recorded.",
+        |s, u| async move {
+            admin::decide_join_request(&s, &u, request_id, decision == "approve", org).await
+        },
+    )
     .await
 }
 
 #[server(endpoint = "admin-verify-identifier")]
 pub async fn admin_verify_identifier(id: i64, verified: String) -> Result<(), AppError> {
-    admin_edit("verify", serde_json::json!({}), "Identifier updated.", |s, u| async move {
-        admin::set_identifier_verified(&s, &u, id, verified == "true").await
-    })
+    admin_edit(
+        "verify",
+        serde_json::json!({}),
+        "Identifier updated.",
+        |s, u| async move { admin::set_identifier_verified(&s, &u, id, verified == "true").await },
+    )
     .await
 }
 

@@ -56,7 +56,11 @@ where
             None => from_flash.clone(),
         })
     });
-    FormCtx { name: form.to_owned(), flash, errors }
+    FormCtx {
+        name: form.to_owned(),
+        flash,
+        errors,
+    }
 }
 
 /// `p[name]` → `name`: services name fields without the form's nesting.
@@ -123,7 +127,11 @@ pub fn Field(
     let ctx = use_context::<FormCtx>();
     let form = ctx.as_ref().map(|c| c.name.clone()).unwrap_or_default();
     let id = field_id(&form, name);
-    let value = if kind == "password" { String::new() } else { kept_value(&ctx, name, value) };
+    let value = if kind == "password" {
+        String::new()
+    } else {
+        kept_value(&ctx, name, value)
+    };
     let errors = ctx.as_ref().map(|c| c.errors);
     let error = move || errors.and_then(|e| e.with(|e| e.get(error_key(name)).map(str::to_owned)));
     let hint_id = format!("{id}-hint");
@@ -228,7 +236,8 @@ pub fn Select(
 #[component]
 pub fn Notice(#[prop(into)] text: Signal<Option<String>>) -> impl IntoView {
     move || {
-        text.get().map(|t| view! { <div class="notice" role="status"><p>{t}</p></div> })
+        text.get()
+            .map(|t| view! { <div class="notice" role="status"><p>{t}</p></div> })
     }
 }
 

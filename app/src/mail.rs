@@ -34,7 +34,10 @@ impl Mailer {
     /// The URL or the sender address is not valid.
     pub fn smtp(url: &str, from: &str) -> anyhow::Result<Self> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.build();
-        Ok(Self { from: from.parse()?, transport: Transport::Smtp(transport) })
+        Ok(Self {
+            from: from.parse()?,
+            transport: Transport::Smtp(transport),
+        })
     }
 
     /// Mail written as `.eml` files into `dir` (created if missing).

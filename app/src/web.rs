@@ -38,17 +38,28 @@ pub fn cookie(name: &str) -> Option<String> {
 
 /// A cookie's value from request headers.
 pub fn cookie_from_headers(headers: &http::HeaderMap, name: &str) -> Option<String> {
-    headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
-        let (k, v) = pair.trim().split_once('=')?;
-        (k == name && !v.is_empty()).then(|| v.to_owned())
-    })
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (k, v) = pair.trim().split_once('=')?;
+            (k == name && !v.is_empty()).then(|| v.to_owned())
+        })
 }
 
 /// Adds a `Set-Cookie` header: HttpOnly, SameSite=Lax, Secure behind TLS.
 pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) {
     if let Some(res) = use_context::<ResponseOptions>() {
-        let secure = if state.config.secure_cookies { "; Secure" } else { "" };
-        let header = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}");
+        let secure = if state.config.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        };
+        let header = format!(
+            "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+        );
         if let Ok(v) = HeaderValue::from_str(&header) {
             res.append_header(SET_COOKIE, v);
         }
@@ -107,7 +118,15 @@ async fn refuse(err: AppError) -> AppError {
         if let Ok(state) = state() {
             let mut errors = crate::domain::validation::FieldErrors::new();
             errors.add("form", err.to_string());
-            put_flash(&state, &Flash { form: ANY_FORM.into(), errors, ..Default::default() }).await;
+            put_flash(
+                &state,
+                &Flash {
+                    form: ANY_FORM.into(),
+                    errors,
+                    ..Default::default()
+                },
+            )
+            .await;
             leptos_axum::redirect(&referer());
         }
     }
@@ -123,27 +142,47 @@ pub const ANY_FORM: &str = "*";
 pub fn is_plain_form_post() -> bool {
     parts()
         .filter(|p| p.method == http::Method::POST)
-        .and_then(|p| p.headers.get(ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html")))
+        .and_then(|p| {
+            p.headers
+                .get(ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.contains("text/html"))
+        })
         .unwrap_or(false)
 }
 
 fn referer() -> String {
     parts()
-        .and_then(|p| p.headers.get(REFERER).and_then(|v| v.to_str().ok()).map(str::to_owned))
+        .and_then(|p| {
+            p.headers
+                .get(REFERER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        })
         .unwrap_or_else(|| "/".into())
 }
 
 /// Form values as strings for re-display; passwords are never kept.
 fn to_values(values: &impl Serialize) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    let Ok(serde_json::Value::Object(map)) = serde_json::to_value(values) else { return out };
+    let Ok(serde_json::Value::Object(map)) = serde_json::to_value(values) else {
+        return out;
+    };
     flatten("", &map, &mut out);
     out
 }
 
-fn flatten(prefix: &str, map: &serde_json::Map<String, serde_json::Value>, out: &mut BTreeMap<String, String>) {
+fn flatten(
+    prefix: &str,
+    map: &serde_json::Map<String, serde_json::Value>,
+    out: &mut BTreeMap<String, String>,
+) {
     for (k, v) in map {
-        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}[{k}]") };
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}[{k}]")
+        };
         if k.contains("password") {
             continue;
         }
@@ -154,7 +193,11 @@ fn flatten(prefix: &str, map: &serde_json::Map<String, serde_json::Value>, out: 
             serde_json::Value::Array(items) => {
                 let joined: Vec<String> = items
                     .iter()
-                    .map(|i| i.as_str().map(str::to_owned).unwrap_or_else(|| i.to_string()))
+                    .map(|i| {
+                        i.as_str()
+                            .map(str::to_owned)
+                            .unwrap_or_else(|| i.to_string())
+                    })
                     .collect();
                 out.insert(key, joined.join(", "));
             }
@@ -193,7 +236,15 @@ pub async fn finish<T>(
             // A notice travels in the flash when the browser goes to another page (with or
             // without JavaScript); on the same page the hydrated form shows it itself.
             if !notice.is_empty() && (is_plain_form_post() || next.is_some()) {
-                put_flash(&state, &Flash { form: form.into(), notice: Some(notice.into()), ..Default::default() }).await;
+                put_flash(
+                    &state,
+                    &Flash {
+                        form: form.into(),
+                        notice: Some(notice.into()),
+                        ..Default::default()
+                    },
+                )
+                .await;
             }
             if let Some(to) = next {
                 leptos_axum::redirect(to);
@@ -212,7 +263,16 @@ pub async fn finish<T>(
                         f
                     }
                 };
-                put_flash(&state, &Flash { form: form.into(), values: to_values(values), errors, notice: None }).await;
+                put_flash(
+                    &state,
+                    &Flash {
+                        form: form.into(),
+                        values: to_values(values),
+                        errors,
+                        notice: None,
+                    },
+                )
+                .await;
                 leptos_axum::redirect(&referer());
             }
             Err(err)

@@ -39,23 +39,36 @@ const TOP_K: usize = 20;
 const SEED: u64 = 42;
 /// The engine's stop words (search/src/engine.rs), so every engine sees the same words.
 const STOP_WORDS: &[&str] = &[
-    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is", "it", "of", "on", "or", "the",
-    "to", "with",
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is", "it", "of",
+    "on", "or", "the", "to", "with",
 ];
 /// The engine's field weights, reused for FTS5's bm25 column weights.
 const FTS5_WEIGHTS: &str = "4.0, 3.0, 1.0, 2.5, 2.0";
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name).ok().and_then(|v| v.trim().parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
-    let n: u64 = std::env::args().nth(1).and_then(|a| a.replace('_', "").parse().ok()).unwrap_or(100_000);
-    let base = std::env::var("BENCH_DIR").map(std::path::PathBuf::from).unwrap_or_else(|_| std::env::temp_dir());
+    let n: u64 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.replace('_', "").parse().ok())
+        .unwrap_or(100_000);
+    let base = std::env::var("BENCH_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::env::temp_dir());
     std::fs::create_dir_all(&base)?;
-    let temp = tempfile::Builder::new().prefix("anchorlink-bench-").tempdir_in(&base)?;
-    let kept = std::env::var("BENCH_KEEP").ok().filter(|k| !k.trim().is_empty()).map(|k| Path::new(&k).join(format!("n{n}")));
+    let temp = tempfile::Builder::new()
+        .prefix("anchorlink-bench-")
+        .tempdir_in(&base)?;
+    let kept = std::env::var("BENCH_KEEP")
+        .ok()
+        .filter(|k| !k.trim().is_empty())
+        .map(|k| Path::new(&k).join(format!("n{n}")));
     if let Some(k) = &kept {
         // A kept directory whose load did not finish is started again.
         if !k.join("complete").exists() && k.exists() {
@@ -64,13 +77,24 @@ async fn main() -> anyhow::Result<()> {
         std::fs::create_dir_all(k)?;
     }
     let dir_path = kept.clone().unwrap_or_else(|| temp.path().to_path_buf());
-    let pg_url = std::env::var("BENCH_PG_URL").ok().filter(|u| !u.trim().is_empty());
+    let pg_url = std::env::var("BENCH_PG_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty());
     let pg_max: u64 = env_or("BENCH_PG_MAX", 1_000_000);
     let mut report = Report::default();
     let mut pg_db_name = None;
-    let result = run(n, &dir_path, pg_url.as_deref().filter(|_| n <= pg_max), &mut report, &mut pg_db_name).await;
+    let result = run(
+        n,
+        &dir_path,
+        pg_url.as_deref().filter(|_| n <= pg_max),
+        &mut report,
+        &mut pg_db_name,
+    )
+    .await;
     if pg_url.is_some() && n > pg_max {
-        report.notes.push(format!("PostgreSQL baseline skipped at N = {n} (BENCH_PG_MAX = {pg_max})"));
+        report.notes.push(format!(
+            "PostgreSQL baseline skipped at N = {n} (BENCH_PG_MAX = {pg_max})"
+        ));
     }
     // Clean up: the PostgreSQL database (the temp dir goes when `dir` drops).
     if let (Some(url), Some(name)) = (&pg_url, &pg_db_name) {
@@ -108,8 +132,13 @@ async fn run(
     let state = server::build_state(&settings).await?;
     let reuse = dir.join("complete").exists() && state.index.engine().len() == n;
     if reuse {
-        eprintln!("==> reusing the database and index kept in {}", dir.display());
-        report.notes.push("loading figures not measured: database and index reused (BENCH_KEEP)".into());
+        eprintln!(
+            "==> reusing the database and index kept in {}",
+            dir.display()
+        );
+        report
+            .notes
+            .push("loading figures not measured: database and index reused (BENCH_KEEP)".into());
     } else {
         load(n, dir, &state, report).await?;
         std::fs::write(dir.join("complete"), b"")?;
@@ -122,7 +151,10 @@ async fn load(n: u64, dir: &Path, state: &AppState, report: &mut Report) -> anyh
     eprintln!("==> seeding {n} suppliers into SQLite");
     let t = Instant::now();
     server::seed::seed(state, n, SEED).await?;
-    report.load.push(("SQLite: seed (server::seed::seed)".into(), secs(t.elapsed())));
+    report.load.push((
+        "SQLite: seed (server::seed::seed)".into(),
+        secs(t.elapsed()),
+    ));
 
     eprintln!("==> building the search index from the database");
     reset_peak_rss();
@@ -130,21 +162,47 @@ async fn load(n: u64, dir: &Path, state: &AppState, report: &mut Report) -> anyh
     let t = Instant::now();
     state.index.catch_up(&state.db, &state.cpv).await?;
     let build = t.elapsed();
-    anyhow::ensure!(state.index.engine().len() == n, "index holds {} of {n} suppliers", state.index.engine().len());
-    report.load.push(("tantivy index: build from the database (SearchIndex)".into(), secs(build)));
-    report.load.push(("tantivy index: size on disk".into(), mib(dir_size(&index_dir))));
+    anyhow::ensure!(
+        state.index.engine().len() == n,
+        "index holds {} of {n} suppliers",
+        state.index.engine().len()
+    );
+    report.load.push((
+        "tantivy index: build from the database (SearchIndex)".into(),
+        secs(build),
+    ));
+    report.load.push((
+        "tantivy index: size on disk".into(),
+        mib(dir_size(&index_dir)),
+    ));
     report.load.push((
         "process peak RSS during index build (VmHWM)".into(),
-        format!("{} (RSS before build {})", kib_str(rss_kib("VmHWM")), kib_str(rss_before)),
+        format!(
+            "{} (RSS before build {})",
+            kib_str(rss_kib("VmHWM")),
+            kib_str(rss_before)
+        ),
     ));
-    report.load.push(("tantivy index: segments".into(), state.index.engine().num_segments().to_string()));
+    report.load.push((
+        "tantivy index: segments".into(),
+        state.index.engine().num_segments().to_string(),
+    ));
 
     eprintln!("==> building the SQLite FTS5 baseline");
     let t = Instant::now();
     build_fts5(state).await?;
-    report.load.push(("SQLite FTS5 baseline: build (virtual table + optimize)".into(), secs(t.elapsed())));
-    report.load.push(("SQLite FTS5 baseline: size".into(), mib(fts5_size(&state.db).await?)));
-    report.load.push(("SQLite database file (incl. FTS5)".into(), mib(file_size(&dir.join("bench.db")))));
+    report.load.push((
+        "SQLite FTS5 baseline: build (virtual table + optimize)".into(),
+        secs(t.elapsed()),
+    ));
+    report.load.push((
+        "SQLite FTS5 baseline: size".into(),
+        mib(fts5_size(&state.db).await?),
+    ));
+    report.load.push((
+        "SQLite database file (incl. FTS5)".into(),
+        mib(file_size(&dir.join("bench.db"))),
+    ));
     Ok(())
 }
 
@@ -164,16 +222,28 @@ async fn run_queries(
             let db_url = create_pg_database(url, &name).await?;
             *pg_db_name = Some(name);
             let db = server::connect(&db_url).await?;
-            let pg_state = AppState { db: db.clone(), ..state.clone() };
+            let pg_state = AppState {
+                db: db.clone(),
+                ..state.clone()
+            };
             eprintln!("==> seeding {n} suppliers into PostgreSQL");
             let t = Instant::now();
             server::seed::seed(&pg_state, n, SEED).await?;
-            report.load.push(("PostgreSQL: seed (server::seed::seed)".into(), secs(t.elapsed())));
+            report.load.push((
+                "PostgreSQL: seed (server::seed::seed)".into(),
+                secs(t.elapsed()),
+            ));
             eprintln!("==> building the PostgreSQL tsvector + GIN baseline");
             let t = Instant::now();
             build_pg(&pg_state).await?;
-            report.load.push(("PostgreSQL baseline: build (tsvector table + GIN)".into(), secs(t.elapsed())));
-            report.load.push(("PostgreSQL baseline: table + indexes size".into(), mib(pg_size(&db).await?)));
+            report.load.push((
+                "PostgreSQL baseline: build (tsvector table + GIN)".into(),
+                secs(t.elapsed()),
+            ));
+            report.load.push((
+                "PostgreSQL baseline: table + indexes size".into(),
+                mib(pg_size(&db).await?),
+            ));
             Some(db)
         }
         None => None,
@@ -194,13 +264,26 @@ async fn run_queries(
     for engine in engines {
         eprintln!("==> queries: {}", engine.label());
         // Warm-up: a slice of the mix (caches, connection pool, mmap'd index).
-        let warm = if engine == Engine::App { ctx.mix.len() } else { ctx.mix.len().min(40) };
+        let warm = if engine == Engine::App {
+            ctx.mix.len()
+        } else {
+            ctx.mix.len().min(40)
+        };
         measure(ctx.clone(), engine, 1, warm, cap).await?;
         for workers in [1, 2] {
             let stats = measure(ctx.clone(), engine, workers, ctx.mix.len(), cap).await?;
             let slowest: usize = env_or("BENCH_SLOWEST", 0);
-            for (lat, i, total) in stats.by_query.iter().take(if workers == 1 { slowest } else { 0 }) {
-                eprintln!("{:>8.2} ms  total {total:>7}  {:?}", lat.as_secs_f64() * 1000.0, ctx.mix[*i].app);
+            for (lat, i, total) in
+                stats
+                    .by_query
+                    .iter()
+                    .take(if workers == 1 { slowest } else { 0 })
+            {
+                eprintln!(
+                    "{:>8.2} ms  total {total:>7}  {:?}",
+                    lat.as_secs_f64() * 1000.0,
+                    ctx.mix[*i].app
+                );
             }
             report.runs.push((engine, workers, stats));
         }
@@ -242,7 +325,9 @@ fn dir_size(p: &Path) -> u64 {
 /// A field of /proc/self/status, in KiB.
 fn rss_kib(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with(&format!("{field}:")))?;
+    let line = status
+        .lines()
+        .find(|l| l.starts_with(&format!("{field}:")))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
@@ -260,12 +345,26 @@ fn stmt(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
 /// Labels of a CPV code and all its ancestors, as the index's `cpv_labels` holds them.
 async fn cpv_label_rows(state: &AppState) -> anyhow::Result<Vec<(String, String)>> {
     let backend = state.db.get_database_backend();
-    let rows = state.db.query_all_raw(stmt(backend, "SELECT DISTINCT cpv_code FROM supplier_cpv", vec![])).await?;
+    let rows = state
+        .db
+        .query_all_raw(stmt(
+            backend,
+            "SELECT DISTINCT cpv_code FROM supplier_cpv",
+            vec![],
+        ))
+        .await?;
     let mut out = Vec::new();
     for r in rows {
         let code: String = r.try_get_by_index(0)?;
-        let Ok(c) = CpvCode::parse(&code) else { continue };
-        let mut labels: Vec<String> = state.cpv.ancestors(&c).into_iter().map(|a| a.label).collect();
+        let Ok(c) = CpvCode::parse(&code) else {
+            continue;
+        };
+        let mut labels: Vec<String> = state
+            .cpv
+            .ancestors(&c)
+            .into_iter()
+            .map(|a| a.label)
+            .collect();
         labels.extend(state.cpv.get(&c).map(|e| e.label));
         out.push((code, labels.join(". ")));
     }
@@ -274,13 +373,21 @@ async fn cpv_label_rows(state: &AppState) -> anyhow::Result<Vec<(String, String)
 
 async fn load_labels(state: &AppState) -> anyhow::Result<()> {
     let backend = state.db.get_database_backend();
-    state.db.execute_unprepared("CREATE TABLE bench_cpv_labels (code VARCHAR(8) PRIMARY KEY, labels TEXT NOT NULL)").await?;
+    state
+        .db
+        .execute_unprepared(
+            "CREATE TABLE bench_cpv_labels (code VARCHAR(8) PRIMARY KEY, labels TEXT NOT NULL)",
+        )
+        .await?;
     let insert = match backend {
         DbBackend::Postgres => "INSERT INTO bench_cpv_labels (code, labels) VALUES ($1, $2)",
         _ => "INSERT INTO bench_cpv_labels (code, labels) VALUES (?, ?)",
     };
     for (code, labels) in cpv_label_rows(state).await? {
-        state.db.execute_raw(stmt(backend, insert, vec![code.into(), labels.into()])).await?;
+        state
+            .db
+            .execute_raw(stmt(backend, insert, vec![code.into(), labels.into()]))
+            .await?;
     }
     Ok(())
 }
@@ -303,16 +410,25 @@ async fn build_fts5(state: &AppState) -> anyhow::Result<()> {
          WHERE p.published AND o.status = 'active'",
     )
     .await?;
-    db.execute_unprepared("INSERT INTO bench_fts (bench_fts) VALUES ('optimize')").await?;
+    db.execute_unprepared("INSERT INTO bench_fts (bench_fts) VALUES ('optimize')")
+        .await?;
     db.execute_unprepared("ANALYZE").await?;
     Ok(())
 }
 
 async fn fts5_size(db: &DatabaseConnection) -> anyhow::Result<u64> {
     let r = db
-        .query_one_raw(stmt(DbBackend::Sqlite, "SELECT COALESCE(SUM(pgsize), 0) FROM dbstat WHERE name LIKE 'bench_fts%'", vec![]))
+        .query_one_raw(stmt(
+            DbBackend::Sqlite,
+            "SELECT COALESCE(SUM(pgsize), 0) FROM dbstat WHERE name LIKE 'bench_fts%'",
+            vec![],
+        ))
         .await?;
-    Ok(r.map(|r| r.try_get_by_index::<i64>(0)).transpose()?.unwrap_or(0).try_into().unwrap_or(0))
+    Ok(r.map(|r| r.try_get_by_index::<i64>(0))
+        .transpose()?
+        .unwrap_or(0)
+        .try_into()
+        .unwrap_or(0))
 }
 
 /// The PostgreSQL baseline: a search table with the filter columns and a weighted tsvector
@@ -336,33 +452,55 @@ async fn build_pg(state: &AppState) -> anyhow::Result<()> {
          WHERE p.published",
     )
     .await?;
-    db.execute_unprepared("ALTER TABLE bench_search ADD PRIMARY KEY (organisation_id)").await?;
-    db.execute_unprepared("CREATE INDEX bench_search_tsv ON bench_search USING gin (tsv)").await?;
-    db.execute_unprepared("CREATE INDEX bench_search_geo ON bench_search (latitude, longitude)").await?;
+    db.execute_unprepared("ALTER TABLE bench_search ADD PRIMARY KEY (organisation_id)")
+        .await?;
+    db.execute_unprepared("CREATE INDEX bench_search_tsv ON bench_search USING gin (tsv)")
+        .await?;
+    db.execute_unprepared("CREATE INDEX bench_search_geo ON bench_search (latitude, longitude)")
+        .await?;
     db.execute_unprepared("ANALYZE").await?;
     Ok(())
 }
 
 async fn pg_size(db: &DatabaseConnection) -> anyhow::Result<u64> {
-    let r = db.query_one_raw(stmt(DbBackend::Postgres, "SELECT pg_total_relation_size('bench_search')", vec![])).await?;
-    Ok(r.map(|r| r.try_get_by_index::<i64>(0)).transpose()?.unwrap_or(0).try_into().unwrap_or(0))
+    let r = db
+        .query_one_raw(stmt(
+            DbBackend::Postgres,
+            "SELECT pg_total_relation_size('bench_search')",
+            vec![],
+        ))
+        .await?;
+    Ok(r.map(|r| r.try_get_by_index::<i64>(0))
+        .transpose()?
+        .unwrap_or(0)
+        .try_into()
+        .unwrap_or(0))
 }
 
 fn pg_base(admin_url: &str) -> anyhow::Result<String> {
-    admin_url.rsplit_once('/').map(|(b, _)| b.to_owned()).ok_or_else(|| anyhow::anyhow!("BENCH_PG_URL has no database path"))
+    admin_url
+        .rsplit_once('/')
+        .map(|(b, _)| b.to_owned())
+        .ok_or_else(|| anyhow::anyhow!("BENCH_PG_URL has no database path"))
 }
 
 async fn create_pg_database(admin_url: &str, name: &str) -> anyhow::Result<String> {
     let admin = sea_orm::Database::connect(admin_url).await?;
-    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}")).await?;
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+        .await?;
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await?;
     admin.close().await?;
     Ok(format!("{}/{name}", pg_base(admin_url)?))
 }
 
 async fn drop_pg_database(admin_url: &str, name: &str) -> anyhow::Result<()> {
     let admin = sea_orm::Database::connect(admin_url).await?;
-    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await?;
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await?;
     admin.close().await?;
     Ok(())
 }
@@ -378,31 +516,87 @@ struct Q {
 
 const TEXTS: &[&str] = &[
     // what buyers type
-    "grounds maintenance", "school meals", "cyber security training", "cleaning", "office cleaning",
-    "window cleaning", "tree surgery", "landscaping", "catering", "hospital food", "boiler servicing",
-    "plumbing and heating", "electrical installation", "it support", "managed services",
-    "penetration testing", "cyber essentials", "home care", "supported living", "community transport",
-    "minibus", "patient transport", "printing", "graphic design", "signage", "recycling",
-    "waste collection", "furniture reuse", "apprenticeships", "vocational training",
-    "management consultancy", "community engagement", "manned guarding", "event security", "bakery",
-    "fresh vegetables", "architects", "retrofit", "laundry", "linen services", "festivals", "joinery",
-    "building repairs", "social housing repairs", "hedge trimming", "deep cleaning schools",
-    "Leeds cleaning", "Manchester catering", "Bristol landscaping", "Sheffield security",
+    "grounds maintenance",
+    "school meals",
+    "cyber security training",
+    "cleaning",
+    "office cleaning",
+    "window cleaning",
+    "tree surgery",
+    "landscaping",
+    "catering",
+    "hospital food",
+    "boiler servicing",
+    "plumbing and heating",
+    "electrical installation",
+    "it support",
+    "managed services",
+    "penetration testing",
+    "cyber essentials",
+    "home care",
+    "supported living",
+    "community transport",
+    "minibus",
+    "patient transport",
+    "printing",
+    "graphic design",
+    "signage",
+    "recycling",
+    "waste collection",
+    "furniture reuse",
+    "apprenticeships",
+    "vocational training",
+    "management consultancy",
+    "community engagement",
+    "manned guarding",
+    "event security",
+    "bakery",
+    "fresh vegetables",
+    "architects",
+    "retrofit",
+    "laundry",
+    "linen services",
+    "festivals",
+    "joinery",
+    "building repairs",
+    "social housing repairs",
+    "hedge trimming",
+    "deep cleaning schools",
+    "Leeds cleaning",
+    "Manchester catering",
+    "Bristol landscaping",
+    "Sheffield security",
     // word forms
-    "mow", "mowing", "cleaner", "printers", "caterers", "electrician", "trees", "boilers",
+    "mow",
+    "mowing",
+    "cleaner",
+    "printers",
+    "caterers",
+    "electrician",
+    "trees",
+    "boilers",
     // typos
-    "grouns maintenance", "claening", "cyber securty", "plumbnig", "catring", "recyclng", "laundary",
-    "landscapeing", "electrcal", "furnture",
+    "grouns maintenance",
+    "claening",
+    "cyber securty",
+    "plumbnig",
+    "catring",
+    "recyclng",
+    "laundary",
+    "landscapeing",
+    "electrcal",
+    "furnture",
 ];
 
 const CITIES: &[&str] = &[
-    "LS1", "M1", "B1", "BS1", "NE1", "L1", "S1", "NG1", "CF10", "EH1", "G1", "SW1A", "EC1A", "BN1", "OX1", "CB1", "YO1",
-    "PR1", "BD1", "HU1", "LE1", "PL1", "SO14", "NR1", "DE1", "CV1", "ST1", "WV1", "SR1", "DH1", "LA1", "EX1",
+    "LS1", "M1", "B1", "BS1", "NE1", "L1", "S1", "NG1", "CF10", "EH1", "G1", "SW1A", "EC1A", "BN1",
+    "OX1", "CB1", "YO1", "PR1", "BD1", "HU1", "LE1", "PL1", "SO14", "NR1", "DE1", "CV1", "ST1",
+    "WV1", "SR1", "DH1", "LA1", "EX1",
 ];
 
 const CPVS: &[&str] = &[
-    "77310000", "77314000", "90910000", "90911200", "72000000", "80500000", "55520000", "45000000", "85310000",
-    "79710000", "90500000", "60130000", "79810000",
+    "77310000", "77314000", "90910000", "90911200", "72000000", "80500000", "55520000", "45000000",
+    "85310000", "79710000", "90500000", "60130000", "79810000",
 ];
 
 const FORMS: &[&str] = &[
@@ -424,13 +618,27 @@ fn query_mix(state: &AppState, n: usize) -> anyhow::Result<Vec<Q>> {
     let places: Vec<&str> = CITIES
         .iter()
         .copied()
-        .filter(|c| parse_place(c).ok().is_some_and(|p| state.outcodes.resolve(&p).is_ok()))
+        .filter(|c| {
+            parse_place(c)
+                .ok()
+                .is_some_and(|p| state.outcodes.resolve(&p).is_ok())
+        })
         .collect();
-    anyhow::ensure!(!places.is_empty(), "none of the benchmark outcodes is in the outcode table");
-    let cpvs: Vec<&str> = CPVS.iter().copied().filter(|c| state.cpv.validate(c).is_ok()).collect();
+    anyhow::ensure!(
+        !places.is_empty(),
+        "none of the benchmark outcodes is in the outcode table"
+    );
+    let cpvs: Vec<&str> = CPVS
+        .iter()
+        .copied()
+        .filter(|c| state.cpv.validate(c).is_ok())
+        .collect();
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
-        let mut q = SearchQuery { q: Some(TEXTS[i % TEXTS.len()].to_owned()), ..SearchQuery::default() };
+        let mut q = SearchQuery {
+            q: Some(TEXTS[i % TEXTS.len()].to_owned()),
+            ..SearchQuery::default()
+        };
         if rng.gen_bool(0.4) {
             q.near = Some(places[rng.gen_range(0..places.len())].to_owned());
             q.within_km = Some(["5", "10", "25", "50"][rng.gen_range(0..4)].to_owned());
@@ -444,7 +652,9 @@ fn query_mix(state: &AppState, n: usize) -> anyhow::Result<Vec<Q>> {
         if rng.gen_bool(0.25) {
             q.size = Some(SIZES[rng.gen_range(0..SIZES.len())].to_owned());
         }
-        let index = parse_query(state, &q).map_err(|e| anyhow::anyhow!("query {q:?} is invalid: {e:?}"))?.index;
+        let index = parse_query(state, &q)
+            .map_err(|e| anyhow::anyhow!("query {q:?} is invalid: {e:?}"))?
+            .index;
         out.push(Q { app: q, index });
     }
     Ok(out)
@@ -491,7 +701,8 @@ impl Stats {
         if self.latencies.is_empty() {
             return f64::NAN;
         }
-        let rank = ((p * self.latencies.len() as f64).ceil() as usize).clamp(1, self.latencies.len());
+        let rank =
+            ((p * self.latencies.len() as f64).ceil() as usize).clamp(1, self.latencies.len());
         self.latencies[rank - 1].as_secs_f64() * 1000.0
     }
     fn qps(&self) -> f64 {
@@ -501,7 +712,13 @@ impl Stats {
 
 /// Runs the first `count` queries of the mix with `workers` concurrent workers taking the
 /// next query in turn; stops early (and says so) after `cap`.
-async fn measure(ctx: Arc<Ctx>, engine: Engine, workers: usize, count: usize, cap: Duration) -> anyhow::Result<Stats> {
+async fn measure(
+    ctx: Arc<Ctx>,
+    engine: Engine,
+    workers: usize,
+    count: usize,
+    cap: Duration,
+) -> anyhow::Result<Stats> {
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -547,11 +764,20 @@ async fn measure(ctx: Arc<Ctx>, engine: Engine, workers: usize, count: usize, ca
 async fn run_one(ctx: &Ctx, engine: Engine, q: &Q) -> anyhow::Result<u64> {
     match engine {
         Engine::App => {
-            let r = search(&ctx.state, &q.app).await.map_err(|e| anyhow::anyhow!("search failed: {e:?}"))?;
+            let r = search(&ctx.state, &q.app)
+                .await
+                .map_err(|e| anyhow::anyhow!("search failed: {e:?}"))?;
             Ok(r.total)
         }
         Engine::Fts5 => Ok(sql_search(&ctx.state.db, &q.index).await?.total),
-        Engine::Pg => Ok(sql_search(ctx.pg.as_ref().ok_or_else(|| anyhow::anyhow!("no PostgreSQL"))?, &q.index).await?.total),
+        Engine::Pg => Ok(sql_search(
+            ctx.pg
+                .as_ref()
+                .ok_or_else(|| anyhow::anyhow!("no PostgreSQL"))?,
+            &q.index,
+        )
+        .await?
+        .total),
     }
 }
 
@@ -570,7 +796,10 @@ struct SqlResults {
 /// The words as the engine sees them: lower case, letters and digits, no stop words.
 fn words(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for w in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+    for w in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
         let w = w.to_lowercase();
         if !STOP_WORDS.contains(&w.as_str()) && !out.contains(&w) {
             out.push(w);
@@ -591,7 +820,11 @@ struct Sql {
 
 impl Sql {
     fn new(pg: bool) -> Self {
-        Self { pg, text: String::new(), values: Vec::new() }
+        Self {
+            pg,
+            text: String::new(),
+            values: Vec::new(),
+        }
     }
     fn push(&mut self, s: &str) -> &mut Self {
         self.text.push_str(s);
@@ -608,7 +841,15 @@ impl Sql {
         self
     }
     fn statement(&self) -> Statement {
-        stmt(if self.pg { DbBackend::Postgres } else { DbBackend::Sqlite }, &self.text, self.values.clone())
+        stmt(
+            if self.pg {
+                DbBackend::Postgres
+            } else {
+                DbBackend::Sqlite
+            },
+            &self.text,
+            self.values.clone(),
+        )
     }
 }
 
@@ -624,7 +865,9 @@ fn common_filters(sql: &mut Sql, a: &str, q: &IndexQuery) -> anyhow::Result<()> 
         "the baselines support the benchmark's filters only"
     );
     if let Some(code) = &q.cpv {
-        let sig = cpv_significant(code).ok_or_else(|| anyhow::anyhow!("bad CPV {code}"))?.to_owned();
+        let sig = cpv_significant(code)
+            .ok_or_else(|| anyhow::anyhow!("bad CPV {code}"))?
+            .to_owned();
         sql.push(&format!(
             " AND EXISTS (SELECT 1 FROM supplier_cpv c WHERE c.organisation_id = {a}.organisation_id AND substr(c.cpv_code, 1, {}) = ",
             sig.len()
@@ -637,8 +880,14 @@ fn common_filters(sql: &mut Sql, a: &str, q: &IndexQuery) -> anyhow::Result<()> 
         let dlat = r / 110.574 + 1e-6;
         let cos = lat.to_radians().cos().abs().max(1e-6);
         let dlon = (r / (111.320 * cos) + 1e-6).min(360.0);
-        sql.push(&format!(" AND {a}.latitude BETWEEN ")).bind(lat - dlat).push(" AND ").bind(lat + dlat);
-        sql.push(&format!(" AND {a}.longitude BETWEEN ")).bind(lon - dlon).push(" AND ").bind(lon + dlon);
+        sql.push(&format!(" AND {a}.latitude BETWEEN "))
+            .bind(lat - dlat)
+            .push(" AND ")
+            .bind(lat + dlat);
+        sql.push(&format!(" AND {a}.longitude BETWEEN "))
+            .bind(lon - dlon)
+            .push(" AND ")
+            .bind(lon + dlon);
         if sql.pg {
             // Haversine, as the engine computes it.
             sql.push(&format!(
@@ -647,7 +896,9 @@ fn common_filters(sql: &mut Sql, a: &str, q: &IndexQuery) -> anyhow::Result<()> 
             .bind(lat)
             .push(") / 2), 2) + cos(radians(")
             .bind(lat)
-            .push(&format!(")) * cos(radians({a}.latitude)) * power(sin(radians({a}.longitude - "))
+            .push(&format!(
+                ")) * cos(radians({a}.latitude)) * power(sin(radians({a}.longitude - "
+            ))
             .bind(lon)
             .push(") / 2), 2)))) <= ")
             .bind(r);
@@ -703,7 +954,11 @@ async fn sql_search(db: &DatabaseConnection, q: &IndexQuery) -> anyhow::Result<S
         match_text = if pg {
             words.join(if any { " | " } else { " & " })
         } else {
-            words.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(if any { " OR " } else { " " })
+            words
+                .iter()
+                .map(|w| format!("\"{w}\""))
+                .collect::<Vec<_>>()
+                .join(if any { " OR " } else { " " })
         };
         let mut sql = Sql::new(pg);
         if pg {
@@ -771,7 +1026,11 @@ async fn sql_search(db: &DatabaseConnection, q: &IndexQuery) -> anyhow::Result<S
         sql.push(&format!(" ORDER BY score LIMIT {TOP_K}"));
     }
     for row in db.query_all_raw(sql.statement()).await? {
-        res.hits.push((row.try_get_by_index(0)?, row.try_get_by_index(1)?, row.try_get_by_index(9)?));
+        res.hits.push((
+            row.try_get_by_index(0)?,
+            row.try_get_by_index(1)?,
+            row.try_get_by_index(9)?,
+        ));
     }
     if !res.hits.is_empty() {
         let mut sql = Sql::new(pg);
@@ -784,7 +1043,10 @@ async fn sql_search(db: &DatabaseConnection, q: &IndexQuery) -> anyhow::Result<S
         }
         sql.push(")");
         for row in db.query_all_raw(sql.statement()).await? {
-            res.cpv.entry(row.try_get_by_index(0)?).or_default().push(row.try_get_by_index(1)?);
+            res.cpv
+                .entry(row.try_get_by_index(0)?)
+                .or_default()
+                .push(row.try_get_by_index(1)?);
         }
     }
     Ok(res)
@@ -803,7 +1065,10 @@ struct Report {
 
 impl Report {
     fn find(&self, e: Engine, w: usize) -> Option<&Stats> {
-        self.runs.iter().find(|(en, wk, _)| *en == e && *wk == w).map(|(_, _, s)| s)
+        self.runs
+            .iter()
+            .find(|(en, wk, _)| *en == e && *wk == w)
+            .map(|(_, _, s)| s)
     }
 
     fn render(&self, n: u64) -> String {
@@ -823,7 +1088,8 @@ impl Report {
             let mean = if s.latencies.is_empty() {
                 f64::NAN
             } else {
-                s.latencies.iter().map(Duration::as_secs_f64).sum::<f64>() * 1000.0 / s.latencies.len() as f64
+                s.latencies.iter().map(Duration::as_secs_f64).sum::<f64>() * 1000.0
+                    / s.latencies.len() as f64
             };
             let _ = writeln!(
                 o,
@@ -841,9 +1107,12 @@ impl Report {
         }
         let _ = writeln!(o);
         for base in [Engine::Fts5, Engine::Pg] {
-            let (Some(a1), Some(b1), Some(a2), Some(b2)) =
-                (self.find(Engine::App, 1), self.find(base, 1), self.find(Engine::App, 2), self.find(base, 2))
-            else {
+            let (Some(a1), Some(b1), Some(a2), Some(b2)) = (
+                self.find(Engine::App, 1),
+                self.find(base, 1),
+                self.find(Engine::App, 2),
+                self.find(base, 2),
+            ) else {
                 continue;
             };
             let _ = writeln!(
@@ -864,7 +1133,11 @@ impl Report {
                 o,
                 "Anchorlink p95 (1 worker) = {p95:.2} ms{}",
                 if n >= 1_000_000 {
-                    if p95 < 20.0 { " — meets p95 < 20 ms at 1M" } else { " — ABOVE the 20 ms target at 1M" }
+                    if p95 < 20.0 {
+                        " — meets p95 < 20 ms at 1M"
+                    } else {
+                        " — ABOVE the 20 ms target at 1M"
+                    }
                 } else {
                     ""
                 }

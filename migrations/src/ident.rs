@@ -8,7 +8,11 @@ pub fn n(name: &'static str) -> Alias {
 }
 
 /// A foreign key from `table.column` to `parent.id`, removing children with their parent.
-pub fn fk_cascade(table: &'static str, column: &'static str, parent: &'static str) -> ForeignKeyCreateStatement {
+pub fn fk_cascade(
+    table: &'static str,
+    column: &'static str,
+    parent: &'static str,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(format!("fk_{table}_{column}"))
         .from(n(table), n(column))
@@ -18,7 +22,11 @@ pub fn fk_cascade(table: &'static str, column: &'static str, parent: &'static st
 }
 
 /// A foreign key that keeps the child but forgets the parent when it goes.
-pub fn fk_set_null(table: &'static str, column: &'static str, parent: &'static str) -> ForeignKeyCreateStatement {
+pub fn fk_set_null(
+    table: &'static str,
+    column: &'static str,
+    parent: &'static str,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(format!("fk_{table}_{column}"))
         .from(n(table), n(column))
@@ -30,7 +38,8 @@ pub fn fk_set_null(table: &'static str, column: &'static str, parent: &'static s
 /// An index over the given columns.
 pub fn index(table: &'static str, columns: &[&'static str], unique: bool) -> IndexCreateStatement {
     let mut stmt = Index::create();
-    stmt.name(format!("ix_{table}_{}", columns.join("_"))).table(n(table));
+    stmt.name(format!("ix_{table}_{}", columns.join("_")))
+        .table(n(table));
     for c in columns {
         stmt.col(n(c));
     }

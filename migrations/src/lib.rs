@@ -3,12 +3,12 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod ident;
 mod m20261128_000001_create_accounts;
 mod m20261128_000002_create_registry;
 mod m20261128_000003_load_reference_data;
 mod m20261128_000004_registry_changes;
 mod m20261128_000010_shortlists;
-mod ident;
 
 pub struct Migrator;
 

@@ -31,7 +31,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("organisations", &["kind", "name"], false)).await?;
+        m.create_index(index("organisations", &["kind", "name"], false))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -48,11 +49,16 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone_null(n("email_verified_at")))
                 .col(timestamp_with_time_zone(n("created_at")))
                 .col(timestamp_with_time_zone(n("updated_at")))
-                .foreign_key(&mut fk_set_null("users", "organisation_id", "organisations"))
+                .foreign_key(&mut fk_set_null(
+                    "users",
+                    "organisation_id",
+                    "organisations",
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("users", &["organisation_id"], false)).await?;
+        m.create_index(index("users", &["organisation_id"], false))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -66,7 +72,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("sessions", &["user_id"], false)).await?;
+        m.create_index(index("sessions", &["user_id"], false))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -95,7 +102,11 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone(n("created_at")))
                 .col(timestamp_with_time_zone(n("expires_at")))
                 .col(timestamp_with_time_zone_null(n("accepted_at")))
-                .foreign_key(&mut fk_cascade("invitations", "organisation_id", "organisations"))
+                .foreign_key(&mut fk_cascade(
+                    "invitations",
+                    "organisation_id",
+                    "organisations",
+                ))
                 .foreign_key(&mut fk_set_null("invitations", "invited_by", "users"))
                 .to_owned(),
         )
@@ -115,7 +126,11 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone_null(n("decided_at")))
                 .col(timestamp_with_time_zone(n("created_at")))
                 .foreign_key(&mut fk_cascade("buyer_join_requests", "user_id", "users"))
-                .foreign_key(&mut fk_set_null("buyer_join_requests", "decided_by", "users"))
+                .foreign_key(&mut fk_set_null(
+                    "buyer_join_requests",
+                    "decided_by",
+                    "users",
+                ))
                 .to_owned(),
         )
         .await?;
@@ -148,7 +163,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("audit_log", &["created_at"], false)).await?;
+        m.create_index(index("audit_log", &["created_at"], false))
+            .await?;
 
         m.create_table(
             Table::create()

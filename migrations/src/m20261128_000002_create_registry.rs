@@ -29,7 +29,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("cpv_codes", &["parent_code"], false)).await?;
+        m.create_index(index("cpv_codes", &["parent_code"], false))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -82,13 +83,24 @@ impl MigrationTrait for Migration {
                 .col(boolean(n("published")).default(false))
                 .col(timestamp_with_time_zone(n("created_at")))
                 .col(timestamp_with_time_zone(n("updated_at")))
-                .foreign_key(&mut fk_cascade("supplier_profiles", "organisation_id", "organisations"))
+                .foreign_key(&mut fk_cascade(
+                    "supplier_profiles",
+                    "organisation_id",
+                    "organisations",
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("supplier_profiles", &["outcode"], false)).await?;
-        m.create_index(index("supplier_profiles", &["legal_form"], false)).await?;
-        m.create_index(index("supplier_profiles", &["latitude", "longitude"], false)).await?;
+        m.create_index(index("supplier_profiles", &["outcode"], false))
+            .await?;
+        m.create_index(index("supplier_profiles", &["legal_form"], false))
+            .await?;
+        m.create_index(index(
+            "supplier_profiles",
+            &["latitude", "longitude"],
+            false,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -101,13 +113,27 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone_null(n("verified_at")))
                 .col(big_integer_null(n("verified_by")))
                 .col(timestamp_with_time_zone(n("created_at")))
-                .foreign_key(&mut fk_cascade("supplier_identifiers", "organisation_id", "organisations"))
-                .foreign_key(&mut fk_set_null("supplier_identifiers", "verified_by", "users"))
+                .foreign_key(&mut fk_cascade(
+                    "supplier_identifiers",
+                    "organisation_id",
+                    "organisations",
+                ))
+                .foreign_key(&mut fk_set_null(
+                    "supplier_identifiers",
+                    "verified_by",
+                    "users",
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("supplier_identifiers", &["scheme", "identifier"], true)).await?;
-        m.create_index(index("supplier_identifiers", &["organisation_id"], false)).await?;
+        m.create_index(index(
+            "supplier_identifiers",
+            &["scheme", "identifier"],
+            true,
+        ))
+        .await?;
+        m.create_index(index("supplier_identifiers", &["organisation_id"], false))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -115,11 +141,16 @@ impl MigrationTrait for Migration {
                 .col(big_integer(n("organisation_id")))
                 .col(string_len(n("cpv_code"), 8))
                 .primary_key(Index::create().col(n("organisation_id")).col(n("cpv_code")))
-                .foreign_key(&mut fk_cascade("supplier_cpv", "organisation_id", "organisations"))
+                .foreign_key(&mut fk_cascade(
+                    "supplier_cpv",
+                    "organisation_id",
+                    "organisations",
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("supplier_cpv", &["cpv_code"], false)).await?;
+        m.create_index(index("supplier_cpv", &["cpv_code"], false))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -127,7 +158,11 @@ impl MigrationTrait for Migration {
                 .col(big_integer(n("organisation_id")))
                 .col(string_len(n("outcode"), 4))
                 .primary_key(Index::create().col(n("organisation_id")).col(n("outcode")))
-                .foreign_key(&mut fk_cascade("supplier_service_outcodes", "organisation_id", "organisations"))
+                .foreign_key(&mut fk_cascade(
+                    "supplier_service_outcodes",
+                    "organisation_id",
+                    "organisations",
+                ))
                 .to_owned(),
         )
         .await?;
@@ -140,11 +175,20 @@ impl MigrationTrait for Migration {
                 .col(string_len(n("kind"), 32))
                 .col(string_len(n("reference"), 100).default(""))
                 .col(date_null(n("expires_on")))
-                .foreign_key(&mut fk_cascade("supplier_accreditations", "organisation_id", "organisations"))
+                .foreign_key(&mut fk_cascade(
+                    "supplier_accreditations",
+                    "organisation_id",
+                    "organisations",
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("supplier_accreditations", &["organisation_id"], false)).await?;
+        m.create_index(index(
+            "supplier_accreditations",
+            &["organisation_id"],
+            false,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -155,11 +199,16 @@ impl MigrationTrait for Migration {
                 .col(big_integer_null(n("value_gbp")))
                 .col(integer_null(n("year")))
                 .col(text(n("description")).default(""))
-                .foreign_key(&mut fk_cascade("supplier_contracts", "organisation_id", "organisations"))
+                .foreign_key(&mut fk_cascade(
+                    "supplier_contracts",
+                    "organisation_id",
+                    "organisations",
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("supplier_contracts", &["organisation_id"], false)).await?;
+        m.create_index(index("supplier_contracts", &["organisation_id"], false))
+            .await?;
         Ok(())
     }
 

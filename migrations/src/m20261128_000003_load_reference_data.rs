@@ -70,14 +70,24 @@ impl MigrationTrait for Migration {
         let rows: Vec<_> = cpv
             .iter()
             .map(|(code, (check, label))| {
-                (code.clone(), check.to_string(), label.clone(), cpv_level(code), cpv_parent(code, &cpv))
+                (
+                    code.clone(),
+                    check.to_string(),
+                    label.clone(),
+                    cpv_level(code),
+                    cpv_parent(code, &cpv),
+                )
             })
             .collect();
         for chunk in rows.chunks(BATCH) {
             let mut insert = Query::insert();
-            insert
-                .into_table(n("cpv_codes"))
-                .columns([n("code"), n("check_digit"), n("label"), n("level"), n("parent_code")]);
+            insert.into_table(n("cpv_codes")).columns([
+                n("code"),
+                n("check_digit"),
+                n("label"),
+                n("level"),
+                n("parent_code"),
+            ]);
             for (code, check, label, level, parent) in chunk {
                 insert.values_panic([
                     code.clone().into(),
@@ -101,7 +111,14 @@ impl MigrationTrait for Migration {
             let lon: f64 = field(2)
                 .parse()
                 .map_err(|e| DbErr::Migration(format!("outcode {} longitude: {e}", field(0))))?;
-            records.push((field(0).to_uppercase(), lat, lon, field(3), field(4), field(5)));
+            records.push((
+                field(0).to_uppercase(),
+                lat,
+                lon,
+                field(3),
+                field(4),
+                field(5),
+            ));
         }
         for chunk in records.chunks(BATCH) {
             let mut insert = Query::insert();
@@ -130,8 +147,10 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
-        db.execute(&Query::delete().from_table(n("outcodes")).to_owned()).await?;
-        db.execute(&Query::delete().from_table(n("cpv_codes")).to_owned()).await?;
+        db.execute(&Query::delete().from_table(n("outcodes")).to_owned())
+            .await?;
+        db.execute(&Query::delete().from_table(n("cpv_codes")).to_owned())
+            .await?;
         Ok(())
     }
 }

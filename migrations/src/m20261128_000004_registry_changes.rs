@@ -26,11 +26,13 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("registry_changes", &["changed_at"], false)).await?;
+        m.create_index(index("registry_changes", &["changed_at"], false))
+            .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(n("registry_changes")).to_owned()).await
+        m.drop_table(Table::drop().table(n("registry_changes")).to_owned())
+            .await
     }
 }

@@ -28,12 +28,17 @@ impl MigrationTrait for Migration {
                 .col(boolean(n("shared")).default(false))
                 .col(timestamp_with_time_zone(n("created_at")))
                 .col(timestamp_with_time_zone(n("updated_at")))
-                .foreign_key(&mut fk_cascade("shortlists", "organisation_id", "organisations"))
+                .foreign_key(&mut fk_cascade(
+                    "shortlists",
+                    "organisation_id",
+                    "organisations",
+                ))
                 .foreign_key(&mut fk_set_null("shortlists", "created_by", "users"))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("shortlists", &["organisation_id"], false)).await?;
+        m.create_index(index("shortlists", &["organisation_id"], false))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -44,13 +49,22 @@ impl MigrationTrait for Migration {
                 .col(big_integer_null(n("added_by")))
                 .col(timestamp_with_time_zone(n("added_at")))
                 .primary_key(Index::create().col(n("shortlist_id")).col(n("supplier_id")))
-                .foreign_key(&mut fk_cascade("shortlist_items", "shortlist_id", "shortlists"))
-                .foreign_key(&mut fk_cascade("shortlist_items", "supplier_id", "organisations"))
+                .foreign_key(&mut fk_cascade(
+                    "shortlist_items",
+                    "shortlist_id",
+                    "shortlists",
+                ))
+                .foreign_key(&mut fk_cascade(
+                    "shortlist_items",
+                    "supplier_id",
+                    "organisations",
+                ))
                 .foreign_key(&mut fk_set_null("shortlist_items", "added_by", "users"))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("shortlist_items", &["supplier_id"], false)).await?;
+        m.create_index(index("shortlist_items", &["supplier_id"], false))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -65,7 +79,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("saved_searches", &["user_id", "name"], true)).await?;
+        m.create_index(index("saved_searches", &["user_id", "name"], true))
+            .await?;
         Ok(())
     }
 

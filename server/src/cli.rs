@@ -7,7 +7,11 @@ use std::io::Read;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "anchorlink", about = "Registry of local suppliers for public buyers", version)]
+#[command(
+    name = "anchorlink",
+    about = "Registry of local suppliers for public buyers",
+    version
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -75,7 +79,10 @@ pub fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: starting the runtime: {e}");
@@ -111,24 +118,44 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("database is up to date");
             Ok(())
         }
-        Command::Users { command: UsersCommand::Add { email, role, organisation } } => {
+        Command::Users {
+            command:
+                UsersCommand::Add {
+                    email,
+                    role,
+                    organisation,
+                },
+        } => {
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password)?;
             let password = SecretString::from(password.trim_end_matches(['\n', '\r']).to_owned());
             let db = crate::connect(&settings.database_url).await?;
-            let id = app::services::auth::add_user(&db, &email, password, &role, organisation.as_deref())
-                .await
-                .map_err(service_error)?;
+            let id = app::services::auth::add_user(
+                &db,
+                &email,
+                password,
+                &role,
+                organisation.as_deref(),
+            )
+            .await
+            .map_err(service_error)?;
             println!("added {role} {email} (user {id})");
             Ok(())
         }
-        Command::Tokens { command: TokensCommand::Issue { email, label } } => {
+        Command::Tokens {
+            command: TokensCommand::Issue { email, label },
+        } => {
             let db = crate::connect(&settings.database_url).await?;
-            let token = app::services::auth::issue_api_token(&db, &email, &label).await.map_err(service_error)?;
+            let token = app::services::auth::issue_api_token(&db, &email, &label)
+                .await
+                .map_err(service_error)?;
             println!("{token}");
             Ok(())
         }
-        Command::Seed { suppliers, random_seed } => {
+        Command::Seed {
+            suppliers,
+            random_seed,
+        } => {
             // Runs beside `anchorlink serve`: the server's index follows the change log.
             let state = crate::build_batch_state(&settings).await?;
             crate::seed::seed(&state, suppliers, random_seed).await

@@ -38,8 +38,12 @@ impl Settings {
             .unwrap_or_else(|| "127.0.0.1:3000".into())
             .parse()
             .map_err(|e| anyhow::anyhow!("ANCHORLINK_ADDR is not host:port: {e}"))?;
-        let database_url = env("DATABASE_URL").unwrap_or_else(|| "sqlite://anchorlink.db?mode=rwc".into());
-        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+        let database_url =
+            env("DATABASE_URL").unwrap_or_else(|| "sqlite://anchorlink.db?mode=rwc".into());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
             anyhow::bail!("DATABASE_URL must start with sqlite: or postgres://");
         }
         let base_url = env("ANCHORLINK_BASE_URL").unwrap_or_else(|| format!("http://{addr}"));
@@ -48,7 +52,8 @@ impl Settings {
             database_url,
             base_url: base_url.trim_end_matches('/').to_owned(),
             smtp_url: env("SMTP_URL"),
-            mail_from: env("MAIL_FROM").unwrap_or_else(|| "Anchorlink <no-reply@anchorlink.invalid>".into()),
+            mail_from: env("MAIL_FROM")
+                .unwrap_or_else(|| "Anchorlink <no-reply@anchorlink.invalid>".into()),
             outbox_dir: PathBuf::from(env("ANCHORLINK_OUTBOX").unwrap_or_else(|| "outbox".into())),
             site_root: env("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
             index_dir: match env("ANCHORLINK_INDEX_DIR").as_deref() {

@@ -72,20 +72,31 @@ pub fn to_csv(rows: &[shortlists::ExportRow]) -> anyhow::Result<String> {
             r.profile_url.clone(),
         ])?;
     }
-    Ok(String::from_utf8(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?)
+    Ok(String::from_utf8(
+        w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?,
+    )?)
 }
 
 /// A CSV download named `file_name`.
 fn download(rows: &[shortlists::ExportRow], file_name: &str) -> Response {
     match to_csv(rows) {
         Ok(body) => {
-            let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\""))
-                .unwrap_or_else(|_| HeaderValue::from_static("attachment; filename=\"suppliers.csv\""));
+            let disposition =
+                HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\""))
+                    .unwrap_or_else(|_| {
+                        HeaderValue::from_static("attachment; filename=\"suppliers.csv\"")
+                    });
             (
                 [
-                    (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
+                    (
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("text/csv; charset=utf-8"),
+                    ),
                     (header::CONTENT_DISPOSITION, disposition),
-                    (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
+                    (
+                        header::CACHE_CONTROL,
+                        HeaderValue::from_static("private, no-store"),
+                    ),
                 ],
                 body,
             )
@@ -93,14 +104,27 @@ fn download(rows: &[shortlists::ExportRow], file_name: &str) -> Response {
         }
         Err(e) => {
             tracing::error!(error = format!("{e:#}"), "writing CSV failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "something went wrong on our side; please try again").into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "something went wrong on our side; please try again",
+            )
+                .into_response()
         }
     }
 }
 
 /// `name` reduced to a safe file-name part: lower-case ASCII letters, digits and dashes.
 fn slug(name: &str) -> String {
-    let s: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
     let parts: Vec<&str> = s.split('-').filter(|p| !p.is_empty()).collect();
     let joined = parts.join("-");
     if joined.is_empty() {
@@ -120,9 +144,14 @@ pub struct SessionUser(pub CurrentUser);
 impl FromRequestParts<AppState> for SessionUser {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let user = match app::web::cookie_from_headers(&parts.headers, auth::SESSION_COOKIE) {
-            Some(token) => auth::user_for_session(&state.db, &token).await.map_err(page_error)?,
+            Some(token) => auth::user_for_session(&state.db, &token)
+                .await
+                .map_err(page_error)?,
             None => None,
         };
         user.map(Self).ok_or_else(|| {
@@ -136,7 +165,9 @@ impl FromRequestParts<AppState> for SessionUser {
 fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -156,14 +187,22 @@ fn page_error(e: ServiceError) -> Response {
     (status, [(header::CACHE_CONTROL, "no-store")], text).into_response()
 }
 
-async fn search_csv(State(state): State<AppState>, SessionUser(user): SessionUser, Query(q): Query<SearchQuery>) -> Response {
+async fn search_csv(
+    State(state): State<AppState>,
+    SessionUser(user): SessionUser,
+    Query(q): Query<SearchQuery>,
+) -> Response {
     match shortlists::search_rows(&state, &user, &q).await {
         Ok(rows) => download(&rows, &dated("suppliers")),
         Err(e) => page_error(e),
     }
 }
 
-async fn shortlist_csv(State(state): State<AppState>, SessionUser(user): SessionUser, Path(id): Path<i64>) -> Response {
+async fn shortlist_csv(
+    State(state): State<AppState>,
+    SessionUser(user): SessionUser,
+    Path(id): Path<i64>,
+) -> Response {
     match shortlists::shortlist_rows(&state, &user, id).await {
         Ok((name, rows)) => download(&rows, &dated(&format!("shortlist-{}", slug(&name)))),
         Err(e) => page_error(e),
@@ -212,25 +251,42 @@ mod tests {
 
     #[test]
     fn csv_has_the_header_even_without_rows() {
-        assert_eq!(to_csv(&[]).expect("csv"), format!("{}\n", COLUMNS.join(",")));
+        assert_eq!(
+            to_csv(&[]).expect("csv"),
+            format!("{}\n", COLUMNS.join(","))
+        );
     }
 
     #[test]
     fn names_with_commas_and_quotes_are_quoted() {
         let csv = to_csv(&[row("Mow, Grow & \"Sow\" Co-op")]).expect("csv");
         let line = csv.lines().nth(1).expect("row");
-        assert!(line.starts_with("7,\"Mow, Grow & \"\"Sow\"\" Co-op\",worker_coop,micro,PR1 2HE,Preston,1.3,"), "{line}");
+        assert!(
+            line.starts_with(
+                "7,\"Mow, Grow & \"\"Sow\"\" Co-op\",worker_coop,micro,PR1 2HE,Preston,1.3,"
+            ),
+            "{line}"
+        );
     }
 
     #[test]
     fn a_formula_in_a_name_is_made_inert() {
         let csv = to_csv(&[row("=HYPERLINK(\"http://evil\")")]).expect("csv");
-        assert!(csv.lines().nth(1).expect("row").starts_with("7,\"'=HYPERLINK("), "{csv}");
+        assert!(
+            csv.lines()
+                .nth(1)
+                .expect("row")
+                .starts_with("7,\"'=HYPERLINK("),
+            "{csv}"
+        );
     }
 
     #[test]
     fn file_names_are_plain_ascii() {
-        assert_eq!(slug("Grounds maintenance – 2027 (local)"), "grounds-maintenance-2027-local");
+        assert_eq!(
+            slug("Grounds maintenance – 2027 (local)"),
+            "grounds-maintenance-2027-local"
+        );
         assert_eq!(slug("“”"), "shortlist");
     }
 }

@@ -38,11 +38,18 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         // One writer at a time is SQLite's rule; a small pool avoids lock contention.
         opts.max_connections(4);
     }
-    let db = Database::connect(opts).await.map_err(|e| anyhow::anyhow!("connecting to {}: {e}", redact(url)))?;
+    let db = Database::connect(opts)
+        .await
+        .map_err(|e| anyhow::anyhow!("connecting to {}: {e}", redact(url)))?;
     if url.starts_with("sqlite:") {
-        db.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;").await?;
+        db.execute_unprepared(
+            "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;",
+        )
+        .await?;
     }
-    Migrator::up(&db, None).await.map_err(|e| anyhow::anyhow!("migrating the database: {e}"))?;
+    Migrator::up(&db, None)
+        .await
+        .map_err(|e| anyhow::anyhow!("migrating the database: {e}"))?;
     Ok(db)
 }
 
@@ -76,7 +83,10 @@ pub async fn build_batch_state(settings: &Settings) -> anyhow::Result<AppState> 
     state_with_index(settings, Arc::new(SearchIndex::open(None)?)).await
 }
 
-async fn state_with_index(settings: &Settings, index: Arc<SearchIndex>) -> anyhow::Result<AppState> {
+async fn state_with_index(
+    settings: &Settings,
+    index: Arc<SearchIndex>,
+) -> anyhow::Result<AppState> {
     let db = connect(&settings.database_url).await?;
     let (cpv, outcodes) = load_reference_data()?;
     let mailer = match &settings.smtp_url {
@@ -114,8 +124,16 @@ async fn healthz() -> impl IntoResponse {
 async fn same_origin(req: Request, next: Next) -> Response {
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method {
-        let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let host = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let origin = req
+            .headers()
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         if let (Some(host), Some(origin)) = (host, origin) {
             let origin_host = origin.split("://").nth(1).unwrap_or("");
             if origin != "null" && origin_host != host {
@@ -145,9 +163,11 @@ pub fn router(state: AppState) -> Router {
                 move || shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            move || provide_context(fallback_state.clone()),
-            shell,
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(
+            move || provide_context(fallback_state.clone()), shell
         ))
         .layer(axum::middleware::from_fn(same_origin))
         .layer(TraceLayer::new_for_http())

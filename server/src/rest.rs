@@ -31,10 +31,13 @@ impl From<AppError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let errors = match &self.0 {
             AppError::Validation(fields) => serde_json::to_value(fields).unwrap_or_default(),
-            AppError::Unauthenticated => json!({ "authorization": "Send a valid API token as `Authorization: Bearer …`" }),
+            AppError::Unauthenticated => {
+                json!({ "authorization": "Send a valid API token as `Authorization: Bearer …`" })
+            }
             AppError::Forbidden => json!({ "authorization": "This token may not do that" }),
             AppError::NotFound => json!({ "id": "not found" }),
             other => json!({ "request": other.to_string() }),
@@ -49,12 +52,18 @@ pub struct ApiUser(pub CurrentUser);
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .ok_or(ApiError(AppError::Unauthenticated))?;
         let user = auth::user_for_api_token(&state.db, auth::bare_api_token(token))
             .await?
@@ -69,11 +78,16 @@ pub struct MaybeApiUser(pub Option<CurrentUser>);
 impl FromRequestParts<AppState> for MaybeApiUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if parts.headers.get(header::AUTHORIZATION).is_none() {
             return Ok(Self(None));
         }
-        ApiUser::from_request_parts(parts, state).await.map(|u| Self(Some(u.0)))
+        ApiUser::from_request_parts(parts, state)
+            .await
+            .map(|u| Self(Some(u.0)))
     }
 }
 
@@ -106,13 +120,19 @@ impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
     }
 }
 
 /// Documentation shape of a profile body (all fields optional on PUT).
 #[derive(utoipa::ToSchema)]
-#[expect(dead_code, reason = "describes the JSON accepted by ProfilePatch for the OpenAPI document")]
+#[expect(
+    dead_code,
+    reason = "describes the JSON accepted by ProfilePatch for the OpenAPI document"
+)]
 struct ProfileBody {
     name: Option<String>,
     trading_name: Option<String>,
@@ -139,7 +159,10 @@ struct ProfileBody {
 
 /// Every error: field name → message.
 #[derive(utoipa::ToSchema)]
-#[expect(dead_code, reason = "describes the error JSON for the OpenAPI document")]
+#[expect(
+    dead_code,
+    reason = "describes the error JSON for the OpenAPI document"
+)]
 pub(crate) struct ErrorBody {
     errors: std::collections::BTreeMap<String, String>,
 }
@@ -194,7 +217,9 @@ async fn get_supplier(
     MaybeApiUser(user): MaybeApiUser,
     Path(id): Path<i64>,
 ) -> Result<Json<SupplierProfile>, ApiError> {
-    Ok(Json(suppliers::public_profile(&state, user.as_ref(), id).await?))
+    Ok(Json(
+        suppliers::public_profile(&state, user.as_ref(), id).await?,
+    ))
 }
 
 /// A supplier user fills in and publishes its own organisation's profile.
@@ -224,7 +249,10 @@ async fn create_supplier(
     }
     patch.published.get_or_insert(true);
     suppliers::apply_patch(&state, &user, org, &patch).await?;
-    Ok((StatusCode::CREATED, Json(suppliers::load_profile(&state.db, &state.cpv, org).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(suppliers::load_profile(&state.db, &state.cpv, org).await?),
+    ))
 }
 
 /// Changes a profile: only its own organisation's users (or an admin) may.
@@ -238,5 +266,7 @@ async fn update_supplier(
 ) -> Result<Json<SupplierProfile>, ApiError> {
     suppliers::ensure_can_edit(&user, id)?;
     suppliers::apply_patch(&state, &user, id, &patch).await?;
-    Ok(Json(suppliers::load_profile(&state.db, &state.cpv, id).await?))
+    Ok(Json(
+        suppliers::load_profile(&state.db, &state.cpv, id).await?,
+    ))
 }

@@ -8,7 +8,9 @@ use app::state::AppState;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QuerySelect, Set, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QuerySelect, Set, TransactionTrait,
+};
 
 /// A trade: what the supplier does, its CPV codes, and words for its statement.
 struct Trade {
@@ -42,8 +44,26 @@ const TRADES: &[Trade] = &[
 ];
 
 const FIRST: &[&str] = &[
-    "Riverside", "Northern", "Green", "Red Rose", "Pennine", "Harbour", "Valley", "Moorland", "Castle", "Community",
-    "Oak", "Millstone", "Canal", "Heritage", "Bridge", "Beacon", "Thistle", "Dragon", "Meadow", "Unity",
+    "Riverside",
+    "Northern",
+    "Green",
+    "Red Rose",
+    "Pennine",
+    "Harbour",
+    "Valley",
+    "Moorland",
+    "Castle",
+    "Community",
+    "Oak",
+    "Millstone",
+    "Canal",
+    "Heritage",
+    "Bridge",
+    "Beacon",
+    "Thistle",
+    "Dragon",
+    "Meadow",
+    "Unity",
 ];
 
 /// Legal forms with rough weights from UK registries: mostly companies and sole traders.
@@ -82,7 +102,9 @@ fn pick_form(rng: &mut StdRng) -> LegalForm {
 
 fn suffix(form: LegalForm) -> &'static str {
     match form {
-        LegalForm::WorkerCoop | LegalForm::ConsumerCoop | LegalForm::CooperativeSociety => "Co-operative",
+        LegalForm::WorkerCoop | LegalForm::ConsumerCoop | LegalForm::CooperativeSociety => {
+            "Co-operative"
+        }
         LegalForm::CommunityBenefitSociety => "Community Society",
         LegalForm::Cic => "CIC",
         LegalForm::Charity => "Trust",
@@ -112,7 +134,15 @@ pub async fn seed(state: &AppState, count: u64, random_seed: u64) -> anyhow::Res
     }
     let trades: Vec<(&Trade, Vec<String>)> = TRADES
         .iter()
-        .map(|t| (t, t.cpv.iter().filter_map(|c| state.cpv.validate(c).ok().map(|e| e.code)).collect()))
+        .map(|t| {
+            (
+                t,
+                t.cpv
+                    .iter()
+                    .filter_map(|c| state.cpv.validate(c).ok().map(|e| e.code))
+                    .collect(),
+            )
+        })
         .collect();
     let start: i64 = organisation::Entity::find()
         .select_only()
@@ -125,8 +155,10 @@ pub async fn seed(state: &AppState, count: u64, random_seed: u64) -> anyhow::Res
         + 1;
     let bar = ProgressBar::new(count);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} seeding [{bar:40}] {pos}/{len} suppliers ({per_sec}, eta {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "{spinner} seeding [{bar:40}] {pos}/{len} suppliers ({per_sec}, eta {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let now = chrono::Utc::now();
     let batch = 400_u64;
@@ -141,11 +173,22 @@ pub async fn seed(state: &AppState, count: u64, random_seed: u64) -> anyhow::Res
             // Squaring a uniform draw favours low ranks: a few busy places, a long tail.
             let r: f64 = rng.gen();
             let place = outcodes[order[((r * r) * order.len() as f64) as usize % order.len()]];
-            let (trade, codes) = &trades[((rng.gen::<f64>().powf(1.6)) * trades.len() as f64) as usize % trades.len()];
+            let (trade, codes) = &trades
+                [((rng.gen::<f64>().powf(1.6)) * trades.len() as f64) as usize % trades.len()];
             let form = pick_form(&mut rng);
-            let town = if place.town.is_empty() { place.county.clone() } else { place.town.clone() };
-            let first = if rng.gen_bool(0.5) { town.clone() } else { FIRST[rng.gen_range(0..FIRST.len())].to_owned() };
-            let name = format!("{first} {} {}", trade.noun, suffix(form)).trim_end().to_owned();
+            let town = if place.town.is_empty() {
+                place.county.clone()
+            } else {
+                place.town.clone()
+            };
+            let first = if rng.gen_bool(0.5) {
+                town.clone()
+            } else {
+                FIRST[rng.gen_range(0..FIRST.len())].to_owned()
+            };
+            let name = format!("{first} {} {}", trade.noun, suffix(form))
+                .trim_end()
+                .to_owned();
             let employees: i32 = match rng.gen_range(0..100) {
                 0..=69 => rng.gen_range(1..10),
                 70..=91 => rng.gen_range(10..50),
@@ -153,7 +196,8 @@ pub async fn seed(state: &AppState, count: u64, random_seed: u64) -> anyhow::Res
                 _ => rng.gen_range(250..2000),
             };
             let turnover = i64::from(employees) * rng.gen_range(35_000..90_000);
-            let size = SizeClass::derive(u32::try_from(employees).ok(), u64::try_from(turnover).ok());
+            let size =
+                SizeClass::derive(u32::try_from(employees).ok(), u64::try_from(turnover).ok());
             orgs.push(organisation::ActiveModel {
                 id: Set(id),
                 kind: Set("supplier".into()),
@@ -172,15 +216,27 @@ pub async fn seed(state: &AppState, count: u64, random_seed: u64) -> anyhow::Res
                 website: Set(String::new()),
                 email: Set(String::new()),
                 phone: Set(String::new()),
-                address_line1: Set(format!("{} {} Street", rng.gen_range(1..200), FIRST[rng.gen_range(0..FIRST.len())])),
+                address_line1: Set(format!(
+                    "{} {} Street",
+                    rng.gen_range(1..200),
+                    FIRST[rng.gen_range(0..FIRST.len())]
+                )),
                 address_line2: Set(String::new()),
                 town: Set(town.clone()),
-                postcode: Set(Some(format!("{} {}{}{}", place.outcode, rng.gen_range(1..10), inward_letter(&mut rng), inward_letter(&mut rng)))),
+                postcode: Set(Some(format!(
+                    "{} {}{}{}",
+                    place.outcode,
+                    rng.gen_range(1..10),
+                    inward_letter(&mut rng),
+                    inward_letter(&mut rng)
+                ))),
                 outcode: Set(Some(place.outcode.to_string())),
                 latitude: Set(Some(place.lat)),
                 longitude: Set(Some(place.lon)),
                 operating_address: Set(String::new()),
-                service_radius_km: Set(Some(*[10, 15, 25, 40, 80].get(rng.gen_range(0..5)).unwrap_or(&25))),
+                service_radius_km: Set(Some(
+                    *[10, 15, 25, 40, 80].get(rng.gen_range(0..5)).unwrap_or(&25),
+                )),
                 employees: Set(Some(employees)),
                 turnover_gbp: Set(Some(turnover)),
                 size_class: Set(size.map(|s| s.slug().into())),
@@ -188,7 +244,10 @@ pub async fn seed(state: &AppState, count: u64, random_seed: u64) -> anyhow::Res
                 ownership_model: Set(None),
                 local_staff_pct: Set(Some(rng.gen_range(20..100))),
                 local_spend_pct: Set(Some(rng.gen_range(10..80))),
-                capability_statement: Set(format!("{} Based in {town}, serving {} and the surrounding area.", trade.statement, place.county)),
+                capability_statement: Set(format!(
+                    "{} Based in {town}, serving {} and the surrounding area.",
+                    trade.statement, place.county
+                )),
                 keywords: Set(trade.keywords.join(", ")),
                 max_contract_value_gbp: Set(Some(turnover / 2)),
                 min_contract_value_gbp: Set(Some(1_000)),
@@ -199,12 +258,17 @@ pub async fn seed(state: &AppState, count: u64, random_seed: u64) -> anyhow::Res
             });
             let take = rng.gen_range(1..=codes.len().max(1));
             for code in codes.iter().take(take) {
-                cpvs.push(supplier_cpv::ActiveModel { organisation_id: Set(id), cpv_code: Set(code.clone()) });
+                cpvs.push(supplier_cpv::ActiveModel {
+                    organisation_id: Set(id),
+                    cpv_code: Set(code.clone()),
+                });
             }
         }
         let txn = state.db.begin().await?;
         organisation::Entity::insert_many(orgs).exec(&txn).await?;
-        supplier_profile::Entity::insert_many(profiles).exec(&txn).await?;
+        supplier_profile::Entity::insert_many(profiles)
+            .exec(&txn)
+            .await?;
         if !cpvs.is_empty() {
             supplier_cpv::Entity::insert_many(cpvs).exec(&txn).await?;
         }
@@ -212,7 +276,8 @@ pub async fn seed(state: &AppState, count: u64, random_seed: u64) -> anyhow::Res
         done += n;
         bar.set_position(done);
     }
-    app::services::registry_log::changed(&state.db, app::services::registry_log::EVERYTHING).await?;
+    app::services::registry_log::changed(&state.db, app::services::registry_log::EVERYTHING)
+        .await?;
     if state.db.get_database_backend() == DbBackend::Postgres {
         state
             .db

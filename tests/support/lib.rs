@@ -33,14 +33,23 @@ impl Reply {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
     }
     /// The session cookie this response set, as `name=value`.
     pub fn session_cookie(&self) -> Option<String> {
-        self.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
-            let pair = c.split(';').next()?;
-            (pair.starts_with("anchorlink_session=") && pair.len() > "anchorlink_session=".len()).then(|| pair.to_owned())
-        })
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| {
+                let pair = c.split(';').next()?;
+                (pair.starts_with("anchorlink_session=")
+                    && pair.len() > "anchorlink_session=".len())
+                .then(|| pair.to_owned())
+            })
     }
 }
 
@@ -52,10 +61,21 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let database_url = match std::env::var("ANCHORLINK_TEST_DATABASE_URL") {
             Ok(admin_url) if !admin_url.is_empty() => {
-                let name = format!("anchorlink_test_{}", app::services::crypto::random_token()[..16].to_owned());
-                let admin = Database::connect(&admin_url).await.expect("connect to PostgreSQL");
-                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
-                let base = admin_url.rsplit_once('/').map(|(b, _)| b.to_owned()).expect("database URL has a path");
+                let name = format!(
+                    "anchorlink_test_{}",
+                    app::services::crypto::random_token()[..16].to_owned()
+                );
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("connect to PostgreSQL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_owned())
+                    .expect("database URL has a path");
                 format!("{base}/{name}")
             }
             _ => format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()),
@@ -72,24 +92,46 @@ impl TestApp {
             index_dir: None,
         };
         let state = server::build_state(&settings).await.expect("state");
-        Self { router: server::router(state.clone()), state, outbox, settings, _dir: dir }
+        Self {
+            router: server::router(state.clone()),
+            state,
+            outbox,
+            settings,
+            _dir: dir,
+        }
     }
 
     /// Another server process on the same database, with its own search index.
     pub async fn another_process(&self) -> app::state::AppState {
-        server::build_state(&self.settings).await.expect("second state")
+        server::build_state(&self.settings)
+            .await
+            .expect("second state")
     }
 
     pub async fn send(&self, req: Request<Body>) -> Reply {
-        let res = self.router.clone().oneshot(req).await.expect("router answers");
+        let res = self
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("router answers");
         let status = res.status();
         let headers = res.headers().clone();
-        let bytes = axum::body::to_bytes(res.into_body(), 10 * 1024 * 1024).await.expect("body");
-        Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        let bytes = axum::body::to_bytes(res.into_body(), 10 * 1024 * 1024)
+            .await
+            .expect("body");
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     fn request(method: &str, path: &str, token: Option<&str>) -> axum::http::request::Builder {
-        let mut b = Request::builder().method(method).uri(path).header(header::HOST, "localhost");
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, "localhost");
         if let Some(t) = token {
             b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
         }
@@ -97,7 +139,12 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
-        self.send(Self::request("GET", path, token).body(Body::empty()).expect("request")).await
+        self.send(
+            Self::request("GET", path, token)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
     }
 
     /// A page, as a browser with the given session cookie would fetch it.
@@ -109,7 +156,13 @@ impl TestApp {
         self.send(b.body(Body::empty()).expect("request")).await
     }
 
-    pub async fn send_json(&self, method: &str, path: &str, body: &Value, token: Option<&str>) -> Reply {
+    pub async fn send_json(
+        &self,
+        method: &str,
+        path: &str,
+        body: &Value,
+        token: Option<&str>,
+    ) -> Reply {
         let req = Self::request(method, path, token)
             .header(header::CONTENT_TYPE, "application/json")
             .body(Body::from(body.to_string()))
@@ -118,7 +171,13 @@ impl TestApp {
     }
 
     /// Posts a form to a server function the way a browser without JavaScript does.
-    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)], cookie: Option<&str>, referer: &str) -> Reply {
+    pub async fn post_form(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        cookie: Option<&str>,
+        referer: &str,
+    ) -> Reply {
         let mut b = Self::request("POST", path, None)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::ACCEPT, "text/html")
@@ -127,36 +186,59 @@ impl TestApp {
         if let Some(c) = cookie {
             b = b.header(header::COOKIE, c);
         }
-        self.send(b.body(Body::from(form_body(fields))).expect("request")).await
+        self.send(b.body(Body::from(form_body(fields))).expect("request"))
+            .await
     }
 
     /// Calls a server function as the hydrated app does (JSON answer, no redirect).
-    pub async fn call_fn(&self, path: &str, fields: &[(&str, &str)], cookie: Option<&str>) -> Reply {
+    pub async fn call_fn(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        cookie: Option<&str>,
+    ) -> Reply {
         let mut b = Self::request("POST", path, None)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::ACCEPT, "application/json");
         if let Some(c) = cookie {
             b = b.header(header::COOKIE, c);
         }
-        self.send(b.body(Body::from(form_body(fields))).expect("request")).await
+        self.send(b.body(Body::from(form_body(fields))).expect("request"))
+            .await
     }
 
     /// Adds a verified user directly (as `anchorlink users add` does).
     pub async fn add_user(&self, email: &str, role: &str, organisation: Option<&str>) -> i64 {
-        app::services::auth::add_user(&self.state.db, email, PASSWORD.to_owned().into(), role, organisation)
-            .await
-            .expect("add user")
+        app::services::auth::add_user(
+            &self.state.db,
+            email,
+            PASSWORD.to_owned().into(),
+            role,
+            organisation,
+        )
+        .await
+        .expect("add user")
     }
 
     /// An API token for a user (as `anchorlink tokens issue` does).
     pub async fn token(&self, email: &str) -> String {
-        app::services::auth::issue_api_token(&self.state.db, email, "test").await.expect("token")
+        app::services::auth::issue_api_token(&self.state.db, email, "test")
+            .await
+            .expect("token")
     }
 
     /// Signs in through the sign-in server function and returns the session cookie.
     pub async fn sign_in(&self, email: &str) -> String {
-        let r = self.post_form("/api/sign-in", &[("email", email), ("password", PASSWORD), ("next", "")], None, "/login").await;
-        r.session_cookie().unwrap_or_else(|| panic!("no session cookie: {r:?}"))
+        let r = self
+            .post_form(
+                "/api/sign-in",
+                &[("email", email), ("password", PASSWORD), ("next", "")],
+                None,
+                "/login",
+            )
+            .await;
+        r.session_cookie()
+            .unwrap_or_else(|| panic!("no session cookie: {r:?}"))
     }
 
     /// The organisation id of a user.
@@ -175,7 +257,10 @@ impl TestApp {
     pub async fn mails(&self) -> Vec<String> {
         // Mail is sent in the background; give it a moment.
         for _ in 0..50 {
-            if std::fs::read_dir(&self.outbox).map(|d| d.count() > 0).unwrap_or(false) {
+            if std::fs::read_dir(&self.outbox)
+                .map(|d| d.count() > 0)
+                .unwrap_or(false)
+            {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -201,7 +286,9 @@ impl TestApp {
         for _ in 0..50 {
             let mails = self.mails().await;
             if let Some(link) = mails.iter().rev().filter(|m| m.contains(to)).find_map(|m| {
-                m.split_whitespace().find(|w| w.contains(marker)).map(|w| w.trim_end_matches(['.', ',']).to_owned())
+                m.split_whitespace()
+                    .find(|w| w.contains(marker))
+                    .map(|w| w.trim_end_matches(['.', ',']).to_owned())
             }) {
                 return link.replace("http://localhost", "");
             }
@@ -222,7 +309,9 @@ fn form_body(fields: &[(&str, &str)]) -> String {
 
 /// Undoes quoted-printable soft breaks and `=3D` so links can be read.
 fn decode_mail(raw: &str) -> String {
-    raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=")
+    raw.replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=")
 }
 
 // ---- helpers added for the authorisation, auth-flow, admin, validation and snapshot tests ----
@@ -230,15 +319,25 @@ fn decode_mail(raw: &str) -> String {
 impl Reply {
     /// The form flash cookie this response set, as `name=value`.
     pub fn flash_cookie(&self) -> Option<String> {
-        self.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
-            let pair = c.split(';').next()?;
-            (pair.starts_with("anchorlink_flash=") && pair.len() > "anchorlink_flash=".len()).then(|| pair.to_owned())
-        })
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| {
+                let pair = c.split(';').next()?;
+                (pair.starts_with("anchorlink_flash=") && pair.len() > "anchorlink_flash=".len())
+                    .then(|| pair.to_owned())
+            })
     }
 
     /// Every `Set-Cookie` header, whole.
     pub fn set_cookies(&self) -> Vec<String> {
-        self.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).map(str::to_owned).collect()
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .collect()
     }
 
     /// The kind of error a server function answered with: `"Forbidden"`, `"Validation"`, …
@@ -255,21 +354,33 @@ impl Reply {
     /// (`{"errors": {...}}`); empty when there are none.
     pub fn field_errors(&self) -> serde_json::Map<String, Value> {
         let v: Value = serde_json::from_str(&self.body).unwrap_or(Value::Null);
-        v.get("Validation").or_else(|| v.get("errors")).and_then(Value::as_object).cloned().unwrap_or_default()
+        v.get("Validation")
+            .or_else(|| v.get("errors"))
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default()
     }
 }
 
 impl TestApp {
     /// Signs in through the server function as the hydrated app does, with any password.
     pub async fn try_sign_in(&self, email: &str, password: &str) -> Reply {
-        self.call_fn("/api/sign-in", &[("email", email), ("password", password), ("next", "")], None).await
+        self.call_fn(
+            "/api/sign-in",
+            &[("email", email), ("password", password), ("next", "")],
+            None,
+        )
+        .await
     }
 
     /// The mails sent to `to` so far, oldest first (without waiting for any).
     pub fn mails_to_now(&self, to: &str) -> Vec<String> {
         self.outbox_now()
             .into_iter()
-            .filter(|m| m.lines().any(|l| l.to_ascii_lowercase().starts_with("to:") && l.contains(to)))
+            .filter(|m| {
+                m.lines()
+                    .any(|l| l.to_ascii_lowercase().starts_with("to:") && l.contains(to))
+            })
             .collect()
     }
 
@@ -283,7 +394,10 @@ impl TestApp {
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
-        panic!("expected {n} mail(s) to {to}, got {:?}", self.mails_to_now(to));
+        panic!(
+            "expected {n} mail(s) to {to}, got {:?}",
+            self.mails_to_now(to)
+        );
     }
 
     /// A user's id.
@@ -314,7 +428,14 @@ impl TestApp {
 
     /// A supplier user whose organisation has a published profile (made through the REST
     /// API); returns (organisation id, API token).
-    pub async fn published_supplier(&self, email: &str, name: &str, postcode: &str, cpv: &str, statement: &str) -> (i64, String) {
+    pub async fn published_supplier(
+        &self,
+        email: &str,
+        name: &str,
+        postcode: &str,
+        cpv: &str,
+        statement: &str,
+    ) -> (i64, String) {
         self.add_user(email, "supplier", Some(name)).await;
         let token = self.token(email).await;
         let r = self

@@ -14,7 +14,12 @@ const NEW_PASSWORD: &str = "a much longer new passphrase";
 async fn sign_up(app: &TestApp, email: &str, org: &str) -> Reply {
     app.post_form(
         "/api/sign-up",
-        &[("email", email), ("password", PASSWORD), ("organisation_name", org), ("legal_form", "cic")],
+        &[
+            ("email", email),
+            ("password", PASSWORD),
+            ("organisation_name", org),
+            ("legal_form", "cic"),
+        ],
         None,
         "/signup",
     )
@@ -22,7 +27,10 @@ async fn sign_up(app: &TestApp, email: &str, org: &str) -> Reply {
 }
 
 fn token_of(link: &str) -> String {
-    link.split("token=").nth(1).expect("token in link").to_owned()
+    link.split("token=")
+        .nth(1)
+        .expect("token in link")
+        .to_owned()
 }
 
 /// Whether a session cookie still opens the signed-in user's own profile.
@@ -38,27 +46,54 @@ async fn sign_up_mails_a_verification_link_and_sign_in_waits_for_it() {
     assert_eq!(r.status, StatusCode::FOUND, "{r:?}");
     assert_eq!(r.header("location").as_deref(), Some("/signup/check-email"));
     let mails = app.wait_for_mails_to("nia@newco.example", 1).await;
-    assert!(mails[0].contains("Confirm your e-mail address"), "{}", mails[0]);
+    assert!(
+        mails[0].contains("Confirm your e-mail address"),
+        "{}",
+        mails[0]
+    );
     assert!(mails[0].contains("/verify-email?token="));
 
     // Before confirming: the right password is refused with a message saying why, and a new link is sent.
     let r = app.try_sign_in("nia@newco.example", PASSWORD).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{r:?}");
     assert!(r.session_cookie().is_none());
-    assert!(r.body.contains("Confirm your e-mail address first"), "{}", r.body);
+    assert!(
+        r.body.contains("Confirm your e-mail address first"),
+        "{}",
+        r.body
+    );
     let mails = app.wait_for_mails_to("nia@newco.example", 2).await;
-    assert!(mails[1].contains("/verify-email?token="), "a fresh link: {}", mails[1]);
+    assert!(
+        mails[1].contains("/verify-email?token="),
+        "a fresh link: {}",
+        mails[1]
+    );
 
     // The new link works and then sign-in does.
-    let link = app.link_in_mail("nia@newco.example", "/verify-email?token=").await;
-    let r = app.post_form("/api/confirm-email", &[("token", &token_of(&link))], None, &link).await;
+    let link = app
+        .link_in_mail("nia@newco.example", "/verify-email?token=")
+        .await;
+    let r = app
+        .post_form(
+            "/api/confirm-email",
+            &[("token", &token_of(&link))],
+            None,
+            &link,
+        )
+        .await;
     assert_eq!(r.header("location").as_deref(), Some("/login"), "{r:?}");
-    assert!(app.user_row("nia@newco.example").await.email_verified_at.is_some());
+    assert!(app
+        .user_row("nia@newco.example")
+        .await
+        .email_verified_at
+        .is_some());
     let cookie = app.sign_in("nia@newco.example").await;
     assert!(session_works(&app, &cookie).await);
 
     // A verification link is single-use.
-    let r = app.call_fn("/api/confirm-email", &[("token", &token_of(&link))], None).await;
+    let r = app
+        .call_fn("/api/confirm-email", &[("token", &token_of(&link))], None)
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{r:?}");
     assert!(r.field_errors().contains_key("token"), "{}", r.body);
 }
@@ -66,9 +101,14 @@ async fn sign_up_mails_a_verification_link_and_sign_in_waits_for_it() {
 #[tokio::test]
 async fn a_wrong_password_and_an_unknown_address_get_the_same_answer() {
     let app = TestApp::spawn().await;
-    app.add_user("kim@known.example", "supplier", Some("Known Ltd")).await;
-    let wrong = app.try_sign_in("kim@known.example", "not the password at all").await;
-    let unknown = app.try_sign_in("nobody@unknown.example", "not the password at all").await;
+    app.add_user("kim@known.example", "supplier", Some("Known Ltd"))
+        .await;
+    let wrong = app
+        .try_sign_in("kim@known.example", "not the password at all")
+        .await;
+    let unknown = app
+        .try_sign_in("nobody@unknown.example", "not the password at all")
+        .await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "{wrong:?}");
     assert_eq!((wrong.status, &wrong.body), (unknown.status, &unknown.body));
     assert!(wrong.session_cookie().is_none() && unknown.session_cookie().is_none());
@@ -77,18 +117,32 @@ async fn a_wrong_password_and_an_unknown_address_get_the_same_answer() {
 #[tokio::test]
 async fn signing_up_again_with_a_registered_address_looks_the_same_and_mails_the_owner() {
     let app = TestApp::spawn().await;
-    app.add_user("olu@owner.example", "supplier", Some("Owner Ltd")).await;
+    app.add_user("olu@owner.example", "supplier", Some("Owner Ltd"))
+        .await;
     let fresh = sign_up(&app, "fresh@newcomer.example", "Newcomer Ltd").await;
     let again = sign_up(&app, "olu@owner.example", "Impostor Ltd").await;
     assert_eq!(fresh.status, again.status);
     assert_eq!(fresh.header("location"), again.header("location"));
     assert_eq!(fresh.body, again.body);
-    assert_eq!(fresh.set_cookies().len(), again.set_cookies().len(), "{:?} vs {:?}", fresh.set_cookies(), again.set_cookies());
+    assert_eq!(
+        fresh.set_cookies().len(),
+        again.set_cookies().len(),
+        "{:?} vs {:?}",
+        fresh.set_cookies(),
+        again.set_cookies()
+    );
 
     let mails = app.wait_for_mails_to("olu@owner.example", 1).await;
-    assert!(mails[0].contains("You already have an Anchorlink account"), "{}", mails[0]);
+    assert!(
+        mails[0].contains("You already have an Anchorlink account"),
+        "{}",
+        mails[0]
+    );
     assert!(mails[0].contains("/forgot-password"));
-    assert!(!mails[0].contains("token="), "no verification link for an existing account");
+    assert!(
+        !mails[0].contains("token="),
+        "no verification link for an existing account"
+    );
     // No second organisation or account was made for the registered address.
     let db = &app.state.db;
     let impostor = app::entities::organisation::Entity::find()
@@ -97,93 +151,213 @@ async fn signing_up_again_with_a_registered_address_looks_the_same_and_mails_the
         .await
         .expect("q");
     assert!(impostor.is_none());
-    assert_eq!(app.organisation_of("olu@owner.example").await, app.organisation_of("olu@owner.example").await);
+    assert_eq!(
+        app.organisation_of("olu@owner.example").await,
+        app.organisation_of("olu@owner.example").await
+    );
 }
 
 #[tokio::test]
 async fn forgot_password_answers_the_same_for_known_and_unknown_addresses() {
     let app = TestApp::spawn().await;
-    app.add_user("kim@known.example", "supplier", Some("Known Ltd")).await;
-    let unknown = app.post_form("/api/forgot-password", &[("email", "nobody@unknown.example")], None, "/forgot-password").await;
-    let known = app.post_form("/api/forgot-password", &[("email", "kim@known.example")], None, "/forgot-password").await;
+    app.add_user("kim@known.example", "supplier", Some("Known Ltd"))
+        .await;
+    let unknown = app
+        .post_form(
+            "/api/forgot-password",
+            &[("email", "nobody@unknown.example")],
+            None,
+            "/forgot-password",
+        )
+        .await;
+    let known = app
+        .post_form(
+            "/api/forgot-password",
+            &[("email", "kim@known.example")],
+            None,
+            "/forgot-password",
+        )
+        .await;
     assert_eq!(known.status, StatusCode::FOUND, "{known:?}");
-    assert_eq!(known.header("location").as_deref(), Some("/forgot-password/sent"));
+    assert_eq!(
+        known.header("location").as_deref(),
+        Some("/forgot-password/sent")
+    );
     assert_eq!(known.status, unknown.status);
     assert_eq!(known.header("location"), unknown.header("location"));
     assert_eq!(known.body, unknown.body);
     // Both carry the same notice (a flash cookie each); only its random id differs.
-    assert_eq!(known.flash_cookie().is_some(), unknown.flash_cookie().is_some());
+    assert_eq!(
+        known.flash_cookie().is_some(),
+        unknown.flash_cookie().is_some()
+    );
 
     let mails = app.wait_for_mails_to("kim@known.example", 1).await;
     assert!(mails[0].contains("/reset-password?token="), "{}", mails[0]);
-    assert!(app.mails_to_now("nobody@unknown.example").is_empty(), "no mail to an address without an account");
+    assert!(
+        app.mails_to_now("nobody@unknown.example").is_empty(),
+        "no mail to an address without an account"
+    );
 }
 
 #[tokio::test]
 async fn a_reset_link_sets_the_new_password_once_and_ends_old_sessions() {
     let app = TestApp::spawn().await;
-    app.add_user("kim@known.example", "supplier", Some("Known Ltd")).await;
+    app.add_user("kim@known.example", "supplier", Some("Known Ltd"))
+        .await;
     let old_session = app.sign_in("kim@known.example").await;
     assert!(session_works(&app, &old_session).await);
 
-    let r = app.call_fn("/api/forgot-password", &[("email", "kim@known.example")], None).await;
+    let r = app
+        .call_fn(
+            "/api/forgot-password",
+            &[("email", "kim@known.example")],
+            None,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
-    let link = app.link_in_mail("kim@known.example", "/reset-password?token=").await;
+    let link = app
+        .link_in_mail("kim@known.example", "/reset-password?token=")
+        .await;
     let token = token_of(&link);
 
     // A weak password is refused and does not use up the link.
-    let r = app.call_fn("/api/reset-password", &[("token", &token), ("password", "short")], None).await;
+    let r = app
+        .call_fn(
+            "/api/reset-password",
+            &[("token", &token), ("password", "short")],
+            None,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{r:?}");
     assert!(r.field_errors().contains_key("password"), "{}", r.body);
 
-    let r = app.post_form("/api/reset-password", &[("token", &token), ("password", NEW_PASSWORD)], None, &link).await;
+    let r = app
+        .post_form(
+            "/api/reset-password",
+            &[("token", &token), ("password", NEW_PASSWORD)],
+            None,
+            &link,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FOUND, "{r:?}");
     assert_eq!(r.header("location").as_deref(), Some("/login"));
 
-    assert!(!session_works(&app, &old_session).await, "the session from before the reset still works");
-    assert_eq!(app.try_sign_in("kim@known.example", PASSWORD).await.status, StatusCode::UNAUTHORIZED, "old password still works");
+    assert!(
+        !session_works(&app, &old_session).await,
+        "the session from before the reset still works"
+    );
+    assert_eq!(
+        app.try_sign_in("kim@known.example", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED,
+        "old password still works"
+    );
     let r = app.try_sign_in("kim@known.example", NEW_PASSWORD).await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
     assert!(session_works(&app, &r.session_cookie().expect("session")).await);
 
     // The link is used up.
-    let r = app.call_fn("/api/reset-password", &[("token", &token), ("password", "yet another passphrase")], None).await;
+    let r = app
+        .call_fn(
+            "/api/reset-password",
+            &[("token", &token), ("password", "yet another passphrase")],
+            None,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{r:?}");
-    assert!(r.field_errors()["token"].as_str().is_some_and(|m| m.contains("invalid or has expired")), "{}", r.body);
-    assert_eq!(app.try_sign_in("kim@known.example", NEW_PASSWORD).await.status, StatusCode::OK, "password unchanged by the reused link");
+    assert!(
+        r.field_errors()["token"]
+            .as_str()
+            .is_some_and(|m| m.contains("invalid or has expired")),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        app.try_sign_in("kim@known.example", NEW_PASSWORD)
+            .await
+            .status,
+        StatusCode::OK,
+        "password unchanged by the reused link"
+    );
 
-    let actions: Vec<String> = app.audit_log().await.into_iter().map(|a| a.action).collect();
-    assert!(actions.contains(&"reset_password".to_owned()), "{actions:?}");
+    let actions: Vec<String> = app
+        .audit_log()
+        .await
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    assert!(
+        actions.contains(&"reset_password".to_owned()),
+        "{actions:?}"
+    );
 }
 
 #[tokio::test]
 async fn an_expired_or_made_up_reset_link_is_refused() {
     let app = TestApp::spawn().await;
-    app.add_user("kim@known.example", "supplier", Some("Known Ltd")).await;
-    app.call_fn("/api/forgot-password", &[("email", "kim@known.example")], None).await;
-    let token = token_of(&app.link_in_mail("kim@known.example", "/reset-password?token=").await);
+    app.add_user("kim@known.example", "supplier", Some("Known Ltd"))
+        .await;
+    app.call_fn(
+        "/api/forgot-password",
+        &[("email", "kim@known.example")],
+        None,
+    )
+    .await;
+    let token = token_of(
+        &app.link_in_mail("kim@known.example", "/reset-password?token=")
+            .await,
+    );
     // Two hours and more pass.
     email_token::Entity::update_many()
-        .col_expr(email_token::Column::ExpiresAt, Expr::value(app::services::now() - std::time::Duration::from_secs(60)))
+        .col_expr(
+            email_token::Column::ExpiresAt,
+            Expr::value(app::services::now() - std::time::Duration::from_secs(60)),
+        )
         .filter(email_token::Column::Purpose.eq("reset_password"))
         .exec(&app.state.db)
         .await
         .expect("expire token");
-    for (case, t) in [("expired", token.as_str()), ("made up", "0123456789abcdef0123456789abcdef")] {
-        let r = app.call_fn("/api/reset-password", &[("token", t), ("password", NEW_PASSWORD)], None).await;
+    for (case, t) in [
+        ("expired", token.as_str()),
+        ("made up", "0123456789abcdef0123456789abcdef"),
+    ] {
+        let r = app
+            .call_fn(
+                "/api/reset-password",
+                &[("token", t), ("password", NEW_PASSWORD)],
+                None,
+            )
+            .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{case}: {r:?}");
         assert!(r.field_errors().contains_key("token"), "{case}: {}", r.body);
     }
-    assert_eq!(app.try_sign_in("kim@known.example", NEW_PASSWORD).await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.try_sign_in("kim@known.example", PASSWORD).await.status, StatusCode::OK);
+    assert_eq!(
+        app.try_sign_in("kim@known.example", NEW_PASSWORD)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.try_sign_in("kim@known.example", PASSWORD).await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
 async fn a_verification_link_for_another_purpose_cannot_reset_a_password() {
     let app = TestApp::spawn().await;
     sign_up(&app, "nia@newco.example", "NewCo CIC").await;
-    let token = token_of(&app.link_in_mail("nia@newco.example", "/verify-email?token=").await);
-    let r = app.call_fn("/api/reset-password", &[("token", &token), ("password", NEW_PASSWORD)], None).await;
+    let token = token_of(
+        &app.link_in_mail("nia@newco.example", "/verify-email?token=")
+            .await,
+    );
+    let r = app
+        .call_fn(
+            "/api/reset-password",
+            &[("token", &token), ("password", NEW_PASSWORD)],
+            None,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{r:?}");
     assert!(r.field_errors().contains_key("token"));
 }
@@ -191,22 +365,33 @@ async fn a_verification_link_for_another_purpose_cannot_reset_a_password() {
 #[tokio::test]
 async fn signing_out_ends_the_session_for_good() {
     let app = TestApp::spawn().await;
-    app.add_user("kim@known.example", "supplier", Some("Known Ltd")).await;
+    app.add_user("kim@known.example", "supplier", Some("Known Ltd"))
+        .await;
     let cookie = app.sign_in("kim@known.example").await;
     let other_device = app.sign_in("kim@known.example").await;
     assert!(session_works(&app, &cookie).await);
-    let r = app.post_form("/api/sign-out", &[], Some(&cookie), "/profile").await;
+    let r = app
+        .post_form("/api/sign-out", &[], Some(&cookie), "/profile")
+        .await;
     assert_eq!(r.status, StatusCode::FOUND);
     assert_eq!(r.header("location").as_deref(), Some("/"));
     assert!(
-        r.set_cookies().iter().any(|c| c.starts_with("anchorlink_session=;") && c.contains("Max-Age=0")),
+        r.set_cookies()
+            .iter()
+            .any(|c| c.starts_with("anchorlink_session=;") && c.contains("Max-Age=0")),
         "the cookie is cleared: {:?}",
         r.set_cookies()
     );
     // The old cookie value, replayed, no longer works (the session is gone server-side).
     assert!(!session_works(&app, &cookie).await);
-    let r = app.call_fn("/api/add-cpv", &[("code", "77314000")], Some(&cookie)).await;
-    assert_eq!(r.fn_error_kind().as_deref(), Some("Unauthenticated"), "{r:?}");
+    let r = app
+        .call_fn("/api/add-cpv", &[("code", "77314000")], Some(&cookie))
+        .await;
+    assert_eq!(
+        r.fn_error_kind().as_deref(),
+        Some("Unauthenticated"),
+        "{r:?}"
+    );
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{r:?}");
     // Signing out on one device leaves the others alone.
     assert!(session_works(&app, &other_device).await);
@@ -215,16 +400,35 @@ async fn signing_out_ends_the_session_for_good() {
 #[tokio::test]
 async fn the_session_cookie_is_http_only_and_same_site_lax() {
     let app = TestApp::spawn().await;
-    app.add_user("kim@known.example", "supplier", Some("Known Ltd")).await;
-    let r = app.post_form("/api/sign-in", &[("email", "kim@known.example"), ("password", PASSWORD), ("next", "")], None, "/login").await;
+    app.add_user("kim@known.example", "supplier", Some("Known Ltd"))
+        .await;
+    let r = app
+        .post_form(
+            "/api/sign-in",
+            &[
+                ("email", "kim@known.example"),
+                ("password", PASSWORD),
+                ("next", ""),
+            ],
+            None,
+            "/login",
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FOUND);
-    assert_eq!(r.header("location").as_deref(), Some("/profile"), "a supplier lands on the profile");
+    assert_eq!(
+        r.header("location").as_deref(),
+        Some("/profile"),
+        "a supplier lands on the profile"
+    );
     let cookie = r
         .set_cookies()
         .into_iter()
         .find(|c| c.starts_with("anchorlink_session="))
         .expect("session cookie");
-    let attrs: Vec<String> = cookie.split(';').map(|a| a.trim().to_ascii_lowercase()).collect();
+    let attrs: Vec<String> = cookie
+        .split(';')
+        .map(|a| a.trim().to_ascii_lowercase())
+        .collect();
     assert!(attrs.contains(&"httponly".to_owned()), "{cookie}");
     assert!(attrs.contains(&"samesite=lax".to_owned()), "{cookie}");
     assert!(attrs.contains(&"path=/".to_owned()), "{cookie}");
@@ -234,12 +438,43 @@ async fn the_session_cookie_is_http_only_and_same_site_lax() {
 #[tokio::test]
 async fn sign_in_never_redirects_off_site() {
     let app = TestApp::spawn().await;
-    app.add_user("kim@known.example", "supplier", Some("Known Ltd")).await;
-    for next in ["//evil.example/phish", "https://evil.example/", "evil.example"] {
-        let r = app.post_form("/api/sign-in", &[("email", "kim@known.example"), ("password", PASSWORD), ("next", next)], None, "/login").await;
-        assert_eq!(r.header("location").as_deref(), Some("/profile"), "next={next}: {r:?}");
+    app.add_user("kim@known.example", "supplier", Some("Known Ltd"))
+        .await;
+    for next in [
+        "//evil.example/phish",
+        "https://evil.example/",
+        "evil.example",
+    ] {
+        let r = app
+            .post_form(
+                "/api/sign-in",
+                &[
+                    ("email", "kim@known.example"),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ],
+                None,
+                "/login",
+            )
+            .await;
+        assert_eq!(
+            r.header("location").as_deref(),
+            Some("/profile"),
+            "next={next}: {r:?}"
+        );
     }
-    let r = app.post_form("/api/sign-in", &[("email", "kim@known.example"), ("password", PASSWORD), ("next", "/profile/size")], None, "/login").await;
+    let r = app
+        .post_form(
+            "/api/sign-in",
+            &[
+                ("email", "kim@known.example"),
+                ("password", PASSWORD),
+                ("next", "/profile/size"),
+            ],
+            None,
+            "/login",
+        )
+        .await;
     assert_eq!(r.header("location").as_deref(), Some("/profile/size"));
 }
 
@@ -260,30 +495,74 @@ fn cross_site_post(path: &str, body: &str, cookie: Option<&str>, origin: &str) -
 #[tokio::test]
 async fn a_cross_site_post_to_a_server_function_is_refused() {
     let app = TestApp::spawn().await;
-    app.add_user("kim@known.example", "supplier", Some("Known Ltd")).await;
+    app.add_user("kim@known.example", "supplier", Some("Known Ltd"))
+        .await;
     let cookie = app.sign_in("kim@known.example").await;
     let org = app.organisation_of("kim@known.example").await;
 
-    let r = app.send(cross_site_post("/api/save-profile", "step=identity&p%5Bname%5D=Pwned", Some(&cookie), "http://evil.example")).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN, "{r:?}");
-    let r = app.send(cross_site_post("/api/sign-out", "", Some(&cookie), "http://evil.example")).await;
+    let r = app
+        .send(cross_site_post(
+            "/api/save-profile",
+            "step=identity&p%5Bname%5D=Pwned",
+            Some(&cookie),
+            "http://evil.example",
+        ))
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{r:?}");
     let r = app
-        .send(cross_site_post("/api/sign-in", &format!("email=kim%40known.example&password={}&next=", urlencoding::encode(PASSWORD)), None, "http://evil.example"))
+        .send(cross_site_post(
+            "/api/sign-out",
+            "",
+            Some(&cookie),
+            "http://evil.example",
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{r:?}");
+    let r = app
+        .send(cross_site_post(
+            "/api/sign-in",
+            &format!(
+                "email=kim%40known.example&password={}&next=",
+                urlencoding::encode(PASSWORD)
+            ),
+            None,
+            "http://evil.example",
+        ))
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{r:?}");
     assert!(r.session_cookie().is_none());
     // A look-alike host is not the same origin.
-    let r = app.send(cross_site_post("/api/save-profile", "step=identity&p%5Bname%5D=Pwned", Some(&cookie), "http://localhost.evil.example")).await;
+    let r = app
+        .send(cross_site_post(
+            "/api/save-profile",
+            "step=identity&p%5Bname%5D=Pwned",
+            Some(&cookie),
+            "http://localhost.evil.example",
+        ))
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{r:?}");
 
-    let profile = app::services::suppliers::load_profile(&app.state.db, &app.state.cpv, org).await.expect("profile");
+    let profile = app::services::suppliers::load_profile(&app.state.db, &app.state.cpv, org)
+        .await
+        .expect("profile");
     assert_eq!(profile.name, "Known Ltd", "nothing was changed");
-    assert!(session_works(&app, &cookie).await, "the cross-site sign-out did nothing");
+    assert!(
+        session_works(&app, &cookie).await,
+        "the cross-site sign-out did nothing"
+    );
 
     // The same post from the site itself works.
-    let r = app.send(cross_site_post("/api/save-profile", "step=identity&p%5Bname%5D=Known+Co-op", Some(&cookie), "http://localhost")).await;
+    let r = app
+        .send(cross_site_post(
+            "/api/save-profile",
+            "step=identity&p%5Bname%5D=Known+Co-op",
+            Some(&cookie),
+            "http://localhost",
+        ))
+        .await;
     assert_eq!(r.status, StatusCode::FOUND, "{r:?}");
-    let profile = app::services::suppliers::load_profile(&app.state.db, &app.state.cpv, org).await.expect("profile");
+    let profile = app::services::suppliers::load_profile(&app.state.db, &app.state.cpv, org)
+        .await
+        .expect("profile");
     assert_eq!(profile.name, "Known Co-op");
 }

@@ -9,7 +9,10 @@ use axum::http::StatusCode;
 use std::time::{Duration, Instant};
 
 fn words(q: &str) -> SearchQuery {
-    SearchQuery { q: Some(q.into()), ..SearchQuery::default() }
+    SearchQuery {
+        q: Some(q.into()),
+        ..SearchQuery::default()
+    }
 }
 
 async fn publish(app: &TestApp, email: &str, org: &str, statement: &str) -> (String, i64) {
@@ -30,18 +33,51 @@ async fn publish(app: &TestApp, email: &str, org: &str, statement: &str) -> (Str
 #[tokio::test]
 async fn an_edit_is_searchable_at_once_in_the_same_process() {
     let app = TestApp::spawn().await;
-    let (token, id) = publish(&app, "a@x.org", "Aire Cleaning Co-operative", "Office cleaning in Leeds.").await;
-    assert_eq!(search(&app.state, &words("cleaning")).await.expect("search").total, 1);
+    let (token, id) = publish(
+        &app,
+        "a@x.org",
+        "Aire Cleaning Co-operative",
+        "Office cleaning in Leeds.",
+    )
+    .await;
+    assert_eq!(
+        search(&app.state, &words("cleaning"))
+            .await
+            .expect("search")
+            .total,
+        1
+    );
     let r = app
-        .send_json("PUT", &format!("/api/v1/suppliers/{id}"), &json!({"capability_statement": "Window washing and graffiti removal."}), Some(&token))
+        .send_json(
+            "PUT",
+            &format!("/api/v1/suppliers/{id}"),
+            &json!({"capability_statement": "Window washing and graffiti removal."}),
+            Some(&token),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    let found = search(&app.state, &words("graffiti")).await.expect("search");
+    let found = search(&app.state, &words("graffiti"))
+        .await
+        .expect("search");
     assert_eq!(found.total, 1);
     assert_eq!(found.results[0].id, id);
-    let r = app.send_json("PUT", &format!("/api/v1/suppliers/{id}"), &json!({"published": false}), Some(&token)).await;
+    let r = app
+        .send_json(
+            "PUT",
+            &format!("/api/v1/suppliers/{id}"),
+            &json!({"published": false}),
+            Some(&token),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(search(&app.state, &words("graffiti")).await.expect("search").total, 0, "withdrawn profiles leave the index");
+    assert_eq!(
+        search(&app.state, &words("graffiti"))
+            .await
+            .expect("search")
+            .total,
+        0,
+        "withdrawn profiles leave the index"
+    );
 }
 
 #[tokio::test]
@@ -49,15 +85,34 @@ async fn another_process_on_the_same_database_follows_within_a_second() {
     let app = TestApp::spawn().await;
     let other = app.another_process().await;
     assert_eq!(other.index.engine().len(), 0);
-    publish(&app, "b@x.org", "Calder Cleaning CIC", "Deep cleaning for schools.").await;
+    publish(
+        &app,
+        "b@x.org",
+        "Calder Cleaning CIC",
+        "Deep cleaning for schools.",
+    )
+    .await;
     // No search is made in the other process: its follower alone must pick the change up.
     let started = Instant::now();
     while other.index.engine().is_empty() {
-        assert!(started.elapsed() < Duration::from_secs(3), "the other process did not follow the change log");
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "the other process did not follow the change log"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(started.elapsed() < Duration::from_millis(1_500), "took {:?}", started.elapsed());
-    assert_eq!(search(&other, &words("schools")).await.expect("search").total, 1);
+    assert!(
+        started.elapsed() < Duration::from_millis(1_500),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        search(&other, &words("schools"))
+            .await
+            .expect("search")
+            .total,
+        1
+    );
 }
 
 #[tokio::test]
@@ -68,10 +123,18 @@ async fn a_missing_or_stale_index_is_rebuilt_at_start() {
     app.settings.index_dir = Some(dir.path().join("index"));
     {
         let first = app.another_process().await;
-        assert_eq!(first.index.engine().len(), 250, "missing index built at start");
+        assert_eq!(
+            first.index.engine().len(),
+            250,
+            "missing index built at start"
+        );
     }
     // While that process is down, suppliers change; its index on disk is now stale.
     publish(&app, "c@x.org", "Colne Cleaning Ltd", "Carpet cleaning.").await;
     let restarted = app.another_process().await;
-    assert_eq!(restarted.index.engine().len(), 251, "stale index brought up to date at start");
+    assert_eq!(
+        restarted.index.engine().len(),
+        251,
+        "stale index brought up to date at start"
+    );
 }

@@ -8,7 +8,12 @@ async fn signed_up_supplier(app: &TestApp, email: &str, org: &str) -> String {
     let r = app
         .post_form(
             "/api/sign-up",
-            &[("email", email), ("password", PASSWORD), ("organisation_name", org), ("legal_form", "worker_coop")],
+            &[
+                ("email", email),
+                ("password", PASSWORD),
+                ("organisation_name", org),
+                ("legal_form", "worker_coop"),
+            ],
             None,
             "/signup",
         )
@@ -16,8 +21,14 @@ async fn signed_up_supplier(app: &TestApp, email: &str, org: &str) -> String {
     assert_eq!(r.status, StatusCode::FOUND, "{r:?}");
     assert_eq!(r.header("location").as_deref(), Some("/signup/check-email"));
     let link = app.link_in_mail(email, "/verify-email?token=").await;
-    let token = link.split("token=").nth(1).expect("token in link").to_owned();
-    let r = app.post_form("/api/confirm-email", &[("token", &token)], None, &link).await;
+    let token = link
+        .split("token=")
+        .nth(1)
+        .expect("token in link")
+        .to_owned();
+    let r = app
+        .post_form("/api/confirm-email", &[("token", &token)], None, &link)
+        .await;
     assert_eq!(r.header("location").as_deref(), Some("/login"), "{r:?}");
     app.sign_in(email).await
 }
@@ -25,23 +36,70 @@ async fn signed_up_supplier(app: &TestApp, email: &str, org: &str) -> String {
 #[tokio::test]
 async fn a_supplier_signs_up_builds_a_profile_and_a_buyer_finds_it() {
     let app = TestApp::spawn().await;
-    let cookie = signed_up_supplier(&app, "ada@riverside.coop", "Riverside Grounds Co-operative").await;
+    let cookie =
+        signed_up_supplier(&app, "ada@riverside.coop", "Riverside Grounds Co-operative").await;
 
     let steps: &[(&str, &[(&str, &str)])] = &[
-        ("place", &[("p[address_line1]", "1 Mill Lane"), ("p[town]", "Preston"), ("p[postcode]", "pr1 2he"), ("p[service_radius_km]", "30")]),
-        ("size", &[("p[employees]", "12"), ("p[turnover_gbp]", "£450,000")]),
-        ("capabilities", &[("p[capability_statement]", "Grounds maintenance, mowing and tree work for parks and schools."), ("p[keywords]", "mowing, grounds maintenance")]),
+        (
+            "place",
+            &[
+                ("p[address_line1]", "1 Mill Lane"),
+                ("p[town]", "Preston"),
+                ("p[postcode]", "pr1 2he"),
+                ("p[service_radius_km]", "30"),
+            ],
+        ),
+        (
+            "size",
+            &[("p[employees]", "12"), ("p[turnover_gbp]", "£450,000")],
+        ),
+        (
+            "capabilities",
+            &[
+                (
+                    "p[capability_statement]",
+                    "Grounds maintenance, mowing and tree work for parks and schools.",
+                ),
+                ("p[keywords]", "mowing, grounds maintenance"),
+            ],
+        ),
     ];
     for (step, fields) in steps {
         let mut all = vec![("step", *step)];
         all.extend_from_slice(fields);
-        let r = app.post_form("/api/save-profile", &all, Some(&cookie), &format!("/profile/{step}")).await;
+        let r = app
+            .post_form(
+                "/api/save-profile",
+                &all,
+                Some(&cookie),
+                &format!("/profile/{step}"),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::FOUND, "{step}: {r:?}");
-        assert!(r.header("location").unwrap_or_default().starts_with("/profile/"), "{step}: {r:?}");
+        assert!(
+            r.header("location")
+                .unwrap_or_default()
+                .starts_with("/profile/"),
+            "{step}: {r:?}"
+        );
     }
-    let r = app.post_form("/api/add-cpv", &[("code", "77314000-4")], Some(&cookie), "/profile/capabilities").await;
+    let r = app
+        .post_form(
+            "/api/add-cpv",
+            &[("code", "77314000-4")],
+            Some(&cookie),
+            "/profile/capabilities",
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FOUND, "{r:?}");
-    let r = app.post_form("/api/set-published", &[("publish", "true")], Some(&cookie), "/profile/review").await;
+    let r = app
+        .post_form(
+            "/api/set-published",
+            &[("publish", "true")],
+            Some(&cookie),
+            "/profile/review",
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FOUND, "{r:?}");
 
     let org = app.organisation_of("ada@riverside.coop").await;
@@ -50,9 +108,15 @@ async fn a_supplier_signs_up_builds_a_profile_and_a_buyer_finds_it() {
     assert!(page.body.contains("Riverside Grounds Co-operative"));
     assert!(page.body.contains("77314000-4"));
 
-    app.add_user("bea@preston.gov.uk", "buyer", Some("Preston City Council")).await;
+    app.add_user("bea@preston.gov.uk", "buyer", Some("Preston City Council"))
+        .await;
     let token = app.token("bea@preston.gov.uk").await;
-    let r = app.get("/api/v1/suppliers?q=mowing&cpv=77000000&near=PR1&within_km=10", Some(&token)).await;
+    let r = app
+        .get(
+            "/api/v1/suppliers?q=mowing&cpv=77000000&near=PR1&within_km=10",
+            Some(&token),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
     let body = r.json();
     assert_eq!(body["total"], 1);
@@ -62,8 +126,14 @@ async fn a_supplier_signs_up_builds_a_profile_and_a_buyer_finds_it() {
     assert_eq!(body["facets"]["legal_form"]["worker_coop"], 1);
 
     let buyer_cookie = app.sign_in("bea@preston.gov.uk").await;
-    let page = app.page("/suppliers?q=grounds&near=PR1", Some(&buyer_cookie)).await;
-    assert!(page.body.contains("Riverside Grounds Co-operative"), "{}", page.body);
+    let page = app
+        .page("/suppliers?q=grounds&near=PR1", Some(&buyer_cookie))
+        .await;
+    assert!(
+        page.body.contains("Riverside Grounds Co-operative"),
+        "{}",
+        page.body
+    );
 }
 
 #[tokio::test]
@@ -73,13 +143,20 @@ async fn a_bad_postcode_is_named_and_the_input_is_kept_without_javascript() {
     let r = app
         .post_form(
             "/api/save-profile",
-            &[("step", "place"), ("p[town]", "Nowhere"), ("p[postcode]", "ZZ9 9ZZ")],
+            &[
+                ("step", "place"),
+                ("p[town]", "Nowhere"),
+                ("p[postcode]", "ZZ9 9ZZ"),
+            ],
             Some(&cookie),
             "/profile/place",
         )
         .await;
     assert_eq!(r.status, StatusCode::FOUND);
-    assert_eq!(r.header("location").as_deref(), Some("http://localhost/profile/place"));
+    assert_eq!(
+        r.header("location").as_deref(),
+        Some("http://localhost/profile/place")
+    );
     let flash = r
         .headers
         .get_all("set-cookie")
@@ -89,19 +166,24 @@ async fn a_bad_postcode_is_named_and_the_input_is_kept_without_javascript() {
         .and_then(|c| c.split(';').next())
         .expect("flash cookie")
         .to_owned();
-    let page = app.page("/profile/place", Some(&format!("{cookie}; {flash}"))).await;
+    let page = app
+        .page("/profile/place", Some(&format!("{cookie}; {flash}")))
+        .await;
     assert!(page.body.contains("There is a problem"), "{}", page.body);
     assert!(page.body.contains("ZZ9"), "input kept");
     // Nothing half-written: the town was not saved either.
     let org = app.organisation_of("cy@example.org").await;
-    let profile = app::services::suppliers::load_profile(&app.state.db, &app.state.cpv, org).await.expect("profile");
+    let profile = app::services::suppliers::load_profile(&app.state.db, &app.state.cpv, org)
+        .await
+        .expect("profile");
     assert_eq!(profile.town, "");
 }
 
 #[tokio::test]
 async fn the_api_names_each_bad_field_and_saves_nothing() {
     let app = TestApp::spawn().await;
-    app.add_user("dee@example.org", "supplier", Some("Dee Ltd")).await;
+    app.add_user("dee@example.org", "supplier", Some("Dee Ltd"))
+        .await;
     let token = app.token("dee@example.org").await;
     let r = app
         .send_json(
@@ -117,20 +199,42 @@ async fn the_api_names_each_bad_field_and_saves_nothing() {
         assert!(errors[field].is_string(), "{field} missing from {errors}");
     }
     let org = app.organisation_of("dee@example.org").await;
-    let r = app.get(&format!("/api/v1/suppliers/{org}"), Some(&token)).await;
-    assert_eq!(r.json()["legal_form"], "private_limited_company", "nothing half-written");
+    let r = app
+        .get(&format!("/api/v1/suppliers/{org}"), Some(&token))
+        .await;
+    assert_eq!(
+        r.json()["legal_form"],
+        "private_limited_company",
+        "nothing half-written"
+    );
 }
 
 #[tokio::test]
 async fn a_supplier_cannot_change_another_organisation() {
     let app = TestApp::spawn().await;
-    app.add_user("eve@example.org", "supplier", Some("Eve Ltd")).await;
-    app.add_user("fay@example.org", "supplier", Some("Fay Ltd")).await;
+    app.add_user("eve@example.org", "supplier", Some("Eve Ltd"))
+        .await;
+    app.add_user("fay@example.org", "supplier", Some("Fay Ltd"))
+        .await;
     let eve = app.token("eve@example.org").await;
     let fay_org = app.organisation_of("fay@example.org").await;
-    let r = app.send_json("PUT", &format!("/api/v1/suppliers/{fay_org}"), &json!({"name": "Hacked"}), Some(&eve)).await;
+    let r = app
+        .send_json(
+            "PUT",
+            &format!("/api/v1/suppliers/{fay_org}"),
+            &json!({"name": "Hacked"}),
+            Some(&eve),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = app.send_json("PUT", &format!("/api/v1/suppliers/{fay_org}"), &json!({"name": "Hacked"}), None).await;
+    let r = app
+        .send_json(
+            "PUT",
+            &format!("/api/v1/suppliers/{fay_org}"),
+            &json!({"name": "Hacked"}),
+            None,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
 

@@ -33,13 +33,19 @@ async fn publish(app: &TestApp, i: usize, supplier: &Value) {
     let email = format!("relevance{i}@example.org");
     app.add_user(&email, "supplier", Some(&name)).await;
     let token = app.token(&email).await;
-    let r = app.send_json("POST", "/api/v1/suppliers", supplier, Some(&token)).await;
+    let r = app
+        .send_json("POST", "/api/v1/suppliers", supplier, Some(&token))
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "publishing {name}: {r:?}");
 }
 
 /// Discounted cumulative gain of graded results (gain 2^g − 1, log2 discount).
 fn dcg(grades: &[f64]) -> f64 {
-    grades.iter().enumerate().map(|(i, g)| (2f64.powf(*g) - 1.0) / ((i + 2) as f64).log2()).sum()
+    grades
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (2f64.powf(*g) - 1.0) / ((i + 2) as f64).log2())
+        .sum()
 }
 
 struct Figures {
@@ -60,7 +66,11 @@ async fn judged_queries_rank_the_right_suppliers_first() {
     }
     let names: Vec<String> = suppliers.iter().filter_map(|s| text(s, "name")).collect();
     let queries: Vec<Value> = serde_json::from_str(QUERIES).expect("queries.json");
-    assert!(queries.len() >= 15, "the judged set has {} queries", queries.len());
+    assert!(
+        queries.len() >= 15,
+        "the judged set has {} queries",
+        queries.len()
+    );
 
     let mut figures = Vec::new();
     for q in &queries {
@@ -72,7 +82,10 @@ async fn judged_queries_rank_the_right_suppliers_first() {
             .map(|(name, g)| (name.clone(), g.as_f64().unwrap_or(1.0)))
             .collect();
         for name in judged.keys() {
-            assert!(names.contains(name), "queries.json judges {name:?}, which suppliers.json does not have");
+            assert!(
+                names.contains(name),
+                "queries.json judges {name:?}, which suppliers.json does not have"
+            );
         }
         let sq = SearchQuery {
             q: Some(words.clone()),
@@ -84,22 +97,51 @@ async fn judged_queries_rank_the_right_suppliers_first() {
             per_page: Some("10".into()),
             ..SearchQuery::default()
         };
-        let found = search(&app.state, &sq).await.unwrap_or_else(|e| panic!("search {words:?}: {e:?}"));
-        let top: Vec<String> = found.results.iter().take(10).map(|h| h.name.clone()).collect();
-        let gains: Vec<f64> = top.iter().map(|n| judged.get(n).copied().unwrap_or(0.0)).collect();
+        let found = search(&app.state, &sq)
+            .await
+            .unwrap_or_else(|e| panic!("search {words:?}: {e:?}"));
+        let top: Vec<String> = found
+            .results
+            .iter()
+            .take(10)
+            .map(|h| h.name.clone())
+            .collect();
+        let gains: Vec<f64> = top
+            .iter()
+            .map(|n| judged.get(n).copied().unwrap_or(0.0))
+            .collect();
         let mut ideal: Vec<f64> = judged.values().copied().collect();
         ideal.sort_by(|a, b| b.total_cmp(a));
         ideal.truncate(10);
         let ndcg10 = dcg(&gains) / dcg(&ideal);
         let relevant = judged.values().filter(|g| **g > 0.0).count();
-        let hits5 = top.iter().take(5).filter(|n| judged.get(*n).is_some_and(|g| *g > 0.0)).count();
-        let recall5 = hits5 as f64 / relevant.clamp(1, 5) as f64;
-        let label = [("near", "near"), ("within_km", "km"), ("cpv", "cpv"), ("legal_form", "form"), ("size", "size")]
+        let hits5 = top
             .iter()
-            .filter_map(|(k, l)| text(q, k).map(|v| format!("{l}={v}")))
-            .collect::<Vec<_>>();
-        let query = if label.is_empty() { format!("{words:?}") } else { format!("{words:?} [{}]", label.join(" ")) };
-        figures.push(Figures { query, ndcg10, recall5, top });
+            .take(5)
+            .filter(|n| judged.get(*n).is_some_and(|g| *g > 0.0))
+            .count();
+        let recall5 = hits5 as f64 / relevant.clamp(1, 5) as f64;
+        let label = [
+            ("near", "near"),
+            ("within_km", "km"),
+            ("cpv", "cpv"),
+            ("legal_form", "form"),
+            ("size", "size"),
+        ]
+        .iter()
+        .filter_map(|(k, l)| text(q, k).map(|v| format!("{l}={v}")))
+        .collect::<Vec<_>>();
+        let query = if label.is_empty() {
+            format!("{words:?}")
+        } else {
+            format!("{words:?} [{}]", label.join(" "))
+        };
+        figures.push(Figures {
+            query,
+            ndcg10,
+            recall5,
+            top,
+        });
     }
 
     let n = figures.len() as f64;
@@ -107,7 +149,12 @@ async fn judged_queries_rank_the_right_suppliers_first() {
     let mean_recall = figures.iter().map(|f| f.recall5).sum::<f64>() / n;
     let table = figures
         .iter()
-        .map(|f| format!("  nDCG@10 {:.3}  recall@5 {:.2}  {}", f.ndcg10, f.recall5, f.query))
+        .map(|f| {
+            format!(
+                "  nDCG@10 {:.3}  recall@5 {:.2}  {}",
+                f.ndcg10, f.recall5, f.query
+            )
+        })
         .collect::<Vec<_>>()
         .join("\n");
     println!("relevance over {} judged queries:\n{table}", figures.len());
@@ -117,7 +164,12 @@ async fn judged_queries_rank_the_right_suppliers_first() {
         let misses = figures
             .iter()
             .filter(|f| f.ndcg10 < 1.0)
-            .map(|f| format!("  {} → nDCG@10 {:.3}, recall@5 {:.2}; top 10: {:?}", f.query, f.ndcg10, f.recall5, f.top))
+            .map(|f| {
+                format!(
+                    "  {} → nDCG@10 {:.3}, recall@5 {:.2}; top 10: {:?}",
+                    f.query, f.ndcg10, f.recall5, f.top
+                )
+            })
             .collect::<Vec<_>>()
             .join("\n");
         panic!(

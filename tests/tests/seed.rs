@@ -7,10 +7,13 @@ use axum::http::StatusCode;
 async fn seeded_suppliers_are_valid_deterministic_and_searchable() {
     let app = TestApp::spawn().await;
     server::seed::seed(&app.state, 300, 42).await.expect("seed");
-    app.add_user("buyer@council.example", "buyer", Some("Council")).await;
+    app.add_user("buyer@council.example", "buyer", Some("Council"))
+        .await;
     let token = app.token("buyer@council.example").await;
 
-    let r = app.get("/api/v1/suppliers?per_page=100", Some(&token)).await;
+    let r = app
+        .get("/api/v1/suppliers?per_page=100", Some(&token))
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     let body = r.json();
     assert_eq!(body["total"], 300);
@@ -20,7 +23,10 @@ async fn seeded_suppliers_are_valid_deterministic_and_searchable() {
         let cpv = hit["cpv"].as_array().expect("cpv");
         assert!(!cpv.is_empty());
         for code in cpv {
-            app.state.cpv.validate(code.as_str().expect("code")).expect("a real CPV code");
+            app.state
+                .cpv
+                .validate(code.as_str().expect("code"))
+                .expect("a real CPV code");
         }
     }
     // Skewed like real registries: micro firms are the most common size.
@@ -31,23 +37,49 @@ async fn seeded_suppliers_are_valid_deterministic_and_searchable() {
     }
 
     let again = TestApp::spawn().await;
-    server::seed::seed(&again.state, 300, 42).await.expect("seed");
-    let a = app::services::suppliers::load_profile(&app.state.db, &app.state.cpv, 150).await.expect("profile");
-    let b = app::services::suppliers::load_profile(&again.state.db, &again.state.cpv, 150).await.expect("profile");
-    assert_eq!((a.name, a.postcode, a.cpv), (b.name, b.postcode, b.cpv), "same seed, same suppliers");
+    server::seed::seed(&again.state, 300, 42)
+        .await
+        .expect("seed");
+    let a = app::services::suppliers::load_profile(&app.state.db, &app.state.cpv, 150)
+        .await
+        .expect("profile");
+    let b = app::services::suppliers::load_profile(&again.state.db, &again.state.cpv, 150)
+        .await
+        .expect("profile");
+    assert_eq!(
+        (a.name, a.postcode, a.cpv),
+        (b.name, b.postcode, b.cpv),
+        "same seed, same suppliers"
+    );
 }
 
 #[tokio::test]
 async fn seeding_runs_beside_a_server_holding_the_index_and_the_server_follows() {
     let app = TestApp::spawn().await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let settings = server::config::Settings { index_dir: Some(dir.path().join("index")), ..app.settings.clone() };
+    let settings = server::config::Settings {
+        index_dir: Some(dir.path().join("index")),
+        ..app.settings.clone()
+    };
     // The serving process holds the index directory's lock.
     let serving = server::build_state(&settings).await.expect("serving state");
-    assert!(server::build_state(&settings).await.is_err(), "a second index writer on the same directory is refused");
-    let batch = server::build_batch_state(&settings).await.expect("seed beside the server");
+    assert!(
+        server::build_state(&settings).await.is_err(),
+        "a second index writer on the same directory is refused"
+    );
+    let batch = server::build_batch_state(&settings)
+        .await
+        .expect("seed beside the server");
     server::seed::seed(&batch, 40, 7).await.expect("seed");
-    assert_eq!(batch.index.engine().len(), 0, "the batch command builds no index");
-    serving.index.catch_up(&serving.db, &serving.cpv).await.expect("follow the log");
+    assert_eq!(
+        batch.index.engine().len(),
+        0,
+        "the batch command builds no index"
+    );
+    serving
+        .index
+        .catch_up(&serving.db, &serving.cpv)
+        .await
+        .expect("follow the log");
     assert_eq!(serving.index.engine().len(), 40);
 }

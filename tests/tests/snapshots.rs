@@ -6,7 +6,12 @@ use axum::http::StatusCode;
 
 /// A full profile, built the way an integrating system would: POST then PUT.
 async fn riverside(app: &TestApp) -> (i64, String) {
-    app.add_user("ada@riverside.coop", "supplier", Some("Riverside Grounds Co-operative")).await;
+    app.add_user(
+        "ada@riverside.coop",
+        "supplier",
+        Some("Riverside Grounds Co-operative"),
+    )
+    .await;
     let token = app.token("ada@riverside.coop").await;
     let r = app
         .send_json(
@@ -55,8 +60,23 @@ async fn riverside(app: &TestApp) -> (i64, String) {
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
     let cookie = app.sign_in("ada@riverside.coop").await;
     for (path, fields) in [
-        ("/api/add-accreditation", vec![("kind", "real_living_wage"), ("reference", "RLW-0042"), ("expires_on", "2099-03-31")]),
-        ("/api/add-contract", vec![("buyer_name", "Preston City Council"), ("value_gbp", "£48,000"), ("year", "2023"), ("description", "Parks mowing, 3 years")]),
+        (
+            "/api/add-accreditation",
+            vec![
+                ("kind", "real_living_wage"),
+                ("reference", "RLW-0042"),
+                ("expires_on", "2099-03-31"),
+            ],
+        ),
+        (
+            "/api/add-contract",
+            vec![
+                ("buyer_name", "Preston City Council"),
+                ("value_gbp", "£48,000"),
+                ("year", "2023"),
+                ("description", "Parks mowing, 3 years"),
+            ],
+        ),
     ] {
         let r = app.call_fn(path, &fields, Some(&cookie)).await;
         assert_eq!(r.status, StatusCode::OK, "{path}: {r:?}");
@@ -85,11 +105,31 @@ async fn a_supplier_profile_as_json() {
 async fn a_search_answer_as_json() {
     let app = TestApp::spawn().await;
     riverside(&app).await;
-    app.published_supplier("gus@greenspace.example", "Greenspace CIC", "PR2 2AA", "77314000", "Community gardening and grounds maintenance.").await;
-    app.published_supplier("far@faraway.example", "Faraway Mowing Ltd", "EX1 1AA", "77314000", "Grounds maintenance in Devon.").await;
-    app.add_user("bea@preston.gov.uk", "buyer", Some("Preston City Council")).await;
+    app.published_supplier(
+        "gus@greenspace.example",
+        "Greenspace CIC",
+        "PR2 2AA",
+        "77314000",
+        "Community gardening and grounds maintenance.",
+    )
+    .await;
+    app.published_supplier(
+        "far@faraway.example",
+        "Faraway Mowing Ltd",
+        "EX1 1AA",
+        "77314000",
+        "Grounds maintenance in Devon.",
+    )
+    .await;
+    app.add_user("bea@preston.gov.uk", "buyer", Some("Preston City Council"))
+        .await;
     let token = app.token("bea@preston.gov.uk").await;
-    let r = app.get("/api/v1/suppliers?q=grounds&cpv=77300000&near=PR1&within_km=20", Some(&token)).await;
+    let r = app
+        .get(
+            "/api/v1/suppliers?q=grounds&cpv=77300000&near=PR1&within_km=20",
+            Some(&token),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
     let body = r.json();
     assert_eq!(body["total"], 2, "Faraway is too far: {body}");

@@ -1,7 +1,10 @@
 //! The platform team's console.
 
 use super::auth::FormScope;
-use crate::api::{self, AdminCreateBuyerOrg, AdminDecide, AdminInviteBuyer, AdminSetOrgStatus, AdminVerifyIdentifier};
+use crate::api::{
+    self, AdminCreateBuyerOrg, AdminDecide, AdminInviteBuyer, AdminSetOrgStatus,
+    AdminVerifyIdentifier,
+};
 use crate::components::{flash_notice, form_errors, ErrorSummary, Field, Notice, PageCtx};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -16,7 +19,11 @@ pub fn AdminPage() -> impl IntoView {
     let status = ServerAction::<AdminSetOrgStatus>::new();
     let data = Resource::new(
         move || {
-            create.version().get() + invite.version().get() + decide.version().get() + verify.version().get() + status.version().get()
+            create.version().get()
+                + invite.version().get()
+                + decide.version().get()
+                + verify.version().get()
+                + status.version().get()
         },
         |_| api::get_admin_overview(),
     );

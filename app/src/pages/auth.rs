@@ -1,10 +1,12 @@
 //! Sign-up, e-mail confirmation, sign-in, password reset, invitations, buyer access.
 
 use crate::api::{
-    AcceptInvitation, ConfirmEmail, ForgotPassword, RequestBuyerAccess, ResendVerification, ResetPassword, SignIn,
-    SignUp,
+    AcceptInvitation, ConfirmEmail, ForgotPassword, RequestBuyerAccess, ResendVerification,
+    ResetPassword, SignIn, SignUp,
 };
-use crate::components::{flash_notice, form_errors, ErrorSummary, Field, FormCtx, Notice, PageCtx, Select, TextArea};
+use crate::components::{
+    flash_notice, form_errors, ErrorSummary, Field, FormCtx, Notice, PageCtx, Select, TextArea,
+};
 use crate::domain::registry::LegalForm;
 use leptos::context::Provider;
 use leptos::prelude::*;
@@ -21,7 +23,10 @@ pub fn FormScope(ctx: FormCtx, children: Children) -> impl IntoView {
 }
 
 pub fn legal_form_options() -> Vec<(String, String)> {
-    LegalForm::ALL.iter().map(|f| (f.slug().to_owned(), f.label().to_owned())).collect()
+    LegalForm::ALL
+        .iter()
+        .map(|f| (f.slug().to_owned(), f.label().to_owned()))
+        .collect()
 }
 
 #[component]

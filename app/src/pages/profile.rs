@@ -2,10 +2,13 @@
 
 use super::auth::{legal_form_options, FormScope};
 use crate::api::{
-    self, AddAccreditation, AddContract, AddCpv, AddIdentifier, InviteColleague, RemoveAccreditation, RemoveContract,
-    RemoveCpv, RemoveIdentifier, SaveProfile, SetPublished, PROFILE_STEPS,
+    self, AddAccreditation, AddContract, AddCpv, AddIdentifier, InviteColleague,
+    RemoveAccreditation, RemoveContract, RemoveCpv, RemoveIdentifier, SaveProfile, SetPublished,
+    PROFILE_STEPS,
 };
-use crate::components::{flash_notice, form_errors, money, ErrorSummary, Field, Notice, PageCtx, Select, TextArea};
+use crate::components::{
+    flash_notice, form_errors, money, ErrorSummary, Field, Notice, PageCtx, Select, TextArea,
+};
 use crate::domain::registry::IdScheme;
 use crate::domain::registry::{AccreditationKind, OwnershipModel};
 use crate::dto::{Flash, SupplierProfile};
@@ -18,8 +21,14 @@ fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
 }
 
-fn options<T: Copy>(all: &[T], slug: fn(&T) -> &'static str, label: fn(&T) -> &'static str) -> Vec<(String, String)> {
-    all.iter().map(|v| (slug(v).to_owned(), label(v).to_owned())).collect()
+fn options<T: Copy>(
+    all: &[T],
+    slug: fn(&T) -> &'static str,
+    label: fn(&T) -> &'static str,
+) -> Vec<(String, String)> {
+    all.iter()
+        .map(|v| (slug(v).to_owned(), label(v).to_owned()))
+        .collect()
 }
 
 /// Shown instead of a profile page to someone who is not a supplier user.
@@ -99,14 +108,29 @@ pub fn ProfileStepPage() -> impl IntoView {
                 save.version().get(),
                 add_id.version().get() + rm_id.version().get(),
                 add_cpv.version().get() + rm_cpv.version().get(),
-                add_acc.version().get() + rm_acc.version().get() + add_con.version().get() + rm_con.version().get(),
+                add_acc.version().get()
+                    + rm_acc.version().get()
+                    + add_con.version().get()
+                    + rm_con.version().get(),
                 publish.version().get() + invite.version().get(),
             )
         },
         |_| api::my_profile(),
     );
     let ctx = PageCtx::get();
-    let actions = StepActions { save, add_id, rm_id, add_cpv, rm_cpv, add_acc, rm_acc, add_con, rm_con, publish, invite };
+    let actions = StepActions {
+        save,
+        add_id,
+        rm_id,
+        add_cpv,
+        rm_cpv,
+        add_acc,
+        rm_acc,
+        add_con,
+        rm_con,
+        publish,
+        invite,
+    };
     view! {
         <Suspense fallback=|| view! { <p>"Loading your profile…"</p> }>
             {move || Suspend::new(async move {
@@ -155,19 +179,20 @@ struct StepActions {
 fn step_body(step: &str, p: SupplierProfile, flash: Option<Flash>, a: StepActions) -> AnyView {
     // The fields are built inside the form's scope (hence a closure), so that they find the
     // form's errors and the input kept from a no-JavaScript post.
-    let save_form = |fields: Box<dyn FnOnce() -> AnyView + Send>, flash: Option<Flash>, step: &'static str| {
-        view! {
-            <FormScope ctx=form_errors("profile", a.save.value(), flash)>
-                <ActionForm action=a.save>
-                    <ErrorSummary/>
-                    <input type="hidden" name="step" value=step/>
-                    {fields()}
-                    <button type="submit" class="button">"Save and continue"</button>
-                </ActionForm>
-            </FormScope>
-        }
-        .into_any()
-    };
+    let save_form =
+        |fields: Box<dyn FnOnce() -> AnyView + Send>, flash: Option<Flash>, step: &'static str| {
+            view! {
+                <FormScope ctx=form_errors("profile", a.save.value(), flash)>
+                    <ActionForm action=a.save>
+                        <ErrorSummary/>
+                        <input type="hidden" name="step" value=step/>
+                        {fields()}
+                        <button type="submit" class="button">"Save and continue"</button>
+                    </ActionForm>
+                </FormScope>
+            }
+            .into_any()
+        };
     match step {
         "identity" => view! {
             {save_form(Box::new(move || view! {
@@ -356,9 +381,16 @@ fn CpvPicker(add: ServerAction<AddCpv>, flash: Option<Flash>, added: Vec<String>
     let query = use_query_map();
     let initial = query.with_untracked(|q| q.get("cpv_q").unwrap_or_default());
     let (typed, set_typed) = signal(initial);
-    let matches = Resource::new(move || typed.get(), |q| async move {
-        if q.trim().chars().count() < 2 { Ok(Vec::new()) } else { api::search_cpv(q).await }
-    });
+    let matches = Resource::new(
+        move || typed.get(),
+        |q| async move {
+            if q.trim().chars().count() < 2 {
+                Ok(Vec::new())
+            } else {
+                api::search_cpv(q).await
+            }
+        },
+    );
     view! {
         <form method="get" action="/profile/capabilities" class="subform" role="search">
             <label for="cpv-q">"Find a capability by words or code"</label>

@@ -1,9 +1,9 @@
 //! The public supplier profile and the buyers' search page.
 
 use super::auth::legal_form_options;
+use super::shortlists::{provide_shortlist_options, AddToShortlist, SearchActions};
 use crate::api;
 use crate::components::{money, PageCtx};
-use super::shortlists::{provide_shortlist_options, AddToShortlist, SearchActions};
 use crate::domain::registry::{AccreditationKind, LegalForm, SizeClass};
 use crate::dto::{CurrentUser, Flash, SearchQuery};
 use leptos::prelude::*;
@@ -123,7 +123,10 @@ pub fn search_url(q: &SearchQuery) -> String {
     ];
     let s: Vec<String> = pairs
         .iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={}", urlencoding::encode(v))))
+        .filter_map(|(k, v)| {
+            v.as_ref()
+                .map(|v| format!("{k}={}", urlencoding::encode(v)))
+        })
         .collect();
     format!("/suppliers?{}", s.join("&"))
 }
@@ -134,7 +137,10 @@ fn submit_on_change(ev: leptos::ev::Event) {
     #[cfg(feature = "hydrate")]
     {
         use wasm_bindgen::JsCast;
-        if let Some(form) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok()) {
+        if let Some(form) = ev
+            .current_target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
+        {
             let _ = form.request_submit();
         }
     }
@@ -262,7 +268,11 @@ pub fn SearchPage() -> impl IntoView {
     }
 }
 
-fn facet_list(q: &SearchQuery, counts: Vec<(String, String, u64)>, set: fn(&mut SearchQuery, String)) -> impl IntoView {
+fn facet_list(
+    q: &SearchQuery,
+    counts: Vec<(String, String, u64)>,
+    set: fn(&mut SearchQuery, String),
+) -> impl IntoView {
     view! {
         <ul class="facet">
             // A value with no suppliers is not worth a link to an empty page.
@@ -276,7 +286,12 @@ fn facet_list(q: &SearchQuery, counts: Vec<(String, String, u64)>, set: fn(&mut 
     }
 }
 
-fn results_view(q: SearchQuery, r: crate::dto::SearchResults, user: Option<CurrentUser>, flash: Option<Flash>) -> impl IntoView {
+fn results_view(
+    q: SearchQuery,
+    r: crate::dto::SearchResults,
+    user: Option<CurrentUser>,
+    flash: Option<Flash>,
+) -> impl IntoView {
     let total = r.total;
     let page = r.page;
     let pages = total.div_ceil(r.per_page).max(1);
@@ -285,12 +300,39 @@ fn results_view(q: SearchQuery, r: crate::dto::SearchResults, user: Option<Curre
     let mut next = q.clone();
     next.page = Some((page + 1).to_string());
     let f = r.facets;
-    let legal: Vec<_> = f.legal_form.into_iter()
-        .map(|(v, n)| (v.clone(), LegalForm::from_slug(&v).map_or(v, |f| f.label().to_owned()), n)).collect();
-    let sizes: Vec<_> = f.size.into_iter()
-        .map(|(v, n)| (v.clone(), SizeClass::from_slug(&v).map_or(v, |s| s.label().to_owned()), n)).collect();
-    let accs: Vec<_> = f.accreditation.into_iter()
-        .map(|(v, n)| (v.clone(), AccreditationKind::from_slug(&v).map_or(v, |a| a.label().to_owned()), n)).collect();
+    let legal: Vec<_> = f
+        .legal_form
+        .into_iter()
+        .map(|(v, n)| {
+            (
+                v.clone(),
+                LegalForm::from_slug(&v).map_or(v, |f| f.label().to_owned()),
+                n,
+            )
+        })
+        .collect();
+    let sizes: Vec<_> = f
+        .size
+        .into_iter()
+        .map(|(v, n)| {
+            (
+                v.clone(),
+                SizeClass::from_slug(&v).map_or(v, |s| s.label().to_owned()),
+                n,
+            )
+        })
+        .collect();
+    let accs: Vec<_> = f
+        .accreditation
+        .into_iter()
+        .map(|(v, n)| {
+            (
+                v.clone(),
+                AccreditationKind::from_slug(&v).map_or(v, |a| a.label().to_owned()),
+                n,
+            )
+        })
+        .collect();
     let mut up = q.clone();
     up.cpv = None;
     up.page = None;

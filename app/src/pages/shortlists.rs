@@ -4,8 +4,8 @@
 
 use super::auth::FormScope;
 use crate::api_buyer::{
-    self, add_form_name, AddToShortlist as AddToShortlistFn, CreateShortlist, DeleteSavedSearch, DeleteShortlist,
-    RemoveFromShortlist, SaveSearch, ShareShortlist,
+    self, add_form_name, AddToShortlist as AddToShortlistFn, CreateShortlist, DeleteSavedSearch,
+    DeleteShortlist, RemoveFromShortlist, SaveSearch, ShareShortlist,
 };
 use crate::components::{flash_notice, form_errors, ErrorSummary, Field, Notice, PageCtx, Select};
 use crate::domain::registry::LegalForm;
@@ -17,7 +17,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_location, use_params_map};
 
 fn is_buyer(user: &Option<CurrentUser>) -> bool {
-    user.as_ref().is_some_and(|u| u.is_buyer() && u.status == "active")
+    user.as_ref()
+        .is_some_and(|u| u.is_buyer() && u.status == "active")
 }
 
 fn legal_form_label(slug: &str) -> String {
@@ -54,8 +55,14 @@ fn not_for_you() -> AnyView {
 pub fn ShortlistsPage() -> impl IntoView {
     let create = ServerAction::<CreateShortlist>::new();
     let delete_saved = ServerAction::<DeleteSavedSearch>::new();
-    let lists = Resource::new(move || create.version().get(), |_| api_buyer::my_shortlists());
-    let saved = Resource::new(move || delete_saved.version().get(), |_| api_buyer::my_saved_searches());
+    let lists = Resource::new(
+        move || create.version().get(),
+        |_| api_buyer::my_shortlists(),
+    );
+    let saved = Resource::new(
+        move || delete_saved.version().get(),
+        |_| api_buyer::my_saved_searches(),
+    );
     let ctx = PageCtx::get();
     view! {
         <Title text="Shortlists"/>
@@ -388,10 +395,18 @@ pub fn SearchActions(total: u64, user: Option<CurrentUser>, flash: Option<Flash>
         return None;
     }
     let save = ServerAction::<SaveSearch>::new();
-    let query = use_location().search.get_untracked().trim_start_matches('?').to_owned();
+    let query = use_location()
+        .search
+        .get_untracked()
+        .trim_start_matches('?')
+        .to_owned();
     let flash = flash.filter(|f| f.form == "save_search");
     let open = flash.is_some();
-    let notice = notice_signal(save.value(), "Search saved. Find it under Shortlists.", flash.clone());
+    let notice = notice_signal(
+        save.value(),
+        "Search saved. Find it under Shortlists.",
+        flash.clone(),
+    );
     let export = format!("/suppliers/export.csv?{query}");
     Some(view! {
         <div class="search-actions">

@@ -4,13 +4,19 @@
 use super::{audit, auth, now, suppliers};
 use crate::domain::text::{check_password, Email};
 use crate::domain::validation::FieldErrors;
-use crate::dto::{AdminOverview, AdminSupplierRow, AuditView, CurrentUser, JoinRequestView, MemberView, OrgSummary};
-use crate::entities::{audit_entry, buyer_join_request, invitation, organisation, supplier_identifier, supplier_profile, user};
+use crate::dto::{
+    AdminOverview, AdminSupplierRow, AuditView, CurrentUser, JoinRequestView, MemberView,
+    OrgSummary,
+};
+use crate::entities::{
+    audit_entry, buyer_join_request, invitation, organisation, supplier_identifier,
+    supplier_profile, user,
+};
 use crate::error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
-    Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::BTreeMap;
@@ -33,7 +39,10 @@ fn org_name(raw: &str) -> ServiceResult<String> {
         return Err(ServiceError::field("name", "Enter the organisation's name"));
     }
     if name.chars().count() > 200 {
-        return Err(ServiceError::field("name", "Name must be 200 characters or fewer"));
+        return Err(ServiceError::field(
+            "name",
+            "Name must be 200 characters or fewer",
+        ));
     }
     Ok(name.to_owned())
 }
@@ -45,7 +54,10 @@ async fn insert_buyer_org(db: &impl ConnectionTrait, name: &str) -> ServiceResul
         .one(db)
         .await?;
     if taken.is_some() {
-        return Err(ServiceError::field("name", "A buyer organisation with this name already exists"));
+        return Err(ServiceError::field(
+            "name",
+            "A buyer organisation with this name already exists",
+        ));
     }
     let at = now();
     let org = organisation::ActiveModel {
@@ -65,7 +77,11 @@ async fn insert_buyer_org(db: &impl ConnectionTrait, name: &str) -> ServiceResul
 ///
 /// # Errors
 /// Not an admin, empty or duplicate name.
-pub async fn create_buyer_org(state: &AppState, admin: &CurrentUser, raw_name: &str) -> ServiceResult<i64> {
+pub async fn create_buyer_org(
+    state: &AppState,
+    admin: &CurrentUser,
+    raw_name: &str,
+) -> ServiceResult<i64> {
     ensure_admin(admin)?;
     let name = org_name(raw_name)?;
     let txn = state.db.begin().await?;
@@ -79,11 +95,22 @@ pub async fn create_buyer_org(state: &AppState, admin: &CurrentUser, raw_name: &
 ///
 /// # Errors
 /// Not an admin, not a buyer organisation, bad address.
-pub async fn invite_buyer(state: &AppState, admin: &CurrentUser, org_id: i64, email: &str) -> ServiceResult<()> {
+pub async fn invite_buyer(
+    state: &AppState,
+    admin: &CurrentUser,
+    org_id: i64,
+    email: &str,
+) -> ServiceResult<()> {
     ensure_admin(admin)?;
-    let org = organisation::Entity::find_by_id(org_id).one(&state.db).await?.ok_or(ServiceError::NotFound)?;
+    let org = organisation::Entity::find_by_id(org_id)
+        .one(&state.db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     if org.kind != "buyer" {
-        return Err(ServiceError::field("organisation_id", "Choose a buyer organisation"));
+        return Err(ServiceError::field(
+            "organisation_id",
+            "Choose a buyer organisation",
+        ));
     }
     auth::invite(state, admin, org_id, "buyer", email).await
 }
@@ -102,7 +129,9 @@ pub async fn request_buyer_access(
     message: &str,
 ) -> ServiceResult<()> {
     let mut errors = FieldErrors::new();
-    let email = Email::parse(raw_email).map_err(|e| errors.add("email", e.to_string())).ok();
+    let email = Email::parse(raw_email)
+        .map_err(|e| errors.add("email", e.to_string()))
+        .ok();
     if let Err(e) = check_password(password.expose_secret()) {
         errors.add("password", e.to_string());
     }
@@ -115,13 +144,20 @@ pub async fn request_buyer_access(
     if message.chars().count() > 2000 {
         errors.add("message", "Message must be 2,000 characters or fewer");
     }
-    let Some(email) = email else { return Err(errors.into()) };
+    let Some(email) = email else {
+        return Err(errors.into());
+    };
     if !errors.is_empty() {
         return Err(errors.into());
     }
     let hash = super::crypto::hash_password(password).await?;
     let txn = state.db.begin().await?;
-    if user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(&txn).await?.is_some() {
+    if user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(&txn)
+        .await?
+        .is_some()
+    {
         return Ok(());
     }
     let at = now();
@@ -150,7 +186,14 @@ pub async fn request_buyer_access(
     }
     .insert(&txn)
     .await?;
-    audit::record(&txn, Some(u.id), "request_buyer_access", email.as_str(), organisation_name.trim()).await?;
+    audit::record(
+        &txn,
+        Some(u.id),
+        "request_buyer_access",
+        email.as_str(),
+        organisation_name.trim(),
+    )
+    .await?;
     txn.commit().await?;
     auth::resend_verification(state, email.as_str()).await
 }
@@ -174,7 +217,10 @@ pub async fn decide_join_request(
         .await?
         .filter(|r| r.status == "pending")
         .ok_or(ServiceError::NotFound)?;
-    let u = user::Entity::find_by_id(req.user_id).one(&txn).await?.ok_or(ServiceError::NotFound)?;
+    let u = user::Entity::find_by_id(req.user_id)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     let email = u.email.clone();
     let mut active_user = u.into_active_model();
     if approve {
@@ -183,7 +229,12 @@ pub async fn decide_join_request(
                 let org = organisation::Entity::find_by_id(id).one(&txn).await?;
                 match org {
                     Some(o) if o.kind == "buyer" => o.id,
-                    _ => return Err(ServiceError::field("organisation_id", "Choose a buyer organisation")),
+                    _ => {
+                        return Err(ServiceError::field(
+                            "organisation_id",
+                            "Choose a buyer organisation",
+                        ))
+                    }
                 }
             }
             None => {
@@ -210,7 +261,18 @@ pub async fn decide_join_request(
     r.decided_by = Set(Some(admin.id));
     r.decided_at = Set(Some(now()));
     r.update(&txn).await?;
-    audit::record(&txn, Some(admin.id), if approve { "approve_buyer" } else { "reject_buyer" }, &email, "").await?;
+    audit::record(
+        &txn,
+        Some(admin.id),
+        if approve {
+            "approve_buyer"
+        } else {
+            "reject_buyer"
+        },
+        &email,
+        "",
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -219,10 +281,18 @@ pub async fn decide_join_request(
 ///
 /// # Errors
 /// Not an admin, unknown identifier.
-pub async fn set_identifier_verified(state: &AppState, admin: &CurrentUser, id: i64, verified: bool) -> ServiceResult<()> {
+pub async fn set_identifier_verified(
+    state: &AppState,
+    admin: &CurrentUser,
+    id: i64,
+    verified: bool,
+) -> ServiceResult<()> {
     ensure_admin(admin)?;
     let txn = state.db.begin().await?;
-    let row = supplier_identifier::Entity::find_by_id(id).one(&txn).await?.ok_or(ServiceError::NotFound)?;
+    let row = supplier_identifier::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     let subject = format!("{}-{}", row.scheme, row.identifier);
     let org = row.organisation_id;
     let mut active = row.into_active_model();
@@ -230,7 +300,18 @@ pub async fn set_identifier_verified(state: &AppState, admin: &CurrentUser, id: 
     active.verified_by = Set(verified.then_some(admin.id));
     active.update(&txn).await?;
     super::registry_log::changed(&txn, org).await?;
-    audit::record(&txn, Some(admin.id), if verified { "verify_identifier" } else { "unverify_identifier" }, &subject, "").await?;
+    audit::record(
+        &txn,
+        Some(admin.id),
+        if verified {
+            "verify_identifier"
+        } else {
+            "unverify_identifier"
+        },
+        &subject,
+        "",
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -239,10 +320,18 @@ pub async fn set_identifier_verified(state: &AppState, admin: &CurrentUser, id: 
 ///
 /// # Errors
 /// Not an admin, unknown organisation.
-pub async fn set_org_status(state: &AppState, admin: &CurrentUser, org_id: i64, suspended: bool) -> ServiceResult<()> {
+pub async fn set_org_status(
+    state: &AppState,
+    admin: &CurrentUser,
+    org_id: i64,
+    suspended: bool,
+) -> ServiceResult<()> {
     ensure_admin(admin)?;
     let txn = state.db.begin().await?;
-    let org = organisation::Entity::find_by_id(org_id).one(&txn).await?.ok_or(ServiceError::NotFound)?;
+    let org = organisation::Entity::find_by_id(org_id)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     let name = org.name.clone();
     let mut active = org.into_active_model();
     active.status = Set(if suspended { "suspended" } else { "active" }.into());
@@ -262,7 +351,14 @@ pub async fn set_org_status(state: &AppState, admin: &CurrentUser, org_id: i64, 
             .exec(&txn)
             .await?;
     }
-    audit::record(&txn, Some(admin.id), if suspended { "suspend" } else { "reinstate" }, &name, "").await?;
+    audit::record(
+        &txn,
+        Some(admin.id),
+        if suspended { "suspend" } else { "reinstate" },
+        &name,
+        "",
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -278,7 +374,11 @@ pub async fn members(db: &impl ConnectionTrait, org_id: i64) -> ServiceResult<Ve
         .all(db)
         .await?
         .into_iter()
-        .map(|u| MemberView { email: u.email, display_name: u.display_name, pending: false })
+        .map(|u| MemberView {
+            email: u.email,
+            display_name: u.display_name,
+            pending: false,
+        })
         .collect();
     for inv in invitation::Entity::find()
         .filter(invitation::Column::OrganisationId.eq(org_id))
@@ -286,7 +386,11 @@ pub async fn members(db: &impl ConnectionTrait, org_id: i64) -> ServiceResult<Ve
         .all(db)
         .await?
     {
-        out.push(MemberView { email: inv.email, display_name: String::new(), pending: true });
+        out.push(MemberView {
+            email: inv.email,
+            display_name: String::new(),
+            pending: true,
+        });
     }
     Ok(out)
 }
@@ -305,7 +409,12 @@ pub async fn overview(state: &AppState, admin: &CurrentUser) -> ServiceResult<Ad
         .all(db)
         .await?
     {
-        buyer_orgs.push(OrgSummary { members: members(db, o.id).await?, id: o.id, name: o.name, status: o.status });
+        buyer_orgs.push(OrgSummary {
+            members: members(db, o.id).await?,
+            id: o.id,
+            name: o.name,
+            status: o.status,
+        });
     }
     let mut join_requests = Vec::new();
     for r in buyer_join_request::Entity::find()
@@ -314,7 +423,11 @@ pub async fn overview(state: &AppState, admin: &CurrentUser) -> ServiceResult<Ad
         .all(db)
         .await?
     {
-        let email = user::Entity::find_by_id(r.user_id).one(db).await?.map(|u| u.email).unwrap_or_default();
+        let email = user::Entity::find_by_id(r.user_id)
+            .one(db)
+            .await?
+            .map(|u| u.email)
+            .unwrap_or_default();
         join_requests.push(JoinRequestView {
             id: r.id,
             email,
@@ -337,7 +450,10 @@ pub async fn overview(state: &AppState, admin: &CurrentUser) -> ServiceResult<Ad
         .all(db)
         .await?
     {
-        idents.entry(i.organisation_id).or_default().push(suppliers::identifier_view(i));
+        idents
+            .entry(i.organisation_id)
+            .or_default()
+            .push(suppliers::identifier_view(i));
     }
     let statuses: BTreeMap<i64, String> = organisation::Entity::find()
         .filter(organisation::Column::Id.is_in(ids))
@@ -351,12 +467,19 @@ pub async fn overview(state: &AppState, admin: &CurrentUser) -> ServiceResult<Ad
         .map(|p| AdminSupplierRow {
             id: p.organisation_id,
             name: p.legal_name,
-            status: statuses.get(&p.organisation_id).cloned().unwrap_or_default(),
+            status: statuses
+                .get(&p.organisation_id)
+                .cloned()
+                .unwrap_or_default(),
             published: p.published,
             identifiers: idents.remove(&p.organisation_id).unwrap_or_default(),
         })
         .collect();
-    let entries = audit_entry::Entity::find().order_by_desc(audit_entry::Column::Id).limit(50).all(db).await?;
+    let entries = audit_entry::Entity::find()
+        .order_by_desc(audit_entry::Column::Id)
+        .limit(50)
+        .all(db)
+        .await?;
     let actors: Vec<i64> = entries.iter().filter_map(|a| a.actor_user_id).collect();
     let emails: BTreeMap<i64, String> = user::Entity::find()
         .filter(user::Column::Id.is_in(actors))
@@ -369,10 +492,18 @@ pub async fn overview(state: &AppState, admin: &CurrentUser) -> ServiceResult<Ad
         .into_iter()
         .map(|a| AuditView {
             at: a.created_at.format("%Y-%m-%d %H:%M").to_string(),
-            actor: a.actor_user_id.and_then(|id| emails.get(&id).cloned()).unwrap_or_else(|| "system".into()),
+            actor: a
+                .actor_user_id
+                .and_then(|id| emails.get(&id).cloned())
+                .unwrap_or_else(|| "system".into()),
             action: a.action,
             subject: a.subject,
         })
         .collect();
-    Ok(AdminOverview { buyer_orgs, join_requests, suppliers, audit })
+    Ok(AdminOverview {
+        buyer_orgs,
+        join_requests,
+        suppliers,
+        audit,
+    })
 }

@@ -63,7 +63,10 @@ pub async fn sign_up(state: &AppState, input: SignUp) -> ServiceResult<()> {
     if name.is_empty() {
         errors.add("organisation_name", "Enter your organisation's name");
     } else if name.chars().count() > 200 {
-        errors.add("organisation_name", "Organisation name must be 200 characters or fewer");
+        errors.add(
+            "organisation_name",
+            "Organisation name must be 200 characters or fewer",
+        );
     }
     let legal_form = match LegalForm::from_slug(input.legal_form.trim()) {
         Some(f) => Some(f),
@@ -81,7 +84,10 @@ pub async fn sign_up(state: &AppState, input: SignUp) -> ServiceResult<()> {
     // Hash first in every case, so both branches cost the same.
     let hash = crypto::hash_password(input.password).await?;
     let db = &state.db;
-    let existing = user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(db).await?;
+    let existing = user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(db)
+        .await?;
     if existing.is_some() {
         send_later(
             &state.mailer,
@@ -124,10 +130,21 @@ pub async fn sign_up(state: &AppState, input: SignUp) -> ServiceResult<()> {
     }
     .insert(&txn)
     .await?;
-    let token = issue_email_token(&txn, user.id, "verify_email", Duration::hours(VERIFY_HOURS)).await?;
-    audit::record(&txn, Some(user.id), "sign_up", &format!("organisation {}", org.id), &name).await?;
+    let token =
+        issue_email_token(&txn, user.id, "verify_email", Duration::hours(VERIFY_HOURS)).await?;
+    audit::record(
+        &txn,
+        Some(user.id),
+        "sign_up",
+        &format!("organisation {}", org.id),
+        &name,
+    )
+    .await?;
     txn.commit().await?;
-    send_later(&state.mailer, verification_mail(&state.config.base_url, email.as_str(), &token));
+    send_later(
+        &state.mailer,
+        verification_mail(&state.config.base_url, email.as_str(), &token),
+    );
     Ok(())
 }
 
@@ -180,14 +197,26 @@ async fn issue_email_token(
 }
 
 /// Uses a one-time e-mail token, returning its user.
-async fn redeem_email_token(db: &impl ConnectionTrait, token: &str, purpose: &str) -> ServiceResult<user::Model> {
-    let invalid = || ServiceError::field("token", "This link is invalid or has expired. Ask for a new one.");
+async fn redeem_email_token(
+    db: &impl ConnectionTrait,
+    token: &str,
+    purpose: &str,
+) -> ServiceResult<user::Model> {
+    let invalid = || {
+        ServiceError::field(
+            "token",
+            "This link is invalid or has expired. Ask for a new one.",
+        )
+    };
     let row = email_token::Entity::find_by_id(crypto::digest(token.trim()))
         .one(db)
         .await?
         .filter(|t| t.purpose == purpose && t.used_at.is_none() && t.expires_at > now())
         .ok_or_else(invalid)?;
-    let user = user::Entity::find_by_id(row.user_id).one(db).await?.ok_or_else(invalid)?;
+    let user = user::Entity::find_by_id(row.user_id)
+        .one(db)
+        .await?
+        .ok_or_else(invalid)?;
     let mut used: email_token::ActiveModel = row.into();
     used.used_at = Set(Some(now()));
     used.update(db).await?;
@@ -215,12 +244,28 @@ pub async fn verify_email(db: &sea_orm::DatabaseConnection, token: &str) -> Serv
 /// Internal failures only: the answer never says whether the address is registered.
 pub async fn resend_verification(state: &AppState, raw_email: &str) -> ServiceResult<()> {
     let Ok(email) = Email::parse(raw_email) else {
-        return Err(ServiceError::field("email", "Enter an e-mail address, like name@example.org"));
+        return Err(ServiceError::field(
+            "email",
+            "Enter an e-mail address, like name@example.org",
+        ));
     };
-    if let Some(u) = user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(&state.db).await? {
+    if let Some(u) = user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(&state.db)
+        .await?
+    {
         if u.email_verified_at.is_none() {
-            let token = issue_email_token(&state.db, u.id, "verify_email", Duration::hours(VERIFY_HOURS)).await?;
-            send_later(&state.mailer, verification_mail(&state.config.base_url, &u.email, &token));
+            let token = issue_email_token(
+                &state.db,
+                u.id,
+                "verify_email",
+                Duration::hours(VERIFY_HOURS),
+            )
+            .await?;
+            send_later(
+                &state.mailer,
+                verification_mail(&state.config.base_url, &u.email, &token),
+            );
         }
     }
     Ok(())
@@ -231,14 +276,25 @@ pub async fn resend_verification(state: &AppState, raw_email: &str) -> ServiceRe
 /// # Errors
 /// `InvalidCredentials` with one message whatever was wrong; a separate message only once
 /// the password is proven right (unverified address, suspended account).
-pub async fn sign_in(state: &AppState, raw_email: &str, password: SecretString) -> ServiceResult<String> {
-    let wrong = || ServiceError::InvalidCredentials("The e-mail address or password is not right".into());
+pub async fn sign_in(
+    state: &AppState,
+    raw_email: &str,
+    password: SecretString,
+) -> ServiceResult<String> {
+    let wrong =
+        || ServiceError::InvalidCredentials("The e-mail address or password is not right".into());
     let email = Email::parse(raw_email).ok();
     let found = match &email {
-        Some(e) => user::Entity::find().filter(user::Column::Email.eq(e.as_str())).one(&state.db).await?,
+        Some(e) => {
+            user::Entity::find()
+                .filter(user::Column::Email.eq(e.as_str()))
+                .one(&state.db)
+                .await?
+        }
         None => None,
     };
-    let ok = crypto::verify_password(password, found.as_ref().map(|u| u.password_hash.clone())).await?;
+    let ok =
+        crypto::verify_password(password, found.as_ref().map(|u| u.password_hash.clone())).await?;
     let user = match (ok, found) {
         (true, Some(u)) => u,
         _ => return Err(wrong()),
@@ -250,7 +306,9 @@ pub async fn sign_in(state: &AppState, raw_email: &str, password: SecretString) 
         ));
     }
     if user.status == "suspended" {
-        return Err(ServiceError::InvalidCredentials("This account is suspended. Contact the platform team.".into()));
+        return Err(ServiceError::InvalidCredentials(
+            "This account is suspended. Contact the platform team.".into(),
+        ));
     }
     open_session(&state.db, user.id).await
 }
@@ -263,7 +321,10 @@ pub async fn open_session(db: &impl ConnectionTrait, user_id: i64) -> ServiceRes
     let token = crypto::random_token();
     let at = now();
     // Expired sessions are swept here rather than by a background job.
-    session::Entity::delete_many().filter(session::Column::ExpiresAt.lt(at)).exec(db).await?;
+    session::Entity::delete_many()
+        .filter(session::Column::ExpiresAt.lt(at))
+        .exec(db)
+        .await?;
     session::ActiveModel {
         id: Set(crypto::digest(&token)),
         user_id: Set(user_id),
@@ -280,7 +341,9 @@ pub async fn open_session(db: &impl ConnectionTrait, user_id: i64) -> ServiceRes
 /// # Errors
 /// The delete failed.
 pub async fn sign_out(db: &impl ConnectionTrait, token: &str) -> ServiceResult<()> {
-    session::Entity::delete_by_id(crypto::digest(token)).exec(db).await?;
+    session::Entity::delete_by_id(crypto::digest(token))
+        .exec(db)
+        .await?;
     Ok(())
 }
 
@@ -295,7 +358,11 @@ async fn to_current(db: &impl ConnectionTrait, u: user::Model) -> ServiceResult<
         email: u.email,
         display_name: u.display_name,
         role: u.role,
-        status: if org_suspended { "suspended".into() } else { u.status },
+        status: if org_suspended {
+            "suspended".into()
+        } else {
+            u.status
+        },
         organisation_id: u.organisation_id,
         organisation_name: org.map(|o| o.name),
         email_verified: u.email_verified_at.is_some(),
@@ -306,8 +373,14 @@ async fn to_current(db: &impl ConnectionTrait, u: user::Model) -> ServiceResult<
 ///
 /// # Errors
 /// The database failed.
-pub async fn user_for_session(db: &impl ConnectionTrait, token: &str) -> ServiceResult<Option<CurrentUser>> {
-    let Some(s) = session::Entity::find_by_id(crypto::digest(token)).one(db).await? else {
+pub async fn user_for_session(
+    db: &impl ConnectionTrait,
+    token: &str,
+) -> ServiceResult<Option<CurrentUser>> {
+    let Some(s) = session::Entity::find_by_id(crypto::digest(token))
+        .one(db)
+        .await?
+    else {
         return Ok(None);
     };
     if s.expires_at <= now() {
@@ -323,7 +396,10 @@ pub async fn user_for_session(db: &impl ConnectionTrait, token: &str) -> Service
 ///
 /// # Errors
 /// The database failed.
-pub async fn user_for_api_token(db: &impl ConnectionTrait, token: &str) -> ServiceResult<Option<CurrentUser>> {
+pub async fn user_for_api_token(
+    db: &impl ConnectionTrait,
+    token: &str,
+) -> ServiceResult<Option<CurrentUser>> {
     let Some(t) = api_token::Entity::find()
         .filter(api_token::Column::TokenHash.eq(crypto::digest(token.trim())))
         .one(db)
@@ -344,7 +420,11 @@ pub async fn user_for_api_token(db: &impl ConnectionTrait, token: &str) -> Servi
 ///
 /// # Errors
 /// No such user, or the database failed.
-pub async fn issue_api_token(db: &impl ConnectionTrait, raw_email: &str, label: &str) -> ServiceResult<String> {
+pub async fn issue_api_token(
+    db: &impl ConnectionTrait,
+    raw_email: &str,
+    label: &str,
+) -> ServiceResult<String> {
     let email = Email::parse(raw_email).map_err(|e| ServiceError::field("email", e.to_string()))?;
     let u = user::Entity::find()
         .filter(user::Column::Email.eq(email.as_str()))
@@ -367,7 +447,10 @@ pub async fn issue_api_token(db: &impl ConnectionTrait, raw_email: &str, label: 
 
 /// Strips the `al_` prefix API tokens are shown with.
 pub fn bare_api_token(presented: &str) -> &str {
-    presented.trim().strip_prefix("al_").unwrap_or(presented.trim())
+    presented
+        .trim()
+        .strip_prefix("al_")
+        .unwrap_or(presented.trim())
 }
 
 /// Sends a reset link if the address has an account. Same answer and timing either way.
@@ -411,7 +494,11 @@ pub async fn request_password_reset(state: &AppState, raw_email: &str) -> Servic
 ///
 /// # Errors
 /// A weak password or an invalid link.
-pub async fn reset_password(db: &sea_orm::DatabaseConnection, token: &str, password: SecretString) -> ServiceResult<()> {
+pub async fn reset_password(
+    db: &sea_orm::DatabaseConnection,
+    token: &str,
+    password: SecretString,
+) -> ServiceResult<()> {
     let mut errors = FieldErrors::new();
     check_new_password(&password, &mut errors);
     if !errors.is_empty() {
@@ -420,7 +507,10 @@ pub async fn reset_password(db: &sea_orm::DatabaseConnection, token: &str, passw
     let hash = crypto::hash_password(password).await?;
     let txn = db.begin().await?;
     let u = redeem_email_token(&txn, token, "reset_password").await?;
-    session::Entity::delete_many().filter(session::Column::UserId.eq(u.id)).exec(&txn).await?;
+    session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(u.id))
+        .exec(&txn)
+        .await?;
     let id = u.id;
     let verified = u.email_verified_at.or(Some(now()));
     let mut active: user::ActiveModel = u.into();
@@ -452,16 +542,29 @@ pub async fn add_user(
         errors.add("role", "Role must be supplier, buyer or admin");
     }
     if role != "admin" && organisation_name.map(str::trim).unwrap_or("").is_empty() {
-        errors.add("organisation", "Give the organisation the user belongs to (--organisation)");
+        errors.add(
+            "organisation",
+            "Give the organisation the user belongs to (--organisation)",
+        );
     }
-    let Some(email) = email else { return Err(errors.into()) };
+    let Some(email) = email else {
+        return Err(errors.into());
+    };
     if !errors.is_empty() {
         return Err(errors.into());
     }
     let hash = crypto::hash_password(password).await?;
     let txn = db.begin().await?;
-    if user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(&txn).await?.is_some() {
-        return Err(ServiceError::field("email", "A user with this e-mail address already exists"));
+    if user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(&txn)
+        .await?
+        .is_some()
+    {
+        return Err(ServiceError::field(
+            "email",
+            "A user with this e-mail address already exists",
+        ));
     }
     let at = now();
     let org_id = match organisation_name.map(str::trim).filter(|n| !n.is_empty()) {
@@ -486,7 +589,13 @@ pub async fn add_user(
                     .insert(&txn)
                     .await?;
                     if kind == "supplier" {
-                        super::suppliers::create_draft_profile(&txn, o.id, name, LegalForm::PrivateLimitedCompany).await?;
+                        super::suppliers::create_draft_profile(
+                            &txn,
+                            o.id,
+                            name,
+                            LegalForm::PrivateLimitedCompany,
+                        )
+                        .await?;
                     }
                     o.id
                 }
@@ -526,10 +635,21 @@ pub async fn invite(
 ) -> ServiceResult<()> {
     let email = Email::parse(raw_email).map_err(|e| ServiceError::field("email", e.to_string()))?;
     let db = &state.db;
-    if user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(db).await?.is_some() {
-        return Err(ServiceError::field("email", "This person already has an Anchorlink account"));
+    if user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Err(ServiceError::field(
+            "email",
+            "This person already has an Anchorlink account",
+        ));
     }
-    let org = organisation::Entity::find_by_id(organisation_id).one(db).await?.ok_or(ServiceError::NotFound)?;
+    let org = organisation::Entity::find_by_id(organisation_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     let token = crypto::random_token();
     let at = now();
     let txn = db.begin().await?;
@@ -567,13 +687,22 @@ pub async fn invite(
 ///
 /// # Errors
 /// Unknown, used or expired token.
-pub async fn invitation_details(db: &impl ConnectionTrait, token: &str) -> ServiceResult<(String, String)> {
+pub async fn invitation_details(
+    db: &impl ConnectionTrait,
+    token: &str,
+) -> ServiceResult<(String, String)> {
     let inv = live_invitation(db, token).await?;
-    let org = organisation::Entity::find_by_id(inv.organisation_id).one(db).await?.ok_or(ServiceError::NotFound)?;
+    let org = organisation::Entity::find_by_id(inv.organisation_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     Ok((org.name, inv.email))
 }
 
-async fn live_invitation(db: &impl ConnectionTrait, token: &str) -> ServiceResult<invitation::Model> {
+async fn live_invitation(
+    db: &impl ConnectionTrait,
+    token: &str,
+) -> ServiceResult<invitation::Model> {
     invitation::Entity::find()
         .filter(invitation::Column::TokenHash.eq(crypto::digest(token.trim())))
         .one(db)
@@ -601,8 +730,16 @@ pub async fn accept_invitation(
     let hash = crypto::hash_password(password).await?;
     let txn = db.begin().await?;
     let inv = live_invitation(&txn, token).await?;
-    if user::Entity::find().filter(user::Column::Email.eq(inv.email.clone())).one(&txn).await?.is_some() {
-        return Err(ServiceError::field("token", "This invitation has already been used"));
+    if user::Entity::find()
+        .filter(user::Column::Email.eq(inv.email.clone()))
+        .one(&txn)
+        .await?
+        .is_some()
+    {
+        return Err(ServiceError::field(
+            "token",
+            "This invitation has already been used",
+        ));
     }
     let at = now();
     let u = user::ActiveModel {

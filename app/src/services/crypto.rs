@@ -1,6 +1,8 @@
 //! Secrets: random tokens, their digests, and password hashing with argon2id.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
@@ -9,7 +11,10 @@ use std::sync::OnceLock;
 
 /// OWASP's argon2id recommendation: 19 MiB, two passes, one lane.
 fn argon2() -> Argon2<'static> {
-    #[expect(clippy::unwrap_used, reason = "constant parameters that argon2 accepts")]
+    #[expect(
+        clippy::unwrap_used,
+        reason = "constant parameters that argon2 accepts"
+    )]
     let params = Params::new(19 * 1024, 2, 1, None).unwrap();
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
@@ -63,7 +68,11 @@ pub async fn verify_password(password: SecretString, hash: Option<String>) -> an
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| dummy_hash().to_owned());
         let ok = PasswordHash::new(&hash)
-            .map(|parsed| argon2().verify_password(password.expose_secret().as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                argon2()
+                    .verify_password(password.expose_secret().as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false);
         known && ok
     })
@@ -77,15 +86,30 @@ mod tests {
 
     #[tokio::test]
     async fn a_hashed_password_verifies_and_a_wrong_one_does_not() {
-        let hash = hash_password(SecretString::from("correct horse battery")).await.expect("hash");
+        let hash = hash_password(SecretString::from("correct horse battery"))
+            .await
+            .expect("hash");
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(verify_password(SecretString::from("correct horse battery"), Some(hash.clone())).await.expect("verify"));
-        assert!(!verify_password(SecretString::from("wrong horse battery"), Some(hash)).await.expect("verify"));
+        assert!(verify_password(
+            SecretString::from("correct horse battery"),
+            Some(hash.clone())
+        )
+        .await
+        .expect("verify"));
+        assert!(
+            !verify_password(SecretString::from("wrong horse battery"), Some(hash))
+                .await
+                .expect("verify")
+        );
     }
 
     #[tokio::test]
     async fn an_unknown_account_never_verifies() {
-        assert!(!verify_password(SecretString::from("anything at all"), None).await.expect("verify"));
+        assert!(
+            !verify_password(SecretString::from("anything at all"), None)
+                .await
+                .expect("verify")
+        );
     }
 
     #[test]

@@ -4,7 +4,9 @@
 
 use crate::dto::Flash;
 use crate::entities::form_flash;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+};
 
 /// Stores a flash and returns its id.
 ///
@@ -32,9 +34,14 @@ pub async fn put(db: &impl ConnectionTrait, flash: &Flash) -> Result<String, DbE
 /// # Errors
 /// The database failed.
 pub async fn take(db: &impl ConnectionTrait, id: &str) -> Result<Option<Flash>, DbErr> {
-    let Some(row) = form_flash::Entity::find_by_id(id.to_owned()).one(db).await? else {
+    let Some(row) = form_flash::Entity::find_by_id(id.to_owned())
+        .one(db)
+        .await?
+    else {
         return Ok(None);
     };
-    form_flash::Entity::delete_by_id(id.to_owned()).exec(db).await?;
+    form_flash::Entity::delete_by_id(id.to_owned())
+        .exec(db)
+        .await?;
     Ok(serde_json::from_str(&row.payload).ok())
 }

@@ -7,10 +7,10 @@ pub mod auth;
 pub mod crypto;
 pub mod flash;
 pub mod registry_log;
-pub mod suppliers;
 pub mod search;
 pub mod search_index;
 pub mod shortlists;
+pub mod suppliers;
 
 use chrono::{DateTime, Utc};
 

@@ -3,8 +3,8 @@
 //! nothing matches, it works out which filter emptied the set and offers wider searches.
 
 use crate::domain::cpv::CpvCode;
-use crate::domain::registry::{AccreditationKind, LegalForm, SizeClass};
 use crate::domain::place::parse_place;
+use crate::domain::registry::{AccreditationKind, LegalForm, SizeClass};
 use crate::domain::text::Gbp;
 use crate::domain::validation::FieldErrors;
 use crate::dto::{Facets, SearchQuery, SearchResults, SupplierHit, Widening};
@@ -28,7 +28,14 @@ fn present(v: &Option<String>) -> Option<&str> {
 }
 
 fn list(v: &Option<String>) -> Vec<&str> {
-    present(v).map(|s| s.split(',').map(str::trim).filter(|p| !p.is_empty()).collect()).unwrap_or_default()
+    present(v)
+        .map(|s| {
+            s.split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn flag(v: &Option<String>) -> bool {
@@ -49,7 +56,10 @@ pub struct Search {
 /// `Validation` with one message per bad parameter.
 pub fn parse_query(state: &AppState, q: &SearchQuery) -> ServiceResult<Search> {
     let mut errors = FieldErrors::new();
-    let mut iq = IndexQuery { text: present(&q.q).map(str::to_owned), ..IndexQuery::default() };
+    let mut iq = IndexQuery {
+        text: present(&q.q).map(str::to_owned),
+        ..IndexQuery::default()
+    };
     if let Some(code) = present(&q.cpv) {
         match state.cpv.validate(code) {
             Ok(entry) => iq.cpv = Some(entry.code),
@@ -57,7 +67,10 @@ pub fn parse_query(state: &AppState, q: &SearchQuery) -> ServiceResult<Search> {
         }
     }
     if let Some(near) = present(&q.near) {
-        match parse_place(near).map_err(|e| e.to_string()).and_then(|p| state.outcodes.resolve(&p).map_err(|e| e.to_string())) {
+        match parse_place(near)
+            .map_err(|e| e.to_string())
+            .and_then(|p| state.outcodes.resolve(&p).map_err(|e| e.to_string()))
+        {
             Ok(info) => iq.near = Some((info.lat, info.lon)),
             Err(e) => errors.add("near", e),
         }
@@ -65,10 +78,16 @@ pub fn parse_query(state: &AppState, q: &SearchQuery) -> ServiceResult<Search> {
     if let Some(km) = present(&q.within_km) {
         match km.parse::<f64>() {
             Ok(v) if v > 0.0 && v <= 1500.0 => iq.within_km = Some(v),
-            _ => errors.add("within_km", "Distance must be a number of kilometres from 1 to 1500"),
+            _ => errors.add(
+                "within_km",
+                "Distance must be a number of kilometres from 1 to 1500",
+            ),
         }
         if present(&q.near).is_none() {
-            errors.add("near", "Give a postcode or outcode to measure the distance from");
+            errors.add(
+                "near",
+                "Give a postcode or outcode to measure the distance from",
+            );
         }
     }
     if iq.near.is_some() && iq.within_km.is_none() {
@@ -94,7 +113,9 @@ pub fn parse_query(state: &AppState, q: &SearchQuery) -> ServiceResult<Search> {
     }
     if let Some(date) = present(&q.valid_on) {
         match chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d") {
-            Ok(d) => iq.accreditations_valid_on = Some(days_from_civil(d.year(), d.month(), d.day())),
+            Ok(d) => {
+                iq.accreditations_valid_on = Some(days_from_civil(d.year(), d.month(), d.day()))
+            }
             Err(_) => errors.add("valid_on", "Give the date as YYYY-MM-DD, like 2027-04-01"),
         }
     }
@@ -103,11 +124,17 @@ pub fn parse_query(state: &AppState, q: &SearchQuery) -> ServiceResult<Search> {
     if let Some(v) = present(&q.min_capacity) {
         match Gbp::parse(v).map(|g| i64::try_from(g.pounds())) {
             Ok(Ok(v)) => iq.min_capacity_gbp = Some(v),
-            _ => errors.add("min_capacity", "Give a contract value in pounds, like 250000 or 250k"),
+            _ => errors.add(
+                "min_capacity",
+                "Give a contract value in pounds, like 250000 or 250k",
+            ),
         }
     }
     for area in list(&q.area) {
-        match parse_place(area).map_err(|e| e.to_string()).and_then(|p| state.outcodes.resolve(&p).map_err(|e| e.to_string())) {
+        match parse_place(area)
+            .map_err(|e| e.to_string())
+            .and_then(|p| state.outcodes.resolve(&p).map_err(|e| e.to_string()))
+        {
             Ok(info) => iq.outcodes.push(info.outcode.to_string()),
             Err(e) => errors.add("area", e),
         }
@@ -116,7 +143,10 @@ pub fn parse_query(state: &AppState, q: &SearchQuery) -> ServiceResult<Search> {
         None | Some("relevance") => SortOrder::Relevance,
         Some("distance") if iq.near.is_some() => SortOrder::Distance,
         Some("distance") => {
-            errors.add("sort", "Sorting by distance needs a postcode to measure from");
+            errors.add(
+                "sort",
+                "Sorting by distance needs a postcode to measure from",
+            );
             SortOrder::Relevance
         }
         Some("name") => SortOrder::Name,
@@ -137,15 +167,27 @@ pub fn parse_query(state: &AppState, q: &SearchQuery) -> ServiceResult<Search> {
     if let Some(pp) = present(&q.per_page) {
         match pp.parse::<u64>() {
             Ok(v) if (1..=MAX_PER_PAGE).contains(&v) => per_page = v,
-            _ => errors.add("per_page", format!("Results per page must be from 1 to {MAX_PER_PAGE}")),
+            _ => errors.add(
+                "per_page",
+                format!("Results per page must be from 1 to {MAX_PER_PAGE}"),
+            ),
         }
     }
     if page.saturating_mul(per_page) > MAX_RESULTS {
-        errors.add("page", format!("Results go {MAX_RESULTS} deep; narrow the search"));
+        errors.add(
+            "page",
+            format!("Results go {MAX_RESULTS} deep; narrow the search"),
+        );
     }
     iq.offset = usize::try_from((page - 1) * per_page).unwrap_or(0);
     iq.limit = usize::try_from(per_page).unwrap_or(20);
-    errors.into_result(Search { index: iq, page, per_page }).map_err(ServiceError::Validation)
+    errors
+        .into_result(Search {
+            index: iq,
+            page,
+            per_page,
+        })
+        .map_err(ServiceError::Validation)
 }
 
 /// Runs an index query off the async runtime (it is CPU work).
@@ -181,22 +223,44 @@ pub async fn search(state: &AppState, q: &SearchQuery) -> ServiceResult<SearchRe
         accreditation: f.accreditations,
         verified: f.verified.get(&true).copied().unwrap_or(0),
         social_economy: f.social_economy.get(&true).copied().unwrap_or(0),
-        cpv_division: f.cpv_division.into_iter().map(|(d, n)| (format!("{d:0<8}"), n)).collect(),
+        cpv_division: f
+            .cpv_division
+            .into_iter()
+            .map(|(d, n)| (format!("{d:0<8}"), n))
+            .collect(),
         cpv_children: f
             .cpv_children
             .into_iter()
             .map(|(code, n)| {
-                let label = CpvCode::parse(&code).ok().and_then(|c| state.cpv.get(&c)).map(|e| e.label).unwrap_or_default();
+                let label = CpvCode::parse(&code)
+                    .ok()
+                    .and_then(|c| state.cpv.get(&c))
+                    .map(|e| e.label)
+                    .unwrap_or_default();
                 (code, label, n)
             })
             .collect(),
     };
-    let widen = if found.total == 0 { widenings(state, q, &s).await? } else { Vec::new() };
-    Ok(SearchResults { total: found.total, page: s.page, per_page: s.per_page, results, facets, widen })
+    let widen = if found.total == 0 {
+        widenings(state, q, &s).await?
+    } else {
+        Vec::new()
+    };
+    Ok(SearchResults {
+        total: found.total,
+        page: s.page,
+        per_page: s.per_page,
+        results,
+        facets,
+        widen,
+    })
 }
 
 /// Display fields for a page of hits, from the database, in the index's order.
-async fn fill(state: &AppState, hits: &[anchorlink_search::Hit]) -> ServiceResult<Vec<SupplierHit>> {
+async fn fill(
+    state: &AppState,
+    hits: &[anchorlink_search::Hit],
+) -> ServiceResult<Vec<SupplierHit>> {
     let mut out = Vec::with_capacity(hits.len());
     for chunk in hits.chunks(500) {
         let ids: Vec<i64> = chunk.iter().map(|h| h.id).collect();
@@ -218,13 +282,22 @@ async fn fill(state: &AppState, hits: &[anchorlink_search::Hit]) -> ServiceResul
             .into_iter()
             .collect();
         let mut codes: HashMap<i64, Vec<String>> = HashMap::new();
-        for row in supplier_cpv::Entity::find().filter(supplier_cpv::Column::OrganisationId.is_in(ids)).all(&state.db).await? {
-            let full = CpvCode::parse(&row.cpv_code).ok().and_then(|c| state.cpv.get(&c)).map_or(row.cpv_code.clone(), |e| e.full_code());
+        for row in supplier_cpv::Entity::find()
+            .filter(supplier_cpv::Column::OrganisationId.is_in(ids))
+            .all(&state.db)
+            .await?
+        {
+            let full = CpvCode::parse(&row.cpv_code)
+                .ok()
+                .and_then(|c| state.cpv.get(&c))
+                .map_or(row.cpv_code.clone(), |e| e.full_code());
             codes.entry(row.organisation_id).or_default().push(full);
         }
         for h in chunk {
             // A row can vanish between index and database (deleted since): skip it.
-            let Some(p) = rows.remove(&h.id) else { continue };
+            let Some(p) = rows.remove(&h.id) else {
+                continue;
+            };
             let mut cpv = codes.remove(&h.id).unwrap_or_default();
             cpv.sort();
             out.push(SupplierHit {
@@ -253,19 +326,42 @@ async fn fill(state: &AppState, hits: &[anchorlink_search::Hit]) -> ServiceResul
 /// (the parent CPV code, a larger radius) that find suppliers.
 async fn widenings(state: &AppState, q: &SearchQuery, s: &Search) -> ServiceResult<Vec<Widening>> {
     let mut out = Vec::new();
-    let base = SearchQuery { page: None, ..q.clone() };
+    let base = SearchQuery {
+        page: None,
+        ..q.clone()
+    };
     let try_without = |name: &str, query: SearchQuery, iq: IndexQuery| (name.to_owned(), query, iq);
     let mut candidates = Vec::new();
     let iq = &s.index;
     if iq.text.is_some() {
-        candidates.push(try_without("the words", SearchQuery { q: None, ..base.clone() }, IndexQuery { text: None, ..iq.clone() }));
+        candidates.push(try_without(
+            "the words",
+            SearchQuery {
+                q: None,
+                ..base.clone()
+            },
+            IndexQuery {
+                text: None,
+                ..iq.clone()
+            },
+        ));
     }
     if let Some(code) = iq.cpv.as_deref().and_then(|c| CpvCode::parse(c).ok()) {
         if let Some(parent) = state.cpv.parent(&code) {
             candidates.push(try_without(
-                &format!("a broader CPV code ({} {})", parent.full_code(), parent.label),
-                SearchQuery { cpv: Some(parent.code.clone()), ..base.clone() },
-                IndexQuery { cpv: Some(parent.code.clone()), ..iq.clone() },
+                &format!(
+                    "a broader CPV code ({} {})",
+                    parent.full_code(),
+                    parent.label
+                ),
+                SearchQuery {
+                    cpv: Some(parent.code.clone()),
+                    ..base.clone()
+                },
+                IndexQuery {
+                    cpv: Some(parent.code.clone()),
+                    ..iq.clone()
+                },
             ));
         }
     }
@@ -273,50 +369,145 @@ async fn widenings(state: &AppState, q: &SearchQuery, s: &Search) -> ServiceResu
         let wider = (km * 2.0).min(1500.0);
         candidates.push(try_without(
             &format!("a {wider:.0} km radius"),
-            SearchQuery { within_km: Some(format!("{wider:.0}")), ..base.clone() },
-            IndexQuery { within_km: Some(wider), ..iq.clone() },
+            SearchQuery {
+                within_km: Some(format!("{wider:.0}")),
+                ..base.clone()
+            },
+            IndexQuery {
+                within_km: Some(wider),
+                ..iq.clone()
+            },
         ));
     }
     if !iq.legal_forms.is_empty() {
-        candidates.push(try_without("the legal form filter", SearchQuery { legal_form: None, ..base.clone() }, IndexQuery { legal_forms: vec![], ..iq.clone() }));
+        candidates.push(try_without(
+            "the legal form filter",
+            SearchQuery {
+                legal_form: None,
+                ..base.clone()
+            },
+            IndexQuery {
+                legal_forms: vec![],
+                ..iq.clone()
+            },
+        ));
     }
     if !iq.sizes.is_empty() {
-        candidates.push(try_without("the size filter", SearchQuery { size: None, ..base.clone() }, IndexQuery { sizes: vec![], ..iq.clone() }));
+        candidates.push(try_without(
+            "the size filter",
+            SearchQuery {
+                size: None,
+                ..base.clone()
+            },
+            IndexQuery {
+                sizes: vec![],
+                ..iq.clone()
+            },
+        ));
     }
     if !iq.accreditations.is_empty() || iq.accreditations_valid_on.is_some() {
         candidates.push(try_without(
             "the accreditation filter",
-            SearchQuery { accreditation: None, valid_on: None, ..base.clone() },
-            IndexQuery { accreditations: vec![], accreditations_valid_on: None, ..iq.clone() },
+            SearchQuery {
+                accreditation: None,
+                valid_on: None,
+                ..base.clone()
+            },
+            IndexQuery {
+                accreditations: vec![],
+                accreditations_valid_on: None,
+                ..iq.clone()
+            },
         ));
     }
     if iq.verified_only {
-        candidates.push(try_without("“verified only”", SearchQuery { verified: None, ..base.clone() }, IndexQuery { verified_only: false, ..iq.clone() }));
+        candidates.push(try_without(
+            "“verified only”",
+            SearchQuery {
+                verified: None,
+                ..base.clone()
+            },
+            IndexQuery {
+                verified_only: false,
+                ..iq.clone()
+            },
+        ));
     }
     if iq.social_economy_only {
-        candidates.push(try_without("“social economy only”", SearchQuery { social_economy: None, ..base.clone() }, IndexQuery { social_economy_only: false, ..iq.clone() }));
+        candidates.push(try_without(
+            "“social economy only”",
+            SearchQuery {
+                social_economy: None,
+                ..base.clone()
+            },
+            IndexQuery {
+                social_economy_only: false,
+                ..iq.clone()
+            },
+        ));
     }
     if iq.min_capacity_gbp.is_some() {
-        candidates.push(try_without("the capacity filter", SearchQuery { min_capacity: None, ..base.clone() }, IndexQuery { min_capacity_gbp: None, ..iq.clone() }));
+        candidates.push(try_without(
+            "the capacity filter",
+            SearchQuery {
+                min_capacity: None,
+                ..base.clone()
+            },
+            IndexQuery {
+                min_capacity_gbp: None,
+                ..iq.clone()
+            },
+        ));
     }
     if !iq.outcodes.is_empty() {
-        candidates.push(try_without("the named areas", SearchQuery { area: None, ..base.clone() }, IndexQuery { outcodes: vec![], ..iq.clone() }));
+        candidates.push(try_without(
+            "the named areas",
+            SearchQuery {
+                area: None,
+                ..base.clone()
+            },
+            IndexQuery {
+                outcodes: vec![],
+                ..iq.clone()
+            },
+        ));
     }
     for (what, query, iq) in candidates {
         let total = count(state, iq).await?;
         if total > 0 {
-            let verb = if what.starts_with("a ") { "With" } else { "Without" };
-            out.push(Widening { message: format!("{verb} {what}: {total} supplier{}", if total == 1 { "" } else { "s" }), query, total });
+            let verb = if what.starts_with("a ") {
+                "With"
+            } else {
+                "Without"
+            };
+            out.push(Widening {
+                message: format!(
+                    "{verb} {what}: {total} supplier{}",
+                    if total == 1 { "" } else { "s" }
+                ),
+                query,
+                total,
+            });
         }
     }
     if out.is_empty() && iq.text.is_some() {
         // Several filters together emptied the set: offer the words alone.
-        let words_only = IndexQuery { text: iq.text.clone(), limit: iq.limit, ..IndexQuery::default() };
+        let words_only = IndexQuery {
+            text: iq.text.clone(),
+            limit: iq.limit,
+            ..IndexQuery::default()
+        };
         let total = count(state, words_only).await?;
         if total > 0 {
             out.push(Widening {
-                message: format!("Only the words, without any filter: {total} supplier{}", if total == 1 { "" } else { "s" }),
-                query: SearchQuery { q: q.q.clone(), ..SearchQuery::default() },
+                message: format!(
+                    "Only the words, without any filter: {total} supplier{}",
+                    if total == 1 { "" } else { "s" }
+                ),
+                query: SearchQuery {
+                    q: q.q.clone(),
+                    ..SearchQuery::default()
+                },
                 total,
             });
         }

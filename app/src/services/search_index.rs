@@ -6,12 +6,15 @@
 
 use crate::domain::cpv::{CpvCatalogue, CpvCode};
 use crate::entities::{
-    organisation, registry_change, supplier_accreditation, supplier_contract, supplier_cpv, supplier_identifier,
-    supplier_profile,
+    organisation, registry_change, supplier_accreditation, supplier_contract, supplier_cpv,
+    supplier_identifier, supplier_profile,
 };
 use anchorlink_search::{days_from_civil, IndexOptions, SearchError, SupplierDoc, SupplierIndex};
 use chrono::Datelike;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -56,7 +59,12 @@ impl SearchIndex {
             .and_then(|d| std::fs::read_to_string(d.join(SYNC_FILE)).ok())
             .and_then(|s| s.trim().parse().ok())
             .unwrap_or(-1);
-        Ok(Self { engine, dir, applied: AtomicI64::new(applied), sync: tokio::sync::Mutex::new(()) })
+        Ok(Self {
+            engine,
+            dir,
+            applied: AtomicI64::new(applied),
+            sync: tokio::sync::Mutex::new(()),
+        })
     }
 
     /// The search engine, for queries.
@@ -79,7 +87,11 @@ impl SearchIndex {
     ///
     /// # Errors
     /// Database or index failures.
-    pub async fn catch_up(&self, db: &DatabaseConnection, cpv: &CpvCatalogue) -> anyhow::Result<()> {
+    pub async fn catch_up(
+        &self,
+        db: &DatabaseConnection,
+        cpv: &CpvCatalogue,
+    ) -> anyhow::Result<()> {
         let latest = latest_change(db).await?;
         if latest <= self.applied.load(Ordering::SeqCst) {
             return Ok(());
@@ -97,10 +109,19 @@ impl SearchIndex {
             .filter(registry_change::Column::Id.lte(latest))
             .all(db)
             .await?;
-        if changes.iter().any(|c| c.organisation_id == super::registry_log::EVERYTHING) || changes.len() > 50_000 {
+        if changes
+            .iter()
+            .any(|c| c.organisation_id == super::registry_log::EVERYTHING)
+            || changes.len() > 50_000
+        {
             return self.rebuild_locked(db, cpv, latest).await;
         }
-        let ids: Vec<i64> = changes.iter().map(|c| c.organisation_id).collect::<BTreeSet<_>>().into_iter().collect();
+        let ids: Vec<i64> = changes
+            .iter()
+            .map(|c| c.organisation_id)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
         for chunk in ids.chunks(BATCH as usize) {
             let docs = documents(db, cpv, chunk).await?;
             for id in chunk {
@@ -123,7 +144,11 @@ impl SearchIndex {
     pub async fn prepare(&self, db: &DatabaseConnection, cpv: &CpvCatalogue) -> anyhow::Result<()> {
         let searchable = searchable_count(db).await?;
         if self.engine.len() != searchable {
-            tracing::info!(index = self.engine.len(), database = searchable, "search index missing or stale: rebuilding");
+            tracing::info!(
+                index = self.engine.len(),
+                database = searchable,
+                "search index missing or stale: rebuilding"
+            );
             let _guard = self.sync.lock().await;
             let latest = latest_change(db).await?;
             self.rebuild_locked(db, cpv, latest).await?;
@@ -131,24 +156,42 @@ impl SearchIndex {
         self.catch_up(db, cpv).await
     }
 
-    async fn rebuild_locked(&self, db: &DatabaseConnection, cpv: &CpvCatalogue, latest: i64) -> anyhow::Result<()> {
+    async fn rebuild_locked(
+        &self,
+        db: &DatabaseConnection,
+        cpv: &CpvCatalogue,
+        latest: i64,
+    ) -> anyhow::Result<()> {
         let started = std::time::Instant::now();
         self.engine.clear()?;
         // Equal parts, one segment each, so a search can use every core (large registries).
         let expected = searchable_count(db).await?;
-        let parts = if expected >= PARTITION_FROM { self.engine.search_threads() as u64 } else { 1 };
+        let parts = if expected >= PARTITION_FROM {
+            self.engine.search_threads() as u64
+        } else {
+            1
+        };
         let per_part = expected.div_ceil(parts.max(1)).max(1);
         self.engine.begin_bulk()?;
         let loaded = self.load_all(db, cpv, per_part).await;
         self.engine.end_bulk()?;
         let total = loaded?;
         self.remember(latest);
-        tracing::info!(suppliers = total, seconds = started.elapsed().as_secs_f32(), "search index rebuilt");
+        tracing::info!(
+            suppliers = total,
+            seconds = started.elapsed().as_secs_f32(),
+            "search index rebuilt"
+        );
         Ok(())
     }
 
     /// Every published supplier into the (cleared) index, committed every `per_part`.
-    async fn load_all(&self, db: &DatabaseConnection, cpv: &CpvCatalogue, per_part: u64) -> anyhow::Result<u64> {
+    async fn load_all(
+        &self,
+        db: &DatabaseConnection,
+        cpv: &CpvCatalogue,
+        per_part: u64,
+    ) -> anyhow::Result<u64> {
         let mut after = 0_i64;
         let mut total = 0_u64;
         let mut in_part = 0_u64;
@@ -190,7 +233,10 @@ pub fn spawn_follower(index: &Arc<SearchIndex>, db: DatabaseConnection, cpv: Arc
             tick.tick().await;
             let Some(index) = index.upgrade() else { break };
             if let Err(e) = index.catch_up(&db, &cpv).await {
-                tracing::warn!(error = format!("{e:#}"), "following registry changes failed");
+                tracing::warn!(
+                    error = format!("{e:#}"),
+                    "following registry changes failed"
+                );
             }
         }
     });
@@ -234,7 +280,11 @@ fn epoch_days(d: chrono::NaiveDate) -> i32 {
 ///
 /// # Errors
 /// Database failures.
-pub async fn documents(db: &impl ConnectionTrait, cpv: &CpvCatalogue, ids: &[i64]) -> anyhow::Result<Vec<SupplierDoc>> {
+pub async fn documents(
+    db: &impl ConnectionTrait,
+    cpv: &CpvCatalogue,
+    ids: &[i64],
+) -> anyhow::Result<Vec<SupplierDoc>> {
     let profiles = supplier_profile::Entity::find()
         .filter(supplier_profile::Column::OrganisationId.is_in(ids.to_vec()))
         .filter(supplier_profile::Column::Published.eq(true))
@@ -251,8 +301,15 @@ pub async fn documents(db: &impl ConnectionTrait, cpv: &CpvCatalogue, ids: &[i64
         .into_iter()
         .collect();
     let mut codes: HashMap<i64, Vec<String>> = HashMap::new();
-    for row in supplier_cpv::Entity::find().filter(supplier_cpv::Column::OrganisationId.is_in(ids.to_vec())).all(db).await? {
-        codes.entry(row.organisation_id).or_default().push(row.cpv_code);
+    for row in supplier_cpv::Entity::find()
+        .filter(supplier_cpv::Column::OrganisationId.is_in(ids.to_vec()))
+        .all(db)
+        .await?
+    {
+        codes
+            .entry(row.organisation_id)
+            .or_default()
+            .push(row.cpv_code);
     }
     let verified: BTreeSet<i64> = supplier_identifier::Entity::find()
         .select_only()
@@ -270,10 +327,17 @@ pub async fn documents(db: &impl ConnectionTrait, cpv: &CpvCatalogue, ids: &[i64
         .all(db)
         .await?
     {
-        accreditations.entry(a.organisation_id).or_default().push((a.kind, a.expires_on.map(epoch_days)));
+        accreditations
+            .entry(a.organisation_id)
+            .or_default()
+            .push((a.kind, a.expires_on.map(epoch_days)));
     }
     let mut contracts: HashMap<i64, String> = HashMap::new();
-    for c in supplier_contract::Entity::find().filter(supplier_contract::Column::OrganisationId.is_in(ids.to_vec())).all(db).await? {
+    for c in supplier_contract::Entity::find()
+        .filter(supplier_contract::Column::OrganisationId.is_in(ids.to_vec()))
+        .all(db)
+        .await?
+    {
         let text = contracts.entry(c.organisation_id).or_default();
         text.push_str(&c.buyer_name);
         text.push_str(". ");
@@ -294,7 +358,8 @@ pub async fn documents(db: &impl ConnectionTrait, cpv: &CpvCatalogue, ids: &[i64
                 CpvCode::parse(code)
                     .ok()
                     .map(|c| {
-                        let mut l: Vec<String> = cpv.ancestors(&c).into_iter().map(|a| a.label).collect();
+                        let mut l: Vec<String> =
+                            cpv.ancestors(&c).into_iter().map(|a| a.label).collect();
                         l.extend(cpv.get(&c).map(|e| e.label));
                         l
                     })
@@ -307,7 +372,12 @@ pub async fn documents(db: &impl ConnectionTrait, cpv: &CpvCatalogue, ids: &[i64
             name: p.legal_name,
             trading_name: p.trading_name,
             capability_statement: p.capability_statement,
-            keywords: p.keywords.split(',').map(|k| k.trim().to_owned()).filter(|k| !k.is_empty()).collect(),
+            keywords: p
+                .keywords
+                .split(',')
+                .map(|k| k.trim().to_owned())
+                .filter(|k| !k.is_empty())
+                .collect(),
             contracts_text: contracts.remove(&id).unwrap_or_default(),
             cpv: cpv_codes,
             cpv_labels: labels.into_iter().collect(),

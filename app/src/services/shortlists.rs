@@ -8,15 +8,20 @@
 use super::now;
 use crate::domain::cpv::CpvCode;
 use crate::domain::validation::FieldErrors;
-use crate::dto::{CurrentUser, SavedSearchView, SearchQuery, ShortlistEntry, ShortlistSummary, ShortlistView};
-use crate::entities::{organisation, saved_search, shortlist, shortlist_item, supplier_cpv, supplier_identifier, supplier_profile, user};
+use crate::dto::{
+    CurrentUser, SavedSearchView, SearchQuery, ShortlistEntry, ShortlistSummary, ShortlistView,
+};
+use crate::entities::{
+    organisation, saved_search, shortlist, shortlist_item, supplier_cpv, supplier_identifier,
+    supplier_profile, user,
+};
 use crate::error::{ServiceError, ServiceResult};
 use crate::services::search;
 use crate::state::AppState;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -66,9 +71,16 @@ fn ensure_can_search(user: &CurrentUser) -> ServiceResult<()> {
 }
 
 /// A shortlist the user may see, or `NotFound` (never revealing that it exists).
-async fn visible(db: &impl ConnectionTrait, user: &CurrentUser, id: i64) -> ServiceResult<shortlist::Model> {
+async fn visible(
+    db: &impl ConnectionTrait,
+    user: &CurrentUser,
+    id: i64,
+) -> ServiceResult<shortlist::Model> {
     let org = buyer_organisation(user)?;
-    let list = shortlist::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::NotFound)?;
+    let list = shortlist::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     if list.organisation_id != org || !(list.shared || list.created_by == Some(user.id)) {
         return Err(ServiceError::NotFound);
     }
@@ -76,7 +88,11 @@ async fn visible(db: &impl ConnectionTrait, user: &CurrentUser, id: i64) -> Serv
 }
 
 /// A shortlist the user made (and so may share or delete).
-async fn own(db: &impl ConnectionTrait, user: &CurrentUser, id: i64) -> ServiceResult<shortlist::Model> {
+async fn own(
+    db: &impl ConnectionTrait,
+    user: &CurrentUser,
+    id: i64,
+) -> ServiceResult<shortlist::Model> {
     let list = visible(db, user, id).await?;
     if list.created_by != Some(user.id) {
         return Err(ServiceError::Forbidden);
@@ -89,7 +105,10 @@ fn parse_name(raw: &str, what: &str, errors: &mut FieldErrors) -> String {
     if name.is_empty() {
         errors.add("name", format!("Enter a name for the {what}"));
     } else if name.chars().count() > NAME_MAX {
-        errors.add("name", format!("The name must be {NAME_MAX} characters or fewer"));
+        errors.add(
+            "name",
+            format!("The name must be {NAME_MAX} characters or fewer"),
+        );
     }
     name
 }
@@ -98,7 +117,11 @@ fn stamp(at: chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%d %H:%M").to_string()
 }
 
-async fn summaries(db: &impl ConnectionTrait, user: &CurrentUser, lists: Vec<shortlist::Model>) -> ServiceResult<Vec<ShortlistSummary>> {
+async fn summaries(
+    db: &impl ConnectionTrait,
+    user: &CurrentUser,
+    lists: Vec<shortlist::Model>,
+) -> ServiceResult<Vec<ShortlistSummary>> {
     let ids: Vec<i64> = lists.iter().map(|l| l.id).collect();
     let counts: HashMap<i64, i64> = shortlist_item::Entity::find()
         .select_only()
@@ -111,21 +134,40 @@ async fn summaries(db: &impl ConnectionTrait, user: &CurrentUser, lists: Vec<sho
         .await?
         .into_iter()
         .collect();
-    let creators: Vec<i64> = lists.iter().filter_map(|l| l.created_by).collect::<HashSet<_>>().into_iter().collect();
+    let creators: Vec<i64> = lists
+        .iter()
+        .filter_map(|l| l.created_by)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
     let names: HashMap<i64, String> = user::Entity::find()
         .filter(user::Column::Id.is_in(creators))
         .all(db)
         .await?
         .into_iter()
-        .map(|u| (u.id, if u.display_name.is_empty() { u.email } else { u.display_name }))
+        .map(|u| {
+            (
+                u.id,
+                if u.display_name.is_empty() {
+                    u.email
+                } else {
+                    u.display_name
+                },
+            )
+        })
         .collect();
     Ok(lists
         .into_iter()
         .map(|l| ShortlistSummary {
             id: l.id,
             mine: l.created_by == Some(user.id),
-            created_by: l.created_by.and_then(|c| names.get(&c).cloned()).unwrap_or_else(|| "a former colleague".into()),
-            items: counts.get(&l.id).map_or(0, |n| u64::try_from(*n).unwrap_or(0)),
+            created_by: l
+                .created_by
+                .and_then(|c| names.get(&c).cloned())
+                .unwrap_or_else(|| "a former colleague".into()),
+            items: counts
+                .get(&l.id)
+                .map_or(0, |n| u64::try_from(*n).unwrap_or(0)),
             name: l.name,
             shared: l.shared,
             updated_at: stamp(l.updated_at),
@@ -137,11 +179,18 @@ async fn summaries(db: &impl ConnectionTrait, user: &CurrentUser, lists: Vec<sho
 ///
 /// # Errors
 /// `Forbidden` for anyone but a buyer; database failures.
-pub async fn list(db: &impl ConnectionTrait, user: &CurrentUser) -> ServiceResult<Vec<ShortlistSummary>> {
+pub async fn list(
+    db: &impl ConnectionTrait,
+    user: &CurrentUser,
+) -> ServiceResult<Vec<ShortlistSummary>> {
     let org = buyer_organisation(user)?;
     let lists = shortlist::Entity::find()
         .filter(shortlist::Column::OrganisationId.eq(org))
-        .filter(Condition::any().add(shortlist::Column::Shared.eq(true)).add(shortlist::Column::CreatedBy.eq(user.id)))
+        .filter(
+            Condition::any()
+                .add(shortlist::Column::Shared.eq(true))
+                .add(shortlist::Column::CreatedBy.eq(user.id)),
+        )
         .order_by_asc(shortlist::Column::Name)
         .order_by_asc(shortlist::Column::Id)
         .all(db)
@@ -153,7 +202,11 @@ pub async fn list(db: &impl ConnectionTrait, user: &CurrentUser) -> ServiceResul
 ///
 /// # Errors
 /// `NotFound` unless the buyer may see it.
-pub async fn get(db: &impl ConnectionTrait, user: &CurrentUser, id: i64) -> ServiceResult<ShortlistView> {
+pub async fn get(
+    db: &impl ConnectionTrait,
+    user: &CurrentUser,
+    id: i64,
+) -> ServiceResult<ShortlistView> {
     let list = visible(db, user, id).await?;
     let items = shortlist_item::Entity::find()
         .filter(shortlist_item::Column::ShortlistId.eq(id))
@@ -165,7 +218,11 @@ pub async fn get(db: &impl ConnectionTrait, user: &CurrentUser, id: i64) -> Serv
     let listed = listed_suppliers(db, &ids).await?;
     let mut profiles: HashMap<i64, supplier_profile::Model> = HashMap::new();
     for chunk in ids.chunks(CHUNK) {
-        for p in supplier_profile::Entity::find().filter(supplier_profile::Column::OrganisationId.is_in(chunk.to_vec())).all(db).await? {
+        for p in supplier_profile::Entity::find()
+            .filter(supplier_profile::Column::OrganisationId.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
             profiles.insert(p.organisation_id, p);
         }
     }
@@ -175,7 +232,10 @@ pub async fn get(db: &impl ConnectionTrait, user: &CurrentUser, id: i64) -> Serv
             let p = profiles.remove(&i.supplier_id);
             ShortlistEntry {
                 supplier_id: i.supplier_id,
-                name: p.as_ref().map_or_else(|| format!("Supplier {}", i.supplier_id), |p| p.legal_name.clone()),
+                name: p.as_ref().map_or_else(
+                    || format!("Supplier {}", i.supplier_id),
+                    |p| p.legal_name.clone(),
+                ),
                 legal_form: p.as_ref().map(|p| p.legal_form.clone()).unwrap_or_default(),
                 size: p.as_ref().and_then(|p| p.size_class.clone()),
                 town: p.as_ref().map(|p| p.town.clone()).unwrap_or_default(),
@@ -185,7 +245,11 @@ pub async fn get(db: &impl ConnectionTrait, user: &CurrentUser, id: i64) -> Serv
             }
         })
         .collect();
-    let summary = summaries(db, user, vec![list]).await?.into_iter().next().ok_or(ServiceError::NotFound)?;
+    let summary = summaries(db, user, vec![list])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(ServiceError::NotFound)?;
     Ok(ShortlistView { summary, entries })
 }
 
@@ -193,7 +257,12 @@ pub async fn get(db: &impl ConnectionTrait, user: &CurrentUser, id: i64) -> Serv
 ///
 /// # Errors
 /// `Forbidden` for anyone but a buyer; a missing or over-long `name`.
-pub async fn create(db: &DatabaseConnection, user: &CurrentUser, name: &str, shared: bool) -> ServiceResult<i64> {
+pub async fn create(
+    db: &DatabaseConnection,
+    user: &CurrentUser,
+    name: &str,
+    shared: bool,
+) -> ServiceResult<i64> {
     let org = buyer_organisation(user)?;
     let mut errors = FieldErrors::new();
     let name = parse_name(name, "shortlist", &mut errors);
@@ -204,7 +273,13 @@ pub async fn create(db: &DatabaseConnection, user: &CurrentUser, name: &str, sha
     Ok(id)
 }
 
-async fn insert_shortlist(db: &impl ConnectionTrait, user: &CurrentUser, org: i64, name: &str, shared: bool) -> ServiceResult<i64> {
+async fn insert_shortlist(
+    db: &impl ConnectionTrait,
+    user: &CurrentUser,
+    org: i64,
+    name: &str,
+    shared: bool,
+) -> ServiceResult<i64> {
     let at = now();
     let row = shortlist::ActiveModel {
         organisation_id: Set(org),
@@ -224,7 +299,12 @@ async fn insert_shortlist(db: &impl ConnectionTrait, user: &CurrentUser, org: i6
 ///
 /// # Errors
 /// `NotFound` unless visible; `Forbidden` unless the buyer made it.
-pub async fn set_shared(db: &DatabaseConnection, user: &CurrentUser, id: i64, shared: bool) -> ServiceResult<()> {
+pub async fn set_shared(
+    db: &DatabaseConnection,
+    user: &CurrentUser,
+    id: i64,
+    shared: bool,
+) -> ServiceResult<()> {
     let txn = db.begin().await?;
     let list = own(&txn, user, id).await?;
     let mut row: shortlist::ActiveModel = list.into();
@@ -242,7 +322,10 @@ pub async fn set_shared(db: &DatabaseConnection, user: &CurrentUser, id: i64, sh
 pub async fn delete(db: &DatabaseConnection, user: &CurrentUser, id: i64) -> ServiceResult<()> {
     let txn = db.begin().await?;
     own(&txn, user, id).await?;
-    shortlist_item::Entity::delete_many().filter(shortlist_item::Column::ShortlistId.eq(id)).exec(&txn).await?;
+    shortlist_item::Entity::delete_many()
+        .filter(shortlist_item::Column::ShortlistId.eq(id))
+        .exec(&txn)
+        .await?;
     shortlist::Entity::delete_by_id(id).exec(&txn).await?;
     txn.commit().await?;
     Ok(())
@@ -263,7 +346,12 @@ pub struct AddTarget {
 /// # Errors
 /// `NotFound` for an unknown or unpublished supplier or an invisible shortlist; field
 /// `shortlist_id` when neither a shortlist nor a new name is given, `name` for a bad name.
-pub async fn add_item(db: &DatabaseConnection, user: &CurrentUser, target: &AddTarget, supplier_id: i64) -> ServiceResult<(i64, String)> {
+pub async fn add_item(
+    db: &DatabaseConnection,
+    user: &CurrentUser,
+    target: &AddTarget,
+    supplier_id: i64,
+) -> ServiceResult<(i64, String)> {
     let org = buyer_organisation(user)?;
     let chosen = target.shortlist_id.trim();
     let new_name = target.new_name.trim();
@@ -281,7 +369,10 @@ pub async fn add_item(db: &DatabaseConnection, user: &CurrentUser, target: &AddT
     };
     let name = if existing.is_none() && errors.is_empty() {
         if new_name.is_empty() {
-            errors.add("shortlist_id", "Choose a shortlist, or give a name for a new one");
+            errors.add(
+                "shortlist_id",
+                "Choose a shortlist, or give a name for a new one",
+            );
             String::new()
         } else {
             parse_name(new_name, "new shortlist", &mut errors)
@@ -291,7 +382,10 @@ pub async fn add_item(db: &DatabaseConnection, user: &CurrentUser, target: &AddT
     };
     errors.into_result(()).map_err(ServiceError::Validation)?;
     let txn = db.begin().await?;
-    if !listed_suppliers(&txn, &[supplier_id]).await?.contains(&supplier_id) {
+    if !listed_suppliers(&txn, &[supplier_id])
+        .await?
+        .contains(&supplier_id)
+    {
         return Err(ServiceError::NotFound);
     }
     let (id, name) = match existing {
@@ -302,7 +396,11 @@ pub async fn add_item(db: &DatabaseConnection, user: &CurrentUser, target: &AddT
         None => (insert_shortlist(&txn, user, org, &name, false).await?, name),
     };
     let at = now();
-    if shortlist_item::Entity::find_by_id((id, supplier_id)).one(&txn).await?.is_none() {
+    if shortlist_item::Entity::find_by_id((id, supplier_id))
+        .one(&txn)
+        .await?
+        .is_none()
+    {
         shortlist_item::ActiveModel {
             shortlist_id: Set(id),
             supplier_id: Set(supplier_id),
@@ -325,10 +423,17 @@ pub async fn add_item(db: &DatabaseConnection, user: &CurrentUser, target: &AddT
 ///
 /// # Errors
 /// `NotFound` unless the shortlist is visible and holds the supplier.
-pub async fn remove_item(db: &DatabaseConnection, user: &CurrentUser, id: i64, supplier_id: i64) -> ServiceResult<()> {
+pub async fn remove_item(
+    db: &DatabaseConnection,
+    user: &CurrentUser,
+    id: i64,
+    supplier_id: i64,
+) -> ServiceResult<()> {
     let txn = db.begin().await?;
     visible(&txn, user, id).await?;
-    let res = shortlist_item::Entity::delete_by_id((id, supplier_id)).exec(&txn).await?;
+    let res = shortlist_item::Entity::delete_by_id((id, supplier_id))
+        .exec(&txn)
+        .await?;
     if res.rows_affected == 0 {
         return Err(ServiceError::NotFound);
     }
@@ -372,11 +477,16 @@ async fn listed_suppliers(db: &impl ConnectionTrait, ids: &[i64]) -> ServiceResu
 /// without `page` (a saved search starts at the first page) and without empty parameters.
 pub fn normalise_query(raw: &str) -> String {
     let raw = raw.trim().trim_start_matches('?');
-    let raw = raw.split_once('?').map_or(raw, |(path, q)| if path.contains('=') { raw } else { q });
+    let raw = raw
+        .split_once('?')
+        .map_or(raw, |(path, q)| if path.contains('=') { raw } else { q });
     raw.split('&')
         .filter_map(|pair| {
             let (k, v) = pair.split_once('=')?;
-            let keep = !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && k != "page" && !v.is_empty();
+            let keep = !k.is_empty()
+                && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && k != "page"
+                && !v.is_empty();
             keep.then(|| format!("{k}={v}"))
         })
         .collect::<Vec<_>>()
@@ -388,7 +498,12 @@ pub fn normalise_query(raw: &str) -> String {
 /// # Errors
 /// `Forbidden` unless the user may search; field `name` when missing, too long or already
 /// used by another of the user's saved searches; field `query` when too long.
-pub async fn save_search(db: &DatabaseConnection, user: &CurrentUser, name: &str, query: &str) -> ServiceResult<i64> {
+pub async fn save_search(
+    db: &DatabaseConnection,
+    user: &CurrentUser,
+    name: &str,
+    query: &str,
+) -> ServiceResult<i64> {
     ensure_can_search(user)?;
     let mut errors = FieldErrors::new();
     let name = parse_name(name, "saved search", &mut errors);
@@ -405,7 +520,10 @@ pub async fn save_search(db: &DatabaseConnection, user: &CurrentUser, name: &str
         .await?
         > 0;
     if taken {
-        return Err(ServiceError::field("name", "You already have a saved search with this name"));
+        return Err(ServiceError::field(
+            "name",
+            "You already have a saved search with this name",
+        ));
     }
     let row = saved_search::ActiveModel {
         user_id: Set(user.id),
@@ -424,7 +542,10 @@ pub async fn save_search(db: &DatabaseConnection, user: &CurrentUser, name: &str
 ///
 /// # Errors
 /// `Forbidden` unless the user may search.
-pub async fn saved_searches(db: &impl ConnectionTrait, user: &CurrentUser) -> ServiceResult<Vec<SavedSearchView>> {
+pub async fn saved_searches(
+    db: &impl ConnectionTrait,
+    user: &CurrentUser,
+) -> ServiceResult<Vec<SavedSearchView>> {
     ensure_can_search(user)?;
     Ok(saved_search::Entity::find()
         .filter(saved_search::Column::UserId.eq(user.id))
@@ -432,7 +553,12 @@ pub async fn saved_searches(db: &impl ConnectionTrait, user: &CurrentUser) -> Se
         .all(db)
         .await?
         .into_iter()
-        .map(|s| SavedSearchView { id: s.id, name: s.name, query: s.query, created_at: stamp(s.created_at) })
+        .map(|s| SavedSearchView {
+            id: s.id,
+            name: s.name,
+            query: s.query,
+            created_at: stamp(s.created_at),
+        })
         .collect())
 }
 
@@ -440,7 +566,11 @@ pub async fn saved_searches(db: &impl ConnectionTrait, user: &CurrentUser) -> Se
 ///
 /// # Errors
 /// `NotFound` unless it is the user's.
-pub async fn delete_saved_search(db: &DatabaseConnection, user: &CurrentUser, id: i64) -> ServiceResult<()> {
+pub async fn delete_saved_search(
+    db: &DatabaseConnection,
+    user: &CurrentUser,
+    id: i64,
+) -> ServiceResult<()> {
     ensure_can_search(user)?;
     let txn = db.begin().await?;
     let res = saved_search::Entity::delete_many()
@@ -461,7 +591,11 @@ pub async fn delete_saved_search(db: &DatabaseConnection, user: &CurrentUser, id
 ///
 /// # Errors
 /// `Forbidden` unless the user may search; the search's own field errors.
-pub async fn search_rows(state: &AppState, user: &CurrentUser, query: &SearchQuery) -> ServiceResult<Vec<ExportRow>> {
+pub async fn search_rows(
+    state: &AppState,
+    user: &CurrentUser,
+    query: &SearchQuery,
+) -> ServiceResult<Vec<ExportRow>> {
     ensure_can_search(user)?;
     let per_page = usize::try_from(search::MAX_PER_PAGE).unwrap_or(100).max(1);
     let mut hits: Vec<(i64, Option<f64>)> = Vec::new();
@@ -488,7 +622,11 @@ pub async fn search_rows(state: &AppState, user: &CurrentUser, query: &SearchQue
 ///
 /// # Errors
 /// `NotFound` unless the shortlist is visible.
-pub async fn shortlist_rows(state: &AppState, user: &CurrentUser, id: i64) -> ServiceResult<(String, Vec<ExportRow>)> {
+pub async fn shortlist_rows(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+) -> ServiceResult<(String, Vec<ExportRow>)> {
     let list = visible(&state.db, user, id).await?;
     let ids: Vec<i64> = shortlist_item::Entity::find()
         .select_only()
@@ -501,7 +639,11 @@ pub async fn shortlist_rows(state: &AppState, user: &CurrentUser, id: i64) -> Se
         .all(&state.db)
         .await?;
     let listed = listed_suppliers(&state.db, &ids).await?;
-    let hits: Vec<(i64, Option<f64>)> = ids.into_iter().filter(|i| listed.contains(i)).map(|i| (i, None)).collect();
+    let hits: Vec<(i64, Option<f64>)> = ids
+        .into_iter()
+        .filter(|i| listed.contains(i))
+        .map(|i| (i, None))
+        .collect();
     Ok((list.name, rows(state, &hits).await?))
 }
 
@@ -513,7 +655,11 @@ async fn rows(state: &AppState, hits: &[(i64, Option<f64>)]) -> ServiceResult<Ve
     let mut cpv: BTreeMap<i64, Vec<String>> = BTreeMap::new();
     let mut verified: HashSet<i64> = HashSet::new();
     for chunk in ids.chunks(CHUNK) {
-        for p in supplier_profile::Entity::find().filter(supplier_profile::Column::OrganisationId.is_in(chunk.to_vec())).all(db).await? {
+        for p in supplier_profile::Entity::find()
+            .filter(supplier_profile::Column::OrganisationId.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
             profiles.insert(p.organisation_id, p);
         }
         for row in supplier_cpv::Entity::find()
@@ -522,7 +668,9 @@ async fn rows(state: &AppState, hits: &[(i64, Option<f64>)]) -> ServiceResult<Ve
             .all(db)
             .await?
         {
-            cpv.entry(row.organisation_id).or_default().push(row.cpv_code);
+            cpv.entry(row.organisation_id)
+                .or_default()
+                .push(row.cpv_code);
         }
         verified.extend(
             supplier_identifier::Entity::find()
@@ -544,7 +692,12 @@ async fn rows(state: &AppState, hits: &[(i64, Option<f64>)]) -> ServiceResult<Ve
                 .remove(id)
                 .unwrap_or_default()
                 .into_iter()
-                .map(|c| CpvCode::parse(&c).ok().and_then(|code| state.cpv.get(&code)).map_or(c, |e| e.full_code()))
+                .map(|c| {
+                    CpvCode::parse(&c)
+                        .ok()
+                        .and_then(|code| state.cpv.get(&code))
+                        .map_or(c, |e| e.full_code())
+                })
                 .collect();
             Some(ExportRow {
                 id: *id,
@@ -571,16 +724,25 @@ mod tests {
 
     #[test]
     fn saved_query_drops_page_empty_values_and_the_question_mark() {
-        assert_eq!(normalise_query("?q=school+meals&cpv=&near=PR1&page=3"), "q=school+meals&near=PR1");
+        assert_eq!(
+            normalise_query("?q=school+meals&cpv=&near=PR1&page=3"),
+            "q=school+meals&near=PR1"
+        );
     }
 
     #[test]
     fn saved_query_accepts_a_whole_search_path() {
-        assert_eq!(normalise_query("/suppliers?q=mowing&size=micro"), "q=mowing&size=micro");
+        assert_eq!(
+            normalise_query("/suppliers?q=mowing&size=micro"),
+            "q=mowing&size=micro"
+        );
     }
 
     #[test]
     fn saved_query_ignores_malformed_pairs() {
-        assert_eq!(normalise_query("q=a&<script>=x&noequals&size=small"), "q=a&size=small");
+        assert_eq!(
+            normalise_query("q=a&<script>=x&noequals&size=small"),
+            "q=a&size=small"
+        );
     }
 }

@@ -4,25 +4,27 @@
 
 use super::{audit, now};
 use crate::domain::cpv::CpvCatalogue;
-use crate::domain::registry::{IdScheme, OrgIdentifier};
-use crate::domain::registry::{AccreditationKind, LegalForm, OwnershipModel, SizeClass, TurnoverBand};
 use crate::domain::place::{parse_place, OutcodeTable};
+use crate::domain::registry::{
+    AccreditationKind, LegalForm, OwnershipModel, SizeClass, TurnoverBand,
+};
+use crate::domain::registry::{IdScheme, OrgIdentifier};
 use crate::domain::text::{Email, Gbp, Keywords, VatNumber, Website};
 use crate::domain::validation::FieldErrors;
 use crate::dto::{
-    AccreditationView, ContractView, CpvView, CurrentUser, IdentifierInput, IdentifierView, ProfilePatch,
-    SupplierProfile, Text,
+    AccreditationView, ContractView, CpvView, CurrentUser, IdentifierInput, IdentifierView,
+    ProfilePatch, SupplierProfile, Text,
 };
 use crate::entities::{
-    organisation, supplier_accreditation, supplier_contract, supplier_cpv, supplier_identifier, supplier_profile,
-    supplier_service_outcode,
+    organisation, supplier_accreditation, supplier_contract, supplier_cpv, supplier_identifier,
+    supplier_profile, supplier_service_outcode,
 };
 use crate::error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use chrono::{Datelike, NaiveDate};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
 };
 
 /// Creates the empty profile a new supplier organisation starts with.
@@ -123,7 +125,10 @@ fn parse_int<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
     match s.parse::<T>() {
         Ok(v) if v >= min && v <= max => Some(Some(v)),
         _ => {
-            errors.add(field, format!("{what} must be a whole number from {min} to {max}"));
+            errors.add(
+                field,
+                format!("{what} must be a whole number from {min} to {max}"),
+            );
             None
         }
     }
@@ -148,7 +153,13 @@ fn parse_money(errors: &mut FieldErrors, field: &str, t: &Text, what: &str) -> O
     }
 }
 
-fn limited(errors: &mut FieldErrors, field: &str, t: &Text, max: usize, what: &str) -> Option<String> {
+fn limited(
+    errors: &mut FieldErrors,
+    field: &str,
+    t: &Text,
+    max: usize,
+    what: &str,
+) -> Option<String> {
     let s = t.as_str();
     if s.chars().count() > max {
         errors.add(field, format!("{what} must be {max} characters or fewer"));
@@ -208,7 +219,14 @@ pub async fn apply_patch(
         }
     }
     if let Some(t) = &patch.year_founded {
-        if let Some(v) = parse_int(&mut errors, "year_founded", t, 1800, this_year, "Year founded") {
+        if let Some(v) = parse_int(
+            &mut errors,
+            "year_founded",
+            t,
+            1800,
+            this_year,
+            "Year founded",
+        ) {
             p.year_founded = Set(v);
         }
     }
@@ -226,8 +244,13 @@ pub async fn apply_patch(
     }
     if let Some(t) = &patch.phone {
         let s = t.as_str();
-        if !s.is_empty() && (s.len() > 40 || !s.chars().all(|c| c.is_ascii_digit() || " +()-".contains(c))) {
-            errors.add("phone", "Enter a telephone number using digits, spaces and + ( ) -");
+        if !s.is_empty()
+            && (s.len() > 40 || !s.chars().all(|c| c.is_ascii_digit() || " +()-".contains(c)))
+        {
+            errors.add(
+                "phone",
+                "Enter a telephone number using digits, spaces and + ( ) -",
+            );
         } else {
             p.phone = Set(s.to_owned());
         }
@@ -262,12 +285,25 @@ pub async fn apply_patch(
         }
     }
     if let Some(t) = &patch.operating_address {
-        if let Some(v) = limited(&mut errors, "operating_address", t, 500, "Operating address") {
+        if let Some(v) = limited(
+            &mut errors,
+            "operating_address",
+            t,
+            500,
+            "Operating address",
+        ) {
             p.operating_address = Set(v);
         }
     }
     if let Some(t) = &patch.service_radius_km {
-        if let Some(v) = parse_int(&mut errors, "service_radius_km", t, 0, 1500, "Service radius") {
+        if let Some(v) = parse_int(
+            &mut errors,
+            "service_radius_km",
+            t,
+            0,
+            1500,
+            "Service radius",
+        ) {
             p.service_radius_km = Set(v);
         }
     }
@@ -275,9 +311,15 @@ pub async fn apply_patch(
     if let Some(list) = &patch.service_outcodes {
         let mut codes = Vec::new();
         for raw in &list.0 {
-            match parse_place(raw).map_err(|e| e.to_string()).and_then(|place| {
-                state.outcodes.resolve(&place).map(|info| info.outcode.clone()).map_err(|e| e.to_string())
-            }) {
+            match parse_place(raw)
+                .map_err(|e| e.to_string())
+                .and_then(|place| {
+                    state
+                        .outcodes
+                        .resolve(&place)
+                        .map(|info| info.outcode.clone())
+                        .map_err(|e| e.to_string())
+                }) {
                 Ok(code) if !codes.contains(&code) => codes.push(code),
                 Ok(_) => {}
                 Err(e) => errors.add("service_outcodes", format!("{raw}: {e}")),
@@ -288,7 +330,14 @@ pub async fn apply_patch(
     let mut employees = profile.employees;
     let mut turnover = profile.turnover_gbp;
     if let Some(t) = &patch.employees {
-        if let Some(v) = parse_int(&mut errors, "employees", t, 0, 10_000_000, "Number of employees") {
+        if let Some(v) = parse_int(
+            &mut errors,
+            "employees",
+            t,
+            0,
+            10_000_000,
+            "Number of employees",
+        ) {
             employees = v;
             p.employees = Set(v);
         }
@@ -305,23 +354,43 @@ pub async fn apply_patch(
     )
     .map(|s| s.slug().to_owned()));
     if let Some(t) = &patch.ownership_model {
-        match opt_text(t).map(|s| OwnershipModel::from_slug(&s).ok_or(())).transpose() {
+        match opt_text(t)
+            .map(|s| OwnershipModel::from_slug(&s).ok_or(()))
+            .transpose()
+        {
             Ok(v) => p.ownership_model = Set(v.map(|m| m.slug().to_owned())),
             Err(()) => errors.add("ownership_model", "Choose an ownership model from the list"),
         }
     }
     for (field, value, slot, what) in [
-        ("local_staff_pct", &patch.local_staff_pct, &mut p.local_staff_pct, "Staff living locally"),
-        ("local_spend_pct", &patch.local_spend_pct, &mut p.local_spend_pct, "Spend with local suppliers"),
+        (
+            "local_staff_pct",
+            &patch.local_staff_pct,
+            &mut p.local_staff_pct,
+            "Staff living locally",
+        ),
+        (
+            "local_spend_pct",
+            &patch.local_spend_pct,
+            &mut p.local_spend_pct,
+            "Spend with local suppliers",
+        ),
     ] {
         if let Some(t) = value {
-            if let Some(v) = parse_int::<i16>(&mut errors, field, t, 0, 100, &format!("{what} (%)")) {
+            if let Some(v) = parse_int::<i16>(&mut errors, field, t, 0, 100, &format!("{what} (%)"))
+            {
                 *slot = Set(v);
             }
         }
     }
     if let Some(t) = &patch.capability_statement {
-        if let Some(v) = limited(&mut errors, "capability_statement", t, 5000, "Capability statement") {
+        if let Some(v) = limited(
+            &mut errors,
+            "capability_statement",
+            t,
+            5000,
+            "Capability statement",
+        ) {
             p.capability_statement = Set(v);
         }
     }
@@ -340,7 +409,12 @@ pub async fn apply_patch(
         }
     }
     if let Some(t) = &patch.min_contract_value_gbp {
-        if let Some(v) = parse_money(&mut errors, "min_contract_value_gbp", t, "Smallest contract") {
+        if let Some(v) = parse_money(
+            &mut errors,
+            "min_contract_value_gbp",
+            t,
+            "Smallest contract",
+        ) {
             min_value = v;
             p.min_contract_value_gbp = Set(v);
         }
@@ -392,9 +466,12 @@ pub async fn apply_patch(
             .exec(&txn)
             .await?;
         for outcode in codes {
-            supplier_service_outcode::ActiveModel { organisation_id: Set(organisation_id), outcode: Set(outcode.to_string()) }
-                .insert(&txn)
-                .await?;
+            supplier_service_outcode::ActiveModel {
+                organisation_id: Set(organisation_id),
+                outcode: Set(outcode.to_string()),
+            }
+            .insert(&txn)
+            .await?;
         }
     }
     if let Some(codes) = cpv_codes {
@@ -403,9 +480,12 @@ pub async fn apply_patch(
             .exec(&txn)
             .await?;
         for code in codes {
-            supplier_cpv::ActiveModel { organisation_id: Set(organisation_id), cpv_code: Set(code) }
-                .insert(&txn)
-                .await?;
+            supplier_cpv::ActiveModel {
+                organisation_id: Set(organisation_id),
+                cpv_code: Set(code),
+            }
+            .insert(&txn)
+            .await?;
         }
     }
     if let Some(ids) = identifiers {
@@ -425,7 +505,14 @@ pub async fn apply_patch(
             return Err(blockers.into());
         }
     }
-    audit::record(&txn, Some(actor.id), "update_profile", &format!("organisation {organisation_id}"), "").await?;
+    audit::record(
+        &txn,
+        Some(actor.id),
+        "update_profile",
+        &format!("organisation {organisation_id}"),
+        "",
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -434,15 +521,25 @@ pub async fn apply_patch(
 fn resolve_postcode(table: &OutcodeTable, raw: &str) -> Result<(String, String, f64, f64), String> {
     let place = parse_place(raw).map_err(|e| e.to_string())?;
     let info = table.resolve(&place).map_err(|e| e.to_string())?;
-    Ok((place.to_string(), info.outcode.to_string(), info.lat, info.lon))
+    Ok((
+        place.to_string(),
+        info.outcode.to_string(),
+        info.lat,
+        info.lon,
+    ))
 }
 
 fn parse_identifier(scheme: &str, id: &str) -> Result<OrgIdentifier, String> {
-    let scheme = IdScheme::from_prefix(scheme.trim()).ok_or_else(|| format!("{scheme}: unknown identifier scheme"))?;
+    let scheme = IdScheme::from_prefix(scheme.trim())
+        .ok_or_else(|| format!("{scheme}: unknown identifier scheme"))?;
     OrgIdentifier::parse(scheme, id).map_err(|e| e.to_string())
 }
 
-async fn insert_identifier(db: &impl ConnectionTrait, organisation_id: i64, id: &OrgIdentifier) -> ServiceResult<i64> {
+async fn insert_identifier(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    id: &OrgIdentifier,
+) -> ServiceResult<i64> {
     let taken = supplier_identifier::Entity::find()
         .filter(supplier_identifier::Column::Scheme.eq(id.scheme.prefix()))
         .filter(supplier_identifier::Column::Identifier.eq(id.id.clone()))
@@ -452,7 +549,10 @@ async fn insert_identifier(db: &impl ConnectionTrait, organisation_id: i64, id: 
         if existing.organisation_id == organisation_id {
             return Ok(existing.id);
         }
-        return Err(ServiceError::field("identifier", format!("{id} is already registered by another organisation")));
+        return Err(ServiceError::field(
+            "identifier",
+            format!("{id} is already registered by another organisation"),
+        ));
     }
     let row = supplier_identifier::ActiveModel {
         organisation_id: Set(organisation_id),
@@ -472,7 +572,13 @@ async fn insert_identifier(db: &impl ConnectionTrait, organisation_id: i64, id: 
 ///
 /// # Errors
 /// Bad scheme or number (field `identifier`), a number registered by someone else.
-pub async fn add_identifier(state: &AppState, actor: &CurrentUser, org: i64, scheme: &str, raw: &str) -> ServiceResult<()> {
+pub async fn add_identifier(
+    state: &AppState,
+    actor: &CurrentUser,
+    org: i64,
+    scheme: &str,
+    raw: &str,
+) -> ServiceResult<()> {
     ensure_can_edit(actor, org)?;
     let id = parse_identifier(scheme, raw).map_err(|m| ServiceError::field("identifier", m))?;
     let txn = state.db.begin().await?;
@@ -486,7 +592,12 @@ pub async fn add_identifier(state: &AppState, actor: &CurrentUser, org: i64, sch
 ///
 /// # Errors
 /// `NotFound` when the identifier is not this organisation's.
-pub async fn remove_identifier(state: &AppState, actor: &CurrentUser, org: i64, identifier_id: i64) -> ServiceResult<()> {
+pub async fn remove_identifier(
+    state: &AppState,
+    actor: &CurrentUser,
+    org: i64,
+    identifier_id: i64,
+) -> ServiceResult<()> {
     ensure_can_edit(actor, org)?;
     let res = supplier_identifier::Entity::delete_many()
         .filter(supplier_identifier::Column::Id.eq(identifier_id))
@@ -503,13 +614,29 @@ pub async fn remove_identifier(state: &AppState, actor: &CurrentUser, org: i64, 
 ///
 /// # Errors
 /// Unknown code (field `cpv`).
-pub async fn add_cpv(state: &AppState, actor: &CurrentUser, org: i64, raw: &str) -> ServiceResult<()> {
+pub async fn add_cpv(
+    state: &AppState,
+    actor: &CurrentUser,
+    org: i64,
+    raw: &str,
+) -> ServiceResult<()> {
     ensure_can_edit(actor, org)?;
-    let entry = state.cpv.validate(raw).map_err(|e| ServiceError::field("cpv", e.to_string()))?;
+    let entry = state
+        .cpv
+        .validate(raw)
+        .map_err(|e| ServiceError::field("cpv", e.to_string()))?;
     let txn = state.db.begin().await?;
-    let exists = supplier_cpv::Entity::find_by_id((org, entry.code.clone())).one(&txn).await?.is_some();
+    let exists = supplier_cpv::Entity::find_by_id((org, entry.code.clone()))
+        .one(&txn)
+        .await?
+        .is_some();
     if !exists {
-        supplier_cpv::ActiveModel { organisation_id: Set(org), cpv_code: Set(entry.code) }.insert(&txn).await?;
+        supplier_cpv::ActiveModel {
+            organisation_id: Set(org),
+            cpv_code: Set(entry.code),
+        }
+        .insert(&txn)
+        .await?;
     }
     touch(&txn, org).await?;
     txn.commit().await?;
@@ -520,9 +647,16 @@ pub async fn add_cpv(state: &AppState, actor: &CurrentUser, org: i64, raw: &str)
 ///
 /// # Errors
 /// Database failures.
-pub async fn remove_cpv(state: &AppState, actor: &CurrentUser, org: i64, code: &str) -> ServiceResult<()> {
+pub async fn remove_cpv(
+    state: &AppState,
+    actor: &CurrentUser,
+    org: i64,
+    code: &str,
+) -> ServiceResult<()> {
     ensure_can_edit(actor, org)?;
-    supplier_cpv::Entity::delete_by_id((org, code.trim().to_owned())).exec(&state.db).await?;
+    supplier_cpv::Entity::delete_by_id((org, code.trim().to_owned()))
+        .exec(&state.db)
+        .await?;
     touch(&state.db, org).await
 }
 
@@ -549,7 +683,10 @@ pub async fn add_accreditation(
         s => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
             Ok(d) => Some(d),
             Err(_) => {
-                errors.add("expires_on", "Enter the expiry date as a date, like 2027-03-31");
+                errors.add(
+                    "expires_on",
+                    "Enter the expiry date as a date, like 2027-03-31",
+                );
                 None
             }
         },
@@ -557,7 +694,9 @@ pub async fn add_accreditation(
     if reference.trim().chars().count() > 100 {
         errors.add("reference", "Reference must be 100 characters or fewer");
     }
-    let Some(kind) = kind else { return Err(errors.into()) };
+    let Some(kind) = kind else {
+        return Err(errors.into());
+    };
     if !errors.is_empty() {
         return Err(errors.into());
     }
@@ -580,7 +719,12 @@ pub async fn add_accreditation(
 ///
 /// # Errors
 /// `NotFound` when it is not this organisation's.
-pub async fn remove_accreditation(state: &AppState, actor: &CurrentUser, org: i64, id: i64) -> ServiceResult<()> {
+pub async fn remove_accreditation(
+    state: &AppState,
+    actor: &CurrentUser,
+    org: i64,
+    id: i64,
+) -> ServiceResult<()> {
     ensure_can_edit(actor, org)?;
     let res = supplier_accreditation::Entity::delete_many()
         .filter(supplier_accreditation::Column::Id.eq(id))
@@ -614,10 +758,27 @@ pub async fn add_contract(
     } else if buyer.chars().count() > 200 {
         errors.add("buyer_name", "Buyer must be 200 characters or fewer");
     }
-    let value = parse_money(&mut errors, "value_gbp", &Text::from(value), "Contract value").flatten();
-    let year = parse_int(&mut errors, "year", &Text::from(year), 1900, now().year(), "Year").flatten();
+    let value = parse_money(
+        &mut errors,
+        "value_gbp",
+        &Text::from(value),
+        "Contract value",
+    )
+    .flatten();
+    let year = parse_int(
+        &mut errors,
+        "year",
+        &Text::from(year),
+        1900,
+        now().year(),
+        "Year",
+    )
+    .flatten();
     if description.trim().chars().count() > 2000 {
-        errors.add("description", "Description must be 2,000 characters or fewer");
+        errors.add(
+            "description",
+            "Description must be 2,000 characters or fewer",
+        );
     }
     if !errors.is_empty() {
         return Err(errors.into());
@@ -642,7 +803,12 @@ pub async fn add_contract(
 ///
 /// # Errors
 /// `NotFound` when it is not this organisation's.
-pub async fn remove_contract(state: &AppState, actor: &CurrentUser, org: i64, id: i64) -> ServiceResult<()> {
+pub async fn remove_contract(
+    state: &AppState,
+    actor: &CurrentUser,
+    org: i64,
+    id: i64,
+) -> ServiceResult<()> {
     ensure_can_edit(actor, org)?;
     let res = supplier_contract::Entity::delete_many()
         .filter(supplier_contract::Column::Id.eq(id))
@@ -665,7 +831,11 @@ async fn refresh_completeness(db: &impl ConnectionTrait, org: i64) -> ServiceRes
     let Some(p) = supplier_profile::Entity::find_by_id(org).one(db).await? else {
         return Err(ServiceError::NotFound);
     };
-    let has_cpv = supplier_cpv::Entity::find().filter(supplier_cpv::Column::OrganisationId.eq(org)).one(db).await?.is_some();
+    let has_cpv = supplier_cpv::Entity::find()
+        .filter(supplier_cpv::Column::OrganisationId.eq(org))
+        .one(db)
+        .await?
+        .is_some();
     let has_id = supplier_identifier::Entity::find()
         .filter(supplier_identifier::Column::OrganisationId.eq(org))
         .one(db)
@@ -700,10 +870,16 @@ fn publish_blockers(p: &SupplierProfile) -> FieldErrors {
         errors.add("postcode", "Add your postcode (step 2) before publishing");
     }
     if p.cpv.is_empty() {
-        errors.add("cpv", "Add at least one capability (CPV code, step 5) before publishing");
+        errors.add(
+            "cpv",
+            "Add at least one capability (CPV code, step 5) before publishing",
+        );
     }
     if p.capability_statement.trim().is_empty() {
-        errors.add("capability_statement", "Write a capability statement (step 5) before publishing");
+        errors.add(
+            "capability_statement",
+            "Write a capability statement (step 5) before publishing",
+        );
     }
     errors
 }
@@ -712,7 +888,12 @@ fn publish_blockers(p: &SupplierProfile) -> FieldErrors {
 ///
 /// # Errors
 /// `Validation` naming what is missing.
-pub async fn set_published(state: &AppState, actor: &CurrentUser, org: i64, publish: bool) -> ServiceResult<()> {
+pub async fn set_published(
+    state: &AppState,
+    actor: &CurrentUser,
+    org: i64,
+    publish: bool,
+) -> ServiceResult<()> {
     ensure_can_edit(actor, org)?;
     if publish {
         let view = load_profile(&state.db, &state.cpv, org).await?;
@@ -722,27 +903,49 @@ pub async fn set_published(state: &AppState, actor: &CurrentUser, org: i64, publ
         }
     }
     let txn = state.db.begin().await?;
-    let p = supplier_profile::Entity::find_by_id(org).one(&txn).await?.ok_or(ServiceError::NotFound)?;
+    let p = supplier_profile::Entity::find_by_id(org)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     let mut active = p.into_active_model();
     active.published = Set(publish);
     active.updated_at = Set(now());
     active.update(&txn).await?;
     super::registry_log::changed(&txn, org).await?;
-    audit::record(&txn, Some(actor.id), if publish { "publish_profile" } else { "withdraw_profile" }, &format!("organisation {org}"), "").await?;
+    audit::record(
+        &txn,
+        Some(actor.id),
+        if publish {
+            "publish_profile"
+        } else {
+            "withdraw_profile"
+        },
+        &format!("organisation {org}"),
+        "",
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
 
 /// A CPV code as shown to people: full code, label and the path above it.
 pub fn cpv_view(cpv: &CpvCatalogue, code: &str) -> CpvView {
-    match crate::domain::cpv::CpvCode::parse(code).ok().and_then(|c| cpv.get(&c).map(|e| (c, e))) {
+    match crate::domain::cpv::CpvCode::parse(code)
+        .ok()
+        .and_then(|c| cpv.get(&c).map(|e| (c, e)))
+    {
         Some((c, e)) => CpvView {
             code: e.code.clone(),
             full_code: e.full_code(),
             label: e.label.clone(),
             path: cpv.ancestors(&c).into_iter().map(|a| a.label).collect(),
         },
-        None => CpvView { code: code.to_owned(), full_code: code.to_owned(), label: String::new(), path: vec![] },
+        None => CpvView {
+            code: code.to_owned(),
+            full_code: code.to_owned(),
+            label: String::new(),
+            path: vec![],
+        },
     }
 }
 
@@ -750,9 +953,19 @@ pub fn cpv_view(cpv: &CpvCatalogue, code: &str) -> CpvView {
 ///
 /// # Errors
 /// `NotFound` when the organisation has no supplier profile.
-pub async fn load_profile(db: &impl ConnectionTrait, cpv: &CpvCatalogue, org: i64) -> ServiceResult<SupplierProfile> {
-    let p = supplier_profile::Entity::find_by_id(org).one(db).await?.ok_or(ServiceError::NotFound)?;
-    let o = organisation::Entity::find_by_id(org).one(db).await?.ok_or(ServiceError::NotFound)?;
+pub async fn load_profile(
+    db: &impl ConnectionTrait,
+    cpv: &CpvCatalogue,
+    org: i64,
+) -> ServiceResult<SupplierProfile> {
+    let p = supplier_profile::Entity::find_by_id(org)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let o = organisation::Entity::find_by_id(org)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     let codes = supplier_cpv::Entity::find()
         .filter(supplier_cpv::Column::OrganisationId.eq(org))
         .order_by_asc(supplier_cpv::Column::CpvCode)
@@ -805,7 +1018,10 @@ pub async fn load_profile(db: &impl ConnectionTrait, cpv: &CpvCatalogue, org: i6
         service_radius_km: p.service_radius_km,
         service_outcodes: areas.into_iter().map(|a| a.outcode).collect(),
         employees: p.employees,
-        turnover_band: p.turnover_gbp.and_then(|t| u64::try_from(t).ok()).map(|t| TurnoverBand::from_turnover(t).label().to_owned()),
+        turnover_band: p
+            .turnover_gbp
+            .and_then(|t| u64::try_from(t).ok())
+            .map(|t| TurnoverBand::from_turnover(t).label().to_owned()),
         turnover_gbp: p.turnover_gbp,
         size: p.size_class,
         social_economy: p.social_economy,
@@ -813,7 +1029,12 @@ pub async fn load_profile(db: &impl ConnectionTrait, cpv: &CpvCatalogue, org: i6
         local_staff_pct: p.local_staff_pct,
         local_spend_pct: p.local_spend_pct,
         capability_statement: p.capability_statement,
-        keywords: p.keywords.split(',').map(|k| k.trim().to_owned()).filter(|k| !k.is_empty()).collect(),
+        keywords: p
+            .keywords
+            .split(',')
+            .map(|k| k.trim().to_owned())
+            .filter(|k| !k.is_empty())
+            .collect(),
         max_contract_value_gbp: p.max_contract_value_gbp,
         min_contract_value_gbp: p.min_contract_value_gbp,
         cpv: codes.iter().map(|c| cpv_view(cpv, &c.cpv_code)).collect(),
@@ -823,7 +1044,9 @@ pub async fn load_profile(db: &impl ConnectionTrait, cpv: &CpvCatalogue, org: i6
             .into_iter()
             .map(|a| AccreditationView {
                 id: a.id,
-                label: AccreditationKind::from_slug(&a.kind).map(|k| k.label().to_owned()).unwrap_or_else(|| a.kind.clone()),
+                label: AccreditationKind::from_slug(&a.kind)
+                    .map(|k| k.label().to_owned())
+                    .unwrap_or_else(|| a.kind.clone()),
                 kind: a.kind,
                 reference: a.reference,
                 expired: a.expires_on.is_some_and(|d| d < today),
@@ -832,7 +1055,13 @@ pub async fn load_profile(db: &impl ConnectionTrait, cpv: &CpvCatalogue, org: i6
             .collect(),
         contracts: contracts
             .into_iter()
-            .map(|c| ContractView { id: c.id, buyer_name: c.buyer_name, value_gbp: c.value_gbp, year: c.year, description: c.description })
+            .map(|c| ContractView {
+                id: c.id,
+                buyer_name: c.buyer_name,
+                value_gbp: c.value_gbp,
+                year: c.year,
+                description: c.description,
+            })
             .collect(),
         completeness: p.completeness,
         published: p.published,
@@ -844,7 +1073,9 @@ pub async fn load_profile(db: &impl ConnectionTrait, cpv: &CpvCatalogue, org: i6
 pub fn identifier_view(i: supplier_identifier::Model) -> IdentifierView {
     IdentifierView {
         id: i.id,
-        scheme_label: IdScheme::from_prefix(&i.scheme).map(|s| s.label().to_owned()).unwrap_or_default(),
+        scheme_label: IdScheme::from_prefix(&i.scheme)
+            .map(|s| s.label().to_owned())
+            .unwrap_or_default(),
         scheme: i.scheme,
         identifier: i.identifier,
         verified: i.verified_at.is_some(),
@@ -855,7 +1086,11 @@ pub fn identifier_view(i: supplier_identifier::Model) -> IdentifierView {
 ///
 /// # Errors
 /// `NotFound` otherwise.
-pub async fn public_profile(state: &AppState, viewer: Option<&CurrentUser>, org: i64) -> ServiceResult<SupplierProfile> {
+pub async fn public_profile(
+    state: &AppState,
+    viewer: Option<&CurrentUser>,
+    org: i64,
+) -> ServiceResult<SupplierProfile> {
     let view = load_profile(&state.db, &state.cpv, org).await?;
     let privileged = viewer.is_some_and(|u| u.is_admin() || u.organisation_id == Some(org));
     if !privileged && (!view.published || view.status != "active") {
