@@ -2,19 +2,20 @@
 //! user from context, calls one service, and maps the result. Forms post here directly when
 //! JavaScript is off.
 
-use crate::dto::{
-    AdminOverview, CpvView, CurrentUser, Flash, MemberView, ProfilePatch, SearchQuery,
-    SearchResults, SupplierProfile,
-};
 use crate::error::AppError;
+use domain::accounts::dto::{AdminOverview, CurrentUser, MemberView};
+use domain::forms::Flash;
+use domain::registry::dto::{CpvView, ProfilePatch, SearchQuery, SearchResults, SupplierProfile};
 use leptos::server;
 
 #[cfg(feature = "ssr")]
-use crate::{
-    error::ServiceError,
-    services::{admin, auth, search, suppliers},
-    web::{self, finish, respond},
-};
+use crate::web::{self, finish, respond};
+#[cfg(feature = "ssr")]
+use backend::services::accounts::{admin, auth};
+#[cfg(feature = "ssr")]
+use backend::services::registry::{profiles as suppliers, search};
+#[cfg(feature = "ssr")]
+use backend::ServiceError;
 #[cfg(feature = "ssr")]
 use secrecy::SecretString;
 
@@ -299,7 +300,7 @@ async fn own_edit<F, Fut>(
     f: F,
 ) -> Result<(), AppError>
 where
-    F: FnOnce(crate::state::AppState, CurrentUser, i64) -> Fut,
+    F: FnOnce(backend::AppState, CurrentUser, i64) -> Fut,
     Fut: std::future::Future<Output = Result<(), ServiceError>>,
 {
     let state = web::state()?;
@@ -500,7 +501,7 @@ async fn admin_edit<F, Fut>(
     f: F,
 ) -> Result<(), AppError>
 where
-    F: FnOnce(crate::state::AppState, CurrentUser) -> Fut,
+    F: FnOnce(backend::AppState, CurrentUser) -> Fut,
     Fut: std::future::Future<Output = Result<(), ServiceError>>,
 {
     let state = web::state()?;

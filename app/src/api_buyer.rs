@@ -3,18 +3,20 @@
 //! directly when JavaScript is off, and `finish` brings the browser back with a notice or
 //! with the input and errors.
 
-use crate::dto::{SavedSearchView, ShortlistSummary, ShortlistView};
 use crate::error::AppError;
+use domain::registry::dto::{SavedSearchView, ShortlistSummary, ShortlistView};
 use leptos::server;
 
 #[cfg(feature = "ssr")]
-use crate::{
-    dto::CurrentUser,
-    error::ServiceError,
-    services::{auth, shortlists},
-    state::AppState,
-    web::{self, finish, respond},
-};
+use crate::web::{self, finish, respond};
+#[cfg(feature = "ssr")]
+use backend::services::accounts::auth;
+#[cfg(feature = "ssr")]
+use backend::services::registry::shortlists;
+#[cfg(feature = "ssr")]
+use backend::{AppState, ServiceError};
+#[cfg(feature = "ssr")]
+use domain::accounts::dto::CurrentUser;
 
 /// The signed-in user, as a service error so that `respond` and `finish` give a visitor
 /// the 401 status (and, without JavaScript, the way back to the form).

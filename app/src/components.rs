@@ -2,9 +2,10 @@
 //! beside them and keep the user's input, the error summary, notices.
 
 use crate::api::SignOut;
-use crate::domain::validation::FieldErrors;
-use crate::dto::{CurrentUser, Flash};
 use crate::error::AppError;
+use domain::accounts::dto::CurrentUser;
+use domain::forms::Flash;
+use domain::validation::FieldErrors;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -292,7 +293,7 @@ pub fn SiteHeader() -> impl IntoView {
 /// Formats whole pounds as "£1,200,000".
 pub fn money(v: Option<i64>) -> String {
     match v {
-        Some(v) => crate::domain::text::Gbp::new(u64::try_from(v).unwrap_or(0)).to_string(),
+        Some(v) => domain::text::Gbp::new(u64::try_from(v).unwrap_or(0)).to_string(),
         None => "—".into(),
     }
 }

@@ -1,8 +1,7 @@
-//! Errors. `ServiceError` is what services return (server only); `AppError` is what crosses
-//! the wire to a page or API client: field errors in full, internal failures as a generic
-//! message (the whole chain is logged where it is converted).
+//! The error a page or API client sees: field errors in full, internal failures as a
+//! generic message (the whole chain is logged where a `backend::ServiceError` is converted).
 
-use crate::domain::validation::FieldErrors;
+use domain::validation::FieldErrors;
 use serde::{Deserialize, Serialize};
 
 /// The error a page or API client sees.
@@ -70,56 +69,9 @@ impl server_fn::error::FromServerFnError for AppError {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::*;
-
-#[cfg(feature = "ssr")]
 mod server {
-    use super::*;
-
-    /// What services return.
-    #[derive(Debug, thiserror::Error)]
-    pub enum ServiceError {
-        #[error("not found")]
-        NotFound,
-        #[error("conflict: {0}")]
-        Conflict(String),
-        #[error("invalid input")]
-        Validation(FieldErrors),
-        #[error("invalid credentials: {0}")]
-        InvalidCredentials(String),
-        #[error("not signed in")]
-        Unauthenticated,
-        #[error("forbidden")]
-        Forbidden,
-        #[error("database error")]
-        Db(#[from] sea_orm::DbErr),
-        #[error(transparent)]
-        Unexpected(#[from] anyhow::Error),
-    }
-
-    impl ServiceError {
-        /// A single field error.
-        pub fn field(field: &str, message: impl Into<String>) -> Self {
-            let mut errors = FieldErrors::new();
-            errors.add(field, message);
-            Self::Validation(errors)
-        }
-    }
-
-    impl From<FieldErrors> for ServiceError {
-        fn from(e: FieldErrors) -> Self {
-            Self::Validation(e)
-        }
-    }
-
-    impl From<sea_orm::TransactionError<ServiceError>> for ServiceError {
-        fn from(e: sea_orm::TransactionError<ServiceError>) -> Self {
-            match e {
-                sea_orm::TransactionError::Connection(db) => Self::Db(db),
-                sea_orm::TransactionError::Transaction(inner) => inner,
-            }
-        }
-    }
+    use super::AppError;
+    use backend::ServiceError;
 
     impl From<ServiceError> for AppError {
         fn from(e: ServiceError) -> Self {
@@ -141,7 +93,4 @@ mod server {
             }
         }
     }
-
-    /// Result alias for services.
-    pub type ServiceResult<T> = Result<T, ServiceError>;
 }

@@ -4,19 +4,9 @@
 pub mod api;
 pub mod api_buyer;
 pub mod components;
-pub use ::domain;
-pub mod dto;
 pub mod error;
 pub mod pages;
 
-#[cfg(feature = "ssr")]
-pub mod entities;
-#[cfg(feature = "ssr")]
-pub mod mail;
-#[cfg(feature = "ssr")]
-pub mod services;
-#[cfg(feature = "ssr")]
-pub mod state;
 #[cfg(feature = "ssr")]
 pub mod web;
 

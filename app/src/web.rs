@@ -1,10 +1,12 @@
 //! Request plumbing for server functions: the state, the signed-in user, cookies, and the
 //! no-JavaScript path of forms (flash the input and errors, redirect back).
 
-use crate::dto::{CurrentUser, Flash};
-use crate::error::{AppError, ServiceError};
-use crate::services::{auth, flash};
-use crate::state::AppState;
+use crate::error::AppError;
+use backend::services::accounts::auth;
+use backend::services::flash;
+use backend::{AppState, ServiceError};
+use domain::accounts::dto::CurrentUser;
+use domain::forms::Flash;
 use http::header::{ACCEPT, COOKIE, REFERER, SET_COOKIE};
 use http::request::Parts;
 use http::HeaderValue;
@@ -116,7 +118,7 @@ async fn refuse(err: AppError) -> AppError {
     set_status(&err);
     if is_plain_form_post() {
         if let Ok(state) = state() {
-            let mut errors = crate::domain::validation::FieldErrors::new();
+            let mut errors = domain::validation::FieldErrors::new();
             errors.add("form", err.to_string());
             put_flash(
                 &state,
@@ -258,7 +260,7 @@ pub async fn finish<T>(
                 let errors = match &err {
                     AppError::Validation(f) => f.clone(),
                     other => {
-                        let mut f = crate::domain::validation::FieldErrors::new();
+                        let mut f = domain::validation::FieldErrors::new();
                         f.add("form", other.to_string());
                         f
                     }
@@ -287,13 +289,9 @@ pub async fn finish<T>(
 pub async fn take_flash() -> Result<Option<Flash>, AppError> {
     let state = state()?;
     match cookie(FLASH_COOKIE) {
-        Some(id) => Ok(flash::take(&state.db, &id).await?),
+        Some(id) => Ok(flash::take(&state.db, &id)
+            .await
+            .map_err(ServiceError::from)?),
         None => Ok(None),
-    }
-}
-
-impl From<sea_orm::DbErr> for AppError {
-    fn from(e: sea_orm::DbErr) -> Self {
-        ServiceError::Db(e).into()
     }
 }

@@ -19,11 +19,11 @@
 //! - `BENCH_ENGINES`: which engines to run, comma-separated among `app,fts5,pg` (default all).
 
 use anchorlink_search::{cpv_significant, IndexQuery};
-use app::domain::cpv::CpvCode;
-use app::domain::place::parse_place;
-use app::dto::SearchQuery;
-use app::services::search::{parse_query, search};
-use app::state::AppState;
+use backend::services::registry::search::{parse_query, search};
+use backend::state::AppState;
+use domain::cpv::CpvCode;
+use domain::place::parse_place;
+use domain::registry::dto::SearchQuery;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};

@@ -98,13 +98,13 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn service_error(e: app::error::ServiceError) -> anyhow::Error {
+fn service_error(e: backend::ServiceError) -> anyhow::Error {
     match e {
-        app::error::ServiceError::Validation(fields) => {
+        backend::ServiceError::Validation(fields) => {
             let lines: Vec<String> = fields.iter().map(|(f, m)| format!("{f}: {m}")).collect();
             anyhow::anyhow!("{}", lines.join("; "))
         }
-        app::error::ServiceError::NotFound => anyhow::anyhow!("no such user"),
+        backend::ServiceError::NotFound => anyhow::anyhow!("no such user"),
         other => anyhow::anyhow!("{other:?}"),
     }
 }
@@ -130,7 +130,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             std::io::stdin().read_to_string(&mut password)?;
             let password = SecretString::from(password.trim_end_matches(['\n', '\r']).to_owned());
             let db = crate::connect(&settings.database_url).await?;
-            let id = app::services::auth::add_user(
+            let id = backend::services::accounts::auth::add_user(
                 &db,
                 &email,
                 password,
@@ -146,7 +146,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             command: TokensCommand::Issue { email, label },
         } => {
             let db = crate::connect(&settings.database_url).await?;
-            let token = app::services::auth::issue_api_token(&db, &email, &label)
+            let token = backend::services::accounts::auth::issue_api_token(&db, &email, &label)
                 .await
                 .map_err(service_error)?;
             println!("{token}");

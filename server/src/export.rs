@@ -4,16 +4,19 @@
 //! bearer token.
 
 use crate::rest::{ApiError, ApiUser};
-use app::dto::{CurrentUser, SearchQuery};
-use app::error::{AppError, ServiceError};
-use app::services::{auth, shortlists};
-use app::state::AppState;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use app::error::AppError;
+use axum::extract::{FromRef, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
+use backend::services::accounts::auth;
+use backend::services::registry::shortlists;
+use backend::state::AppState;
+use backend::ServiceError;
+use domain::accounts::dto::CurrentUser;
+use domain::registry::dto::SearchQuery;
 
 /// The columns, in order.
 pub const COLUMNS: [&str; 13] = [
@@ -33,7 +36,7 @@ pub const COLUMNS: [&str; 13] = [
 ];
 
 /// The download routes for the site (session cookie).
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<crate::SiteState> {
     Router::new()
         .route("/suppliers/export.csv", get(search_csv))
         .route("/shortlists/{id}/export.csv", get(shortlist_csv))
@@ -135,19 +138,23 @@ fn slug(name: &str) -> String {
 }
 
 fn dated(prefix: &str) -> String {
-    format!("{prefix}-{}.csv", app::services::now().format("%Y-%m-%d"))
+    format!(
+        "{prefix}-{}.csv",
+        backend::services::now().format("%Y-%m-%d")
+    )
 }
 
 /// The signed-in user of a browser request; a visitor is sent to sign in and come back.
 pub struct SessionUser(pub CurrentUser);
 
-impl FromRequestParts<AppState> for SessionUser {
+impl<S: Send + Sync> FromRequestParts<S> for SessionUser
+where
+    AppState: FromRef<S>,
+{
     type Rejection = Response;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = &AppState::from_ref(state);
         let user = match app::web::cookie_from_headers(&parts.headers, auth::SESSION_COOKIE) {
             Some(token) => auth::user_for_session(&state.db, &token)
                 .await

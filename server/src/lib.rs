@@ -8,16 +8,16 @@ pub mod export;
 pub mod rest;
 pub mod seed;
 
-use app::mail::Mailer;
-use app::services::search_index::{self, SearchIndex};
-use app::state::{load_reference_data, AppConfig, AppState};
 use app::{shell, App};
-use axum::extract::Request;
+use axum::extract::{FromRef, Request};
 use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use backend::mail::Mailer;
+use backend::services::registry::search_index::{self, SearchIndex};
+use backend::state::{load_reference_data, AppConfig, AppState};
 use config::Settings;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -94,12 +94,6 @@ async fn state_with_index(
         None => Mailer::outbox(settings.outbox_dir.clone(), &settings.mail_from)?,
     };
     let cpv = Arc::new(cpv);
-    let leptos_options = LeptosOptions::builder()
-        .output_name("anchorlink")
-        .site_root(settings.site_root.clone())
-        .site_pkg_dir("pkg")
-        .site_addr(settings.addr)
-        .build();
     Ok(AppState {
         db,
         config: Arc::new(AppConfig {
@@ -110,8 +104,37 @@ async fn state_with_index(
         cpv,
         outcodes: Arc::new(outcodes),
         index,
-        leptos_options,
     })
+}
+
+/// What the router hands to handlers: the application's state and, for the pages, Leptos's
+/// options. Handlers take `State<AppState>`; the backend never sees Leptos.
+#[derive(Clone)]
+pub struct SiteState {
+    pub app: AppState,
+    pub leptos: LeptosOptions,
+}
+
+impl FromRef<SiteState> for AppState {
+    fn from_ref(state: &SiteState) -> Self {
+        state.app.clone()
+    }
+}
+
+impl FromRef<SiteState> for LeptosOptions {
+    fn from_ref(state: &SiteState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+/// Where the built browser assets are and how they are named.
+fn leptos_options(settings: &Settings) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("anchorlink")
+        .site_root(settings.site_root.clone())
+        .site_pkg_dir("pkg")
+        .site_addr(settings.addr)
+        .build()
 }
 
 async fn healthz() -> impl IntoResponse {
@@ -145,33 +168,32 @@ async fn same_origin(req: Request, next: Next) -> Response {
 }
 
 /// The whole site: pages, server functions, REST API, static assets.
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, settings: &Settings) -> Router {
     let routes = generate_route_list(App);
     let ctx_state = state.clone();
     let fallback_state = state.clone();
-    let options = state.leptos_options.clone();
+    let options = leptos_options(settings);
+    let site = SiteState {
+        app: state,
+        leptos: options.clone(),
+    };
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", rest::router())
         .merge(export::router())
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || provide_context(ctx_state.clone()),
-            {
-                let options = options.clone();
-                move || shell(options.clone())
-            },
-        )
+        .leptos_routes_with_context(&site, routes, move || provide_context(ctx_state.clone()), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
         .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
+            SiteState,
             _,
         >(
             move || provide_context(fallback_state.clone()), shell
         ))
         .layer(axum::middleware::from_fn(same_origin))
         .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .with_state(site)
 }
 
 /// Starts serving until interrupted.
@@ -187,7 +209,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("listening on {}: {e}", settings.addr))?;
     tracing::info!("Anchorlink listening on http://{}", settings.addr);
-    axum::serve(listener, router(state).into_make_service())
+    axum::serve(listener, router(state, &settings).into_make_service())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

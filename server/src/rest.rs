@@ -1,16 +1,19 @@
 //! The REST API under `/api/v1`: bearer-token authentication, JSON in and out, and every
 //! error as `{"errors": {"field": "message"}}`. Handlers are thin: one service call each.
 
-use app::dto::{CurrentUser, ProfilePatch, SearchQuery, SearchResults, SupplierProfile};
-use app::error::{AppError, ServiceError};
-use app::services::{auth, search, suppliers};
-use app::state::AppState;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use app::error::AppError;
+use axum::extract::{FromRef, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use backend::services::accounts::auth;
+use backend::services::registry::{profiles as suppliers, search};
+use backend::state::AppState;
+use backend::ServiceError;
+use domain::accounts::dto::CurrentUser;
+use domain::registry::dto::{ProfilePatch, SearchQuery, SearchResults, SupplierProfile};
 use serde_json::json;
 use utoipa::OpenApi;
 
@@ -49,13 +52,14 @@ impl IntoResponse for ApiError {
 /// The user behind the request's bearer token.
 pub struct ApiUser(pub CurrentUser);
 
-impl FromRequestParts<AppState> for ApiUser {
+impl<S: Send + Sync> FromRequestParts<S> for ApiUser
+where
+    AppState: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = &AppState::from_ref(state);
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -75,13 +79,13 @@ impl FromRequestParts<AppState> for ApiUser {
 /// Optional bearer token: public endpoints show more to members.
 pub struct MaybeApiUser(pub Option<CurrentUser>);
 
-impl FromRequestParts<AppState> for MaybeApiUser {
+impl<S: Send + Sync> FromRequestParts<S> for MaybeApiUser
+where
+    AppState: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         if parts.headers.get(header::AUTHORIZATION).is_none() {
             return Ok(Self(None));
         }
@@ -168,7 +172,7 @@ pub(crate) struct ErrorBody {
 }
 
 /// Routes under `/api/v1`.
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<crate::SiteState> {
     Router::new()
         .route("/openapi.json", get(openapi))
         .route("/suppliers", get(list_suppliers).post(create_supplier))
@@ -237,7 +241,7 @@ async fn create_supplier(
             "your organisation's profile already exists: PUT /api/v1/suppliers/{org}"
         ))));
     }
-    let mut missing = app::domain::validation::FieldErrors::new();
+    let mut missing = domain::validation::FieldErrors::new();
     if patch.name.as_ref().is_none_or(|n| n.as_str().is_empty()) {
         missing.add("name", "name is required");
     }

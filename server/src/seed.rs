@@ -2,9 +2,9 @@
 //! and outcodes, skewed the way real registries are (most firms micro, clustered in cities,
 //! a long tail of trades), deterministic for a given random seed.
 
-use app::domain::registry::{LegalForm, SizeClass};
-use app::entities::{organisation, supplier_cpv, supplier_profile};
-use app::state::AppState;
+use backend::entities::{organisation, supplier_cpv, supplier_profile};
+use backend::state::AppState;
+use domain::registry::{LegalForm, SizeClass};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -276,8 +276,11 @@ pub async fn seed(state: &AppState, count: u64, random_seed: u64) -> anyhow::Res
         done += n;
         bar.set_position(done);
     }
-    app::services::registry_log::changed(&state.db, app::services::registry_log::EVERYTHING)
-        .await?;
+    backend::services::registry::changes::changed(
+        &state.db,
+        backend::services::registry::changes::EVERYTHING,
+    )
+    .await?;
     if state.db.get_database_backend() == DbBackend::Postgres {
         state
             .db

@@ -14,7 +14,7 @@ pub use serde_json::json;
 
 pub struct TestApp {
     pub router: Router,
-    pub state: app::state::AppState,
+    pub state: backend::state::AppState,
     pub outbox: PathBuf,
     pub settings: server::config::Settings,
     _dir: tempfile::TempDir,
@@ -63,7 +63,7 @@ impl TestApp {
             Ok(admin_url) if !admin_url.is_empty() => {
                 let name = format!(
                     "anchorlink_test_{}",
-                    app::services::crypto::random_token()[..16].to_owned()
+                    backend::services::accounts::crypto::random_token()[..16].to_owned()
                 );
                 let admin = Database::connect(&admin_url)
                     .await
@@ -93,7 +93,7 @@ impl TestApp {
         };
         let state = server::build_state(&settings).await.expect("state");
         Self {
-            router: server::router(state.clone()),
+            router: server::router(state.clone(), &settings),
             state,
             outbox,
             settings,
@@ -102,7 +102,7 @@ impl TestApp {
     }
 
     /// Another server process on the same database, with its own search index.
-    pub async fn another_process(&self) -> app::state::AppState {
+    pub async fn another_process(&self) -> backend::state::AppState {
         server::build_state(&self.settings)
             .await
             .expect("second state")
@@ -209,7 +209,7 @@ impl TestApp {
 
     /// Adds a verified user directly (as `anchorlink users add` does).
     pub async fn add_user(&self, email: &str, role: &str, organisation: Option<&str>) -> i64 {
-        app::services::auth::add_user(
+        backend::services::accounts::auth::add_user(
             &self.state.db,
             email,
             PASSWORD.to_owned().into(),
@@ -222,7 +222,7 @@ impl TestApp {
 
     /// An API token for a user (as `anchorlink tokens issue` does).
     pub async fn token(&self, email: &str) -> String {
-        app::services::auth::issue_api_token(&self.state.db, email, "test")
+        backend::services::accounts::auth::issue_api_token(&self.state.db, email, "test")
             .await
             .expect("token")
     }
@@ -244,8 +244,8 @@ impl TestApp {
     /// The organisation id of a user.
     pub async fn organisation_of(&self, email: &str) -> i64 {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-        app::entities::user::Entity::find()
-            .filter(app::entities::user::Column::Email.eq(email))
+        backend::entities::user::Entity::find()
+            .filter(backend::entities::user::Column::Email.eq(email))
             .one(&self.state.db)
             .await
             .expect("query")
@@ -406,10 +406,10 @@ impl TestApp {
     }
 
     /// A user's row.
-    pub async fn user_row(&self, email: &str) -> app::entities::user::Model {
+    pub async fn user_row(&self, email: &str) -> backend::entities::user::Model {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-        app::entities::user::Entity::find()
-            .filter(app::entities::user::Column::Email.eq(email))
+        backend::entities::user::Entity::find()
+            .filter(backend::entities::user::Column::Email.eq(email))
             .one(&self.state.db)
             .await
             .expect("query")
@@ -417,10 +417,10 @@ impl TestApp {
     }
 
     /// The whole audit log, oldest first.
-    pub async fn audit_log(&self) -> Vec<app::entities::audit_entry::Model> {
+    pub async fn audit_log(&self) -> Vec<backend::entities::audit_entry::Model> {
         use sea_orm::{EntityTrait, QueryOrder};
-        app::entities::audit_entry::Entity::find()
-            .order_by_asc(app::entities::audit_entry::Column::Id)
+        backend::entities::audit_entry::Entity::find()
+            .order_by_asc(backend::entities::audit_entry::Column::Id)
             .all(&self.state.db)
             .await
             .expect("audit log")

@@ -3,9 +3,9 @@
 //! an account.
 
 use anchorlink_tests::{Reply, TestApp, PASSWORD};
-use app::entities::email_token;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
+use backend::entities::email_token;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
@@ -145,8 +145,8 @@ async fn signing_up_again_with_a_registered_address_looks_the_same_and_mails_the
     );
     // No second organisation or account was made for the registered address.
     let db = &app.state.db;
-    let impostor = app::entities::organisation::Entity::find()
-        .filter(app::entities::organisation::Column::Name.eq("Impostor Ltd"))
+    let impostor = backend::entities::organisation::Entity::find()
+        .filter(backend::entities::organisation::Column::Name.eq("Impostor Ltd"))
         .one(db)
         .await
         .expect("q");
@@ -311,7 +311,7 @@ async fn an_expired_or_made_up_reset_link_is_refused() {
     email_token::Entity::update_many()
         .col_expr(
             email_token::Column::ExpiresAt,
-            Expr::value(app::services::now() - std::time::Duration::from_secs(60)),
+            Expr::value(backend::services::now() - std::time::Duration::from_secs(60)),
         )
         .filter(email_token::Column::Purpose.eq("reset_password"))
         .exec(&app.state.db)
@@ -542,9 +542,10 @@ async fn a_cross_site_post_to_a_server_function_is_refused() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{r:?}");
 
-    let profile = app::services::suppliers::load_profile(&app.state.db, &app.state.cpv, org)
-        .await
-        .expect("profile");
+    let profile =
+        backend::services::registry::profiles::load_profile(&app.state.db, &app.state.cpv, org)
+            .await
+            .expect("profile");
     assert_eq!(profile.name, "Known Ltd", "nothing was changed");
     assert!(
         session_works(&app, &cookie).await,
@@ -561,8 +562,9 @@ async fn a_cross_site_post_to_a_server_function_is_refused() {
         ))
         .await;
     assert_eq!(r.status, StatusCode::FOUND, "{r:?}");
-    let profile = app::services::suppliers::load_profile(&app.state.db, &app.state.cpv, org)
-        .await
-        .expect("profile");
+    let profile =
+        backend::services::registry::profiles::load_profile(&app.state.db, &app.state.cpv, org)
+            .await
+            .expect("profile");
     assert_eq!(profile.name, "Known Co-op");
 }

@@ -4,11 +4,11 @@
 //! tests prove the victim's data is untouched.
 
 use anchorlink_tests::{json, Reply, TestApp};
-use app::entities::{
+use axum::http::StatusCode;
+use backend::entities::{
     invitation, organisation, supplier_accreditation, supplier_contract, supplier_cpv,
     supplier_identifier,
 };
-use axum::http::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 /// Each write server function with arguments that would succeed for its rightful caller.
@@ -218,7 +218,7 @@ fn only_id(ids: impl Iterator<Item = i64>) -> i64 {
 /// Everything the victim owns, as the registry shows it to its own members.
 async fn victim_state(app: &TestApp, org: i64) -> serde_json::Value {
     let mut v = serde_json::to_value(
-        app::services::suppliers::load_profile(&app.state.db, &app.state.cpv, org)
+        backend::services::registry::profiles::load_profile(&app.state.db, &app.state.cpv, org)
             .await
             .expect("profile"),
     )

@@ -3,9 +3,9 @@
 //! it is missing or stale.
 
 use anchorlink_tests::{json, TestApp};
-use app::dto::SearchQuery;
-use app::services::search::search;
 use axum::http::StatusCode;
+use backend::services::registry::search::search;
+use domain::registry::dto::SearchQuery;
 use std::time::{Duration, Instant};
 
 fn words(q: &str) -> SearchQuery {

@@ -5,9 +5,9 @@
 //! fails below a floor the engine has met.
 
 use anchorlink_tests::TestApp;
-use app::dto::SearchQuery;
-use app::services::search::search;
 use axum::http::StatusCode;
+use backend::services::registry::search::search;
+use domain::registry::dto::SearchQuery;
 use serde_json::Value;
 use std::collections::BTreeMap;
 

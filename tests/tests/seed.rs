@@ -19,7 +19,7 @@ async fn seeded_suppliers_are_valid_deterministic_and_searchable() {
     assert_eq!(body["total"], 300);
     for hit in body["results"].as_array().expect("results") {
         let postcode = hit["postcode"].as_str().expect("postcode");
-        app::domain::place::Postcode::parse(postcode).unwrap_or_else(|e| panic!("{postcode}: {e}"));
+        domain::place::Postcode::parse(postcode).unwrap_or_else(|e| panic!("{postcode}: {e}"));
         let cpv = hit["cpv"].as_array().expect("cpv");
         assert!(!cpv.is_empty());
         for code in cpv {
@@ -40,12 +40,13 @@ async fn seeded_suppliers_are_valid_deterministic_and_searchable() {
     server::seed::seed(&again.state, 300, 42)
         .await
         .expect("seed");
-    let a = app::services::suppliers::load_profile(&app.state.db, &app.state.cpv, 150)
+    let a = backend::services::registry::profiles::load_profile(&app.state.db, &app.state.cpv, 150)
         .await
         .expect("profile");
-    let b = app::services::suppliers::load_profile(&again.state.db, &again.state.cpv, 150)
-        .await
-        .expect("profile");
+    let b =
+        backend::services::registry::profiles::load_profile(&again.state.db, &again.state.cpv, 150)
+            .await
+            .expect("profile");
     assert_eq!(
         (a.name, a.postcode, a.cpv),
         (b.name, b.postcode, b.cpv),

@@ -3,8 +3,8 @@
 //! between colleagues (private shortlists) and against suppliers and visitors.
 
 use anchorlink_tests::{json, Reply, TestApp};
-use app::entities::{saved_search, shortlist, shortlist_item};
 use axum::http::StatusCode;
+use backend::entities::{saved_search, shortlist, shortlist_item};
 use sea_orm::{EntityTrait, PaginatorTrait};
 
 const HEADER: &str = "id,name,legal_form,size,postcode,town,distance_km,cpv,website,email,verified,social_economy,profile_url";

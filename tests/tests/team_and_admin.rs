@@ -3,8 +3,8 @@
 //! log.
 
 use anchorlink_tests::{json, TestApp, PASSWORD};
-use app::entities::{buyer_join_request, organisation};
 use axum::http::StatusCode;
+use backend::entities::{buyer_join_request, organisation};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 const ADMIN: &str = "root@anchorlink.example";
@@ -609,9 +609,10 @@ async fn suspending_an_organisation_hides_its_profile_and_shuts_its_users_out() 
         matches!(r.status, StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED),
         "{r:?}"
     );
-    let profile = app::services::suppliers::load_profile(&app.state.db, &app.state.cpv, org)
-        .await
-        .expect("profile");
+    let profile =
+        backend::services::registry::profiles::load_profile(&app.state.db, &app.state.cpv, org)
+            .await
+            .expect("profile");
     assert_eq!(profile.name, "Riverside Co-operative");
 
     // The admin still sees it; reinstating brings it back.

@@ -7,7 +7,7 @@ use crate::api::{
 use crate::components::{
     flash_notice, form_errors, ErrorSummary, Field, FormCtx, Notice, PageCtx, Select, TextArea,
 };
-use crate::domain::registry::LegalForm;
+use domain::registry::LegalForm;
 use leptos::context::Provider;
 use leptos::prelude::*;
 use leptos_meta::Title;

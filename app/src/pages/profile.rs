@@ -9,9 +9,10 @@ use crate::api::{
 use crate::components::{
     flash_notice, form_errors, money, ErrorSummary, Field, Notice, PageCtx, Select, TextArea,
 };
-use crate::domain::registry::IdScheme;
-use crate::domain::registry::{AccreditationKind, OwnershipModel};
-use crate::dto::{Flash, SupplierProfile};
+use domain::forms::Flash;
+use domain::registry::dto::SupplierProfile;
+use domain::registry::IdScheme;
+use domain::registry::{AccreditationKind, OwnershipModel};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;

@@ -4,8 +4,10 @@ use super::auth::legal_form_options;
 use super::shortlists::{provide_shortlist_options, AddToShortlist, SearchActions};
 use crate::api;
 use crate::components::{money, PageCtx};
-use crate::domain::registry::{AccreditationKind, LegalForm, SizeClass};
-use crate::dto::{CurrentUser, Flash, SearchQuery};
+use domain::accounts::dto::CurrentUser;
+use domain::forms::Flash;
+use domain::registry::dto::SearchQuery;
+use domain::registry::{AccreditationKind, LegalForm, SizeClass};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
@@ -288,7 +290,7 @@ fn facet_list(
 
 fn results_view(
     q: SearchQuery,
-    r: crate::dto::SearchResults,
+    r: domain::registry::dto::SearchResults,
     user: Option<CurrentUser>,
     flash: Option<Flash>,
 ) -> impl IntoView {

@@ -8,9 +8,11 @@ use crate::api_buyer::{
     DeleteShortlist, RemoveFromShortlist, SaveSearch, ShareShortlist,
 };
 use crate::components::{flash_notice, form_errors, ErrorSummary, Field, Notice, PageCtx, Select};
-use crate::domain::registry::LegalForm;
-use crate::dto::{CurrentUser, Flash, ShortlistSummary};
 use crate::error::AppError;
+use domain::accounts::dto::CurrentUser;
+use domain::forms::Flash;
+use domain::registry::dto::ShortlistSummary;
+use domain::registry::LegalForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;

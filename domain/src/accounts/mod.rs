@@ -1,5 +1,7 @@
 //! Accounts: who may sign in and what each kind of user may do.
 
+pub mod dto;
+
 slug_enum! {
     /// What a user account can do.
     Role, "role" {

@@ -1,6 +1,7 @@
 //! The registry: who the suppliers are, what they can do, where, at what size. The rules
 //! of a supplier profile (legal forms, SME class, accreditations, identifiers) live here.
 
+pub mod dto;
 pub mod identifier;
 pub mod org;
 pub mod service;

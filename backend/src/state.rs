@@ -1,9 +1,8 @@
 //! The one `AppState` built at start-up and shared by pages, server functions and the REST API.
 
-use crate::domain::cpv::CpvCatalogue;
-use crate::domain::place::OutcodeTable;
 use crate::mail::Mailer;
-use leptos::config::LeptosOptions;
+use domain::cpv::CpvCatalogue;
+use domain::place::OutcodeTable;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
@@ -24,14 +23,7 @@ pub struct AppState {
     pub mailer: Mailer,
     pub cpv: Arc<CpvCatalogue>,
     pub outcodes: Arc<OutcodeTable>,
-    pub index: Arc<crate::services::search_index::SearchIndex>,
-    pub leptos_options: LeptosOptions,
-}
-
-impl axum::extract::FromRef<AppState> for LeptosOptions {
-    fn from_ref(state: &AppState) -> Self {
-        state.leptos_options.clone()
-    }
+    pub index: Arc<crate::services::registry::search_index::SearchIndex>,
 }
 
 /// The CPV vocabulary and outcode table shipped in `data/`, parsed once.

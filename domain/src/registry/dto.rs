@@ -1,47 +1,9 @@
-//! Serde types exchanged between pages, server functions and the REST API.
+//! The wire types of the registry: profile changes as forms and the REST API send them,
+//! profiles, search queries and results, shortlists. Shared by the backend, the server
+//! functions, the REST API and the browser build.
 
-use crate::domain::validation::FieldErrors;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
-
-/// The signed-in user as pages see it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CurrentUser {
-    pub id: i64,
-    pub email: String,
-    pub display_name: String,
-    pub role: String,
-    pub status: String,
-    pub organisation_id: Option<i64>,
-    pub organisation_name: Option<String>,
-    pub email_verified: bool,
-}
-
-impl CurrentUser {
-    pub fn is_admin(&self) -> bool {
-        self.role == "admin"
-    }
-    pub fn is_buyer(&self) -> bool {
-        self.role == "buyer"
-    }
-    pub fn is_supplier(&self) -> bool {
-        self.role == "supplier"
-    }
-    /// Buyers and admins may search the registry.
-    pub fn can_search(&self) -> bool {
-        (self.is_buyer() || self.is_admin()) && self.status == "active"
-    }
-}
-
-/// What a form post carries back to its page when JavaScript is off: the input as typed and
-/// the errors beside each field, or a notice after success.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Flash {
-    pub form: String,
-    pub values: BTreeMap<String, String>,
-    pub errors: FieldErrors,
-    pub notice: Option<String>,
-}
 
 /// A text value that also accepts JSON numbers and booleans, so the REST API can take
 /// `"employees": 12` while HTML forms send `employees=12`.
@@ -356,58 +318,6 @@ pub struct SearchResults {
     /// Filled when there are no results.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub widen: Vec<Widening>,
-}
-
-/// A team member or pending invitation of an organisation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MemberView {
-    pub email: String,
-    pub display_name: String,
-    pub pending: bool,
-}
-
-/// Everything the admin console shows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AdminOverview {
-    pub buyer_orgs: Vec<OrgSummary>,
-    pub join_requests: Vec<JoinRequestView>,
-    pub suppliers: Vec<AdminSupplierRow>,
-    pub audit: Vec<AuditView>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OrgSummary {
-    pub id: i64,
-    pub name: String,
-    pub status: String,
-    pub members: Vec<MemberView>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct JoinRequestView {
-    pub id: i64,
-    pub email: String,
-    pub organisation_name: String,
-    pub job_title: String,
-    pub message: String,
-    pub created_at: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AdminSupplierRow {
-    pub id: i64,
-    pub name: String,
-    pub status: String,
-    pub published: bool,
-    pub identifiers: Vec<IdentifierView>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AuditView {
-    pub at: String,
-    pub actor: String,
-    pub action: String,
-    pub subject: String,
 }
 
 // ---- buyers' shortlists and saved searches ----------------------------------------------

@@ -1,19 +1,21 @@
 //! The platform team's work: buyer organisations and their users, buyer join requests,
 //! identifier verification, suspension, the audit log.
 
-use super::{audit, auth, now, suppliers};
-use crate::domain::text::{check_password, Email};
-use crate::domain::validation::FieldErrors;
-use crate::dto::{
-    AdminOverview, AdminSupplierRow, AuditView, CurrentUser, JoinRequestView, MemberView,
-    OrgSummary,
-};
+use super::{audit, auth};
 use crate::entities::{
     audit_entry, buyer_join_request, invitation, organisation, supplier_identifier,
     supplier_profile, user,
 };
 use crate::error::{ServiceError, ServiceResult};
+use crate::services::now;
+use crate::services::registry::{changes, profiles};
 use crate::state::AppState;
+use domain::accounts::dto::{
+    AdminOverview, AdminSupplierRow, AuditView, CurrentUser, JoinRequestView, MemberView,
+    OrgSummary,
+};
+use domain::text::{check_password, Email};
+use domain::validation::FieldErrors;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -299,7 +301,7 @@ pub async fn set_identifier_verified(
     active.verified_at = Set(verified.then(now));
     active.verified_by = Set(verified.then_some(admin.id));
     active.update(&txn).await?;
-    super::registry_log::changed(&txn, org).await?;
+    changes::changed(&txn, org).await?;
     audit::record(
         &txn,
         Some(admin.id),
@@ -337,7 +339,7 @@ pub async fn set_org_status(
     active.status = Set(if suspended { "suspended" } else { "active" }.into());
     active.updated_at = Set(now());
     active.update(&txn).await?;
-    super::registry_log::changed(&txn, org_id).await?;
+    changes::changed(&txn, org_id).await?;
     if suspended {
         let members: Vec<i64> = user::Entity::find()
             .select_only()
@@ -453,7 +455,7 @@ pub async fn overview(state: &AppState, admin: &CurrentUser) -> ServiceResult<Ad
         idents
             .entry(i.organisation_id)
             .or_default()
-            .push(suppliers::identifier_view(i));
+            .push(profiles::identifier_view(i));
     }
     let statuses: BTreeMap<i64, String> = organisation::Entity::find()
         .filter(organisation::Column::Id.is_in(ids))

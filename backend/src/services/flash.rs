@@ -2,8 +2,8 @@
 //! back to the page; the input and errors wait here, keyed by a random id in a cookie, and
 //! are read exactly once.
 
-use crate::dto::Flash;
 use crate::entities::form_flash;
+use domain::forms::Flash;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
 };
@@ -13,7 +13,7 @@ use sea_orm::{
 /// # Errors
 /// The insert failed.
 pub async fn put(db: &impl ConnectionTrait, flash: &Flash) -> Result<String, DbErr> {
-    let id = super::crypto::random_token();
+    let id = super::accounts::crypto::random_token();
     // Flashes not read within an hour were abandoned (a closed tab); sweep them.
     form_flash::Entity::delete_many()
         .filter(form_flash::Column::CreatedAt.lt(super::now() - chrono::Duration::hours(1)))

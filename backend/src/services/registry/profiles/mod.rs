@@ -2,26 +2,27 @@
 //! API), published, and read back as a whole. Only members of the organisation (or the
 //! platform team) may change one.
 
-use super::{audit, now};
-use crate::domain::cpv::CpvCatalogue;
-use crate::domain::place::{parse_place, OutcodeTable};
-use crate::domain::registry::{
-    AccreditationKind, LegalForm, OwnershipModel, SizeClass, TurnoverBand,
-};
-use crate::domain::registry::{IdScheme, OrgIdentifier};
-use crate::domain::text::{Email, Gbp, Keywords, VatNumber, Website};
-use crate::domain::validation::FieldErrors;
-use crate::dto::{
-    AccreditationView, ContractView, CpvView, CurrentUser, IdentifierInput, IdentifierView,
-    ProfilePatch, SupplierProfile, Text,
-};
 use crate::entities::{
     organisation, supplier_accreditation, supplier_contract, supplier_cpv, supplier_identifier,
     supplier_profile, supplier_service_outcode,
 };
 use crate::error::{ServiceError, ServiceResult};
+use crate::services::accounts::audit;
+use crate::services::now;
+use crate::services::registry::changes;
 use crate::state::AppState;
 use chrono::{Datelike, NaiveDate};
+use domain::accounts::dto::CurrentUser;
+use domain::cpv::CpvCatalogue;
+use domain::place::{parse_place, OutcodeTable};
+use domain::registry::dto::{
+    AccreditationView, ContractView, CpvView, IdentifierInput, IdentifierView, ProfilePatch,
+    SupplierProfile, Text,
+};
+use domain::registry::{AccreditationKind, LegalForm, OwnershipModel, SizeClass, TurnoverBand};
+use domain::registry::{IdScheme, OrgIdentifier};
+use domain::text::{Email, Gbp, Keywords, VatNumber, Website};
+use domain::validation::FieldErrors;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, Set, TransactionTrait,
@@ -859,7 +860,7 @@ async fn refresh_completeness(db: &impl ConnectionTrait, org: i64) -> ServiceRes
     active.completeness = Set(pct);
     active.updated_at = Set(now());
     active.update(db).await?;
-    super::registry_log::changed(db, org).await?;
+    changes::changed(db, org).await?;
     Ok(())
 }
 
@@ -911,7 +912,7 @@ pub async fn set_published(
     active.published = Set(publish);
     active.updated_at = Set(now());
     active.update(&txn).await?;
-    super::registry_log::changed(&txn, org).await?;
+    changes::changed(&txn, org).await?;
     audit::record(
         &txn,
         Some(actor.id),
@@ -930,7 +931,7 @@ pub async fn set_published(
 
 /// A CPV code as shown to people: full code, label and the path above it.
 pub fn cpv_view(cpv: &CpvCatalogue, code: &str) -> CpvView {
-    match crate::domain::cpv::CpvCode::parse(code)
+    match domain::cpv::CpvCode::parse(code)
         .ok()
         .and_then(|c| cpv.get(&c).map(|e| (c, e)))
     {

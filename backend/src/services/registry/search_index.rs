@@ -4,13 +4,13 @@
 //! the process that made it and within a second everywhere else. A missing or stale index
 //! is rebuilt from the database at start.
 
-use crate::domain::cpv::{CpvCatalogue, CpvCode};
 use crate::entities::{
     organisation, registry_change, supplier_accreditation, supplier_contract, supplier_cpv,
     supplier_identifier, supplier_profile,
 };
 use anchorlink_search::{days_from_civil, IndexOptions, SearchError, SupplierDoc, SupplierIndex};
 use chrono::Datelike;
+use domain::cpv::{CpvCatalogue, CpvCode};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
@@ -111,7 +111,7 @@ impl SearchIndex {
             .await?;
         if changes
             .iter()
-            .any(|c| c.organisation_id == super::registry_log::EVERYTHING)
+            .any(|c| c.organisation_id == super::changes::EVERYTHING)
             || changes.len() > 50_000
         {
             return self.rebuild_locked(db, cpv, latest).await;

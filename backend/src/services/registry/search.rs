@@ -2,17 +2,17 @@
 //! alike), asks the search index, and fills the page of results from the database. When
 //! nothing matches, it works out which filter emptied the set and offers wider searches.
 
-use crate::domain::cpv::CpvCode;
-use crate::domain::place::parse_place;
-use crate::domain::registry::{AccreditationKind, LegalForm, SizeClass};
-use crate::domain::text::Gbp;
-use crate::domain::validation::FieldErrors;
-use crate::dto::{Facets, SearchQuery, SearchResults, SupplierHit, Widening};
 use crate::entities::{supplier_cpv, supplier_identifier, supplier_profile};
 use crate::error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use anchorlink_search::{days_from_civil, IndexQuery, SortOrder};
 use chrono::Datelike;
+use domain::cpv::CpvCode;
+use domain::place::parse_place;
+use domain::registry::dto::{Facets, SearchQuery, SearchResults, SupplierHit, Widening};
+use domain::registry::{AccreditationKind, LegalForm, SizeClass};
+use domain::text::Gbp;
+use domain::validation::FieldErrors;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::{HashMap, HashSet};
 

@@ -2,16 +2,18 @@
 //! API tokens. Every answer about an e-mail address is the same whether or not an account
 //! exists, and takes as long.
 
-use super::{audit, crypto, now};
-use crate::domain::registry::LegalForm;
-use crate::domain::text::{check_password, Email};
-use crate::domain::validation::FieldErrors;
-use crate::dto::CurrentUser;
+use super::{audit, crypto};
 use crate::entities::{api_token, email_token, invitation, organisation, session, user};
 use crate::error::{ServiceError, ServiceResult};
 use crate::mail::{Email as Mail, Mailer};
+use crate::services::now;
+use crate::services::registry::profiles;
 use crate::state::AppState;
 use chrono::Duration;
+use domain::accounts::dto::CurrentUser;
+use domain::registry::LegalForm;
+use domain::text::{check_password, Email};
+use domain::validation::FieldErrors;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
 };
@@ -115,7 +117,7 @@ pub async fn sign_up(state: &AppState, input: SignUp) -> ServiceResult<()> {
     }
     .insert(&txn)
     .await?;
-    super::suppliers::create_draft_profile(&txn, org.id, &name, legal_form).await?;
+    profiles::create_draft_profile(&txn, org.id, &name, legal_form).await?;
     let user = user::ActiveModel {
         email: Set(email.as_str().to_owned()),
         password_hash: Set(hash),
@@ -589,7 +591,7 @@ pub async fn add_user(
                     .insert(&txn)
                     .await?;
                     if kind == "supplier" {
-                        super::suppliers::create_draft_profile(
+                        profiles::create_draft_profile(
                             &txn,
                             o.id,
                             name,

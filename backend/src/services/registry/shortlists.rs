@@ -5,19 +5,20 @@
 //! only the creator may share, unshare or delete it. Anyone else is told it does not exist.
 //! A saved search belongs to the user who saved it.
 
-use super::now;
-use crate::domain::cpv::CpvCode;
-use crate::domain::validation::FieldErrors;
-use crate::dto::{
-    CurrentUser, SavedSearchView, SearchQuery, ShortlistEntry, ShortlistSummary, ShortlistView,
-};
 use crate::entities::{
     organisation, saved_search, shortlist, shortlist_item, supplier_cpv, supplier_identifier,
     supplier_profile, user,
 };
 use crate::error::{ServiceError, ServiceResult};
-use crate::services::search;
+use crate::services::now;
+use crate::services::registry::search;
 use crate::state::AppState;
+use domain::accounts::dto::CurrentUser;
+use domain::cpv::CpvCode;
+use domain::registry::dto::{
+    SavedSearchView, SearchQuery, ShortlistEntry, ShortlistSummary, ShortlistView,
+};
+use domain::validation::FieldErrors;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,

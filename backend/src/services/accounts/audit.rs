@@ -19,7 +19,7 @@ pub async fn record(
         action: Set(action.to_owned()),
         subject: Set(subject.to_owned()),
         detail: Set(detail.to_owned()),
-        created_at: Set(super::now()),
+        created_at: Set(crate::services::now()),
         ..Default::default()
     }
     .insert(db)

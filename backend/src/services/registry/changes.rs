@@ -14,7 +14,7 @@ pub const EVERYTHING: i64 = 0;
 pub async fn changed(db: &impl ConnectionTrait, organisation_id: i64) -> Result<(), DbErr> {
     registry_change::ActiveModel {
         organisation_id: Set(organisation_id),
-        changed_at: Set(super::now()),
+        changed_at: Set(crate::services::now()),
         ..Default::default()
     }
     .insert(db)
