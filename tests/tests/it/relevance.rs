@@ -20,8 +20,8 @@ use std::collections::BTreeMap;
 const MIN_MEAN_NDCG_AT_10: f64 = 0.85;
 const MIN_MEAN_RECALL_AT_5: f64 = 0.80;
 
-const SUPPLIERS: &str = include_str!("../relevance/suppliers.json");
-const QUERIES: &str = include_str!("../relevance/queries.json");
+const SUPPLIERS: &str = include_str!("../../relevance/suppliers.json");
+const QUERIES: &str = include_str!("../../relevance/queries.json");
 
 fn text(v: &Value, key: &str) -> Option<String> {
     v.get(key).and_then(Value::as_str).map(str::to_owned)

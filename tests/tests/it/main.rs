@@ -1,0 +1,14 @@
+//! Every integration test in one binary, one module per area: one link of the server
+//! instead of ten, and `cargo test` runs them all in parallel. Each test gets a fresh
+//! database through `anchorlink_tests::TestApp`.
+
+mod auth_flows;
+mod authorisation;
+mod index_sync;
+mod journeys;
+mod relevance;
+mod seed;
+mod shortlists;
+mod snapshots;
+mod team_and_admin;
+mod validation;
