@@ -78,6 +78,7 @@ macro_rules! slug_enum {
 pub mod accounts;
 pub mod cpv;
 pub mod forms;
+pub mod jobs;
 pub mod ocds;
 pub mod place;
 pub mod registry;

@@ -4,6 +4,7 @@
 pub mod dto;
 pub mod identifier;
 pub mod org;
+pub mod profile;
 pub mod service;
 pub mod snapshot;
 

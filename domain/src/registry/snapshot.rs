@@ -10,7 +10,7 @@ use super::service::{Capacity, ServiceArea};
 use crate::cpv::CpvCode;
 
 /// A past contract or case study, as text the search and the evidence can show.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PastContract {
     pub buyer_name: String,
     pub value_gbp: Option<i64>,
@@ -21,7 +21,7 @@ pub struct PastContract {
 /// Everything the other contexts read about a supplier, loaded in one place.
 ///
 /// Built by the registry's loader from the profile and its child rows; never written back.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SupplierSnapshot {
     /// The supplier organisation's id.
     pub id: i64,
@@ -61,6 +61,10 @@ pub struct SupplierSnapshot {
     pub accreditations: Vec<Accreditation>,
     pub identifiers: Vec<OrgIdentifier>,
     pub vat_number: String,
+    /// Empty when not given.
+    pub website: String,
+    /// The supplier's public contact address; empty when not given.
+    pub email: String,
     /// Seconds since the Unix epoch.
     pub updated_at: i64,
 }
@@ -141,6 +145,8 @@ mod tests {
             accreditations: vec![],
             identifiers: vec![],
             vat_number: String::new(),
+            website: String::new(),
+            email: String::new(),
             updated_at: 0,
         }
     }
