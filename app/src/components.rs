@@ -1,11 +1,14 @@
 //! Building blocks shared by the pages: the header, form fields that show their error
 //! beside them and keep the user's input, the error summary, notices.
 
-use crate::api::SignOut;
 use crate::error::AppError;
+use crate::server_fns::accounts::SignOut;
 use domain::accounts::dto::CurrentUser;
+use domain::accounts::Role;
 use domain::forms::Flash;
+use domain::registry::LegalForm;
 use domain::validation::FieldErrors;
+use leptos::context::Provider;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -263,10 +266,10 @@ pub fn SiteHeader() -> impl IntoView {
                             match user {
                                 Some(u) => view! {
                                     <ul class="nav">
-                                        {u.is_supplier().then(|| view! { <li><A href="/profile">"Your profile"</A></li> })}
-                                        {u.can_search().then(|| view! { <li><A href="/suppliers">"Find suppliers"</A></li> })}
-                                        {u.is_buyer().then(|| view! { <li><A href="/shortlists">"Shortlists"</A></li> })}
-                                        {u.is_admin().then(|| view! { <li><A href="/admin">"Admin"</A></li> })}
+                                        {u.actor.is(Role::Supplier).then(|| view! { <li><A href="/profile">"Your profile"</A></li> })}
+                                        {u.actor.can_search().then(|| view! { <li><A href="/suppliers">"Find suppliers"</A></li> })}
+                                        {u.actor.is(Role::Buyer).then(|| view! { <li><A href="/shortlists">"Shortlists"</A></li> })}
+                                        {u.actor.is(Role::Admin).then(|| view! { <li><A href="/admin">"Admin"</A></li> })}
                                         <li class="nav-user">{u.email.clone()}</li>
                                         <li>
                                             <ActionForm action=sign_out attr:class="inline">
@@ -296,4 +299,20 @@ pub fn money(v: Option<i64>) -> String {
         Some(v) => domain::text::Gbp::new(u64::try_from(v).unwrap_or(0)).to_string(),
         None => "—".into(),
     }
+}
+
+/// Provides a form's errors and kept input to the fields inside it, and only to them: the
+/// context lives in a child owner, so it neither leaks to sibling forms nor outlives a
+/// re-render (a leaked context whose signals were disposed made later fields panic).
+#[component]
+pub fn FormScope(ctx: FormCtx, children: Children) -> impl IntoView {
+    view! { <Provider value=ctx>{children()}</Provider> }
+}
+
+/// The legal forms as (slug, label) choices for a select box.
+pub fn legal_form_options() -> Vec<(String, String)> {
+    LegalForm::ALL
+        .iter()
+        .map(|f| (f.slug().to_owned(), f.label().to_owned()))
+        .collect()
 }

@@ -1,11 +1,12 @@
-//! Anchorlink's Leptos application: pages, components, routing, server functions and the
-//! types they exchange. Everything that touches the database is behind the `ssr` feature.
+//! Anchorlink's Leptos application: pages, components, routing and server functions, laid
+//! out by bounded context (`pages::<context>`, `server_fns::<context>`). The types they
+//! exchange are `domain`'s; everything that touches the database goes through `backend`,
+//! behind the `ssr` feature, so the browser build carries neither.
 
-pub mod api;
-pub mod api_buyer;
 pub mod components;
 pub mod error;
 pub mod pages;
+pub mod server_fns;
 
 #[cfg(feature = "ssr")]
 pub mod web;
@@ -55,7 +56,7 @@ fn Shell() -> impl IntoView {
     let location = use_location();
     let ctx = Resource::new(
         move || (location.pathname.get(), location.search.get()),
-        |_| api::page_context(),
+        |_| server_fns::accounts::page_context(),
     );
     provide_context(PageCtx(ctx));
     use pages::*;
@@ -82,6 +83,7 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
                 <Route path=path!("/shortlists") view=ShortlistsPage ssr=SsrMode::Async/>
                 <Route path=path!("/shortlists/:id") view=ShortlistPage ssr=SsrMode::Async/>
+                <Route path=path!("/jobs/:id") view=JobPage ssr=SsrMode::Async/>
             </Routes>
         </main>
         <footer class="site-footer container">

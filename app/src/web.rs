@@ -2,12 +2,12 @@
 //! no-JavaScript path of forms (flash the input and errors, redirect back).
 
 use crate::error::AppError;
-use backend::services::accounts::auth;
+use backend::services::accounts::sessions;
 use backend::services::flash;
 use backend::{AppState, ServiceError};
 use domain::accounts::dto::CurrentUser;
 use domain::forms::Flash;
-use http::header::{ACCEPT, COOKIE, REFERER, SET_COOKIE};
+use http::header::{ACCEPT, REFERER, SET_COOKIE};
 use http::request::Parts;
 use http::HeaderValue;
 use leptos::prelude::*;
@@ -34,27 +34,13 @@ fn parts() -> Option<Parts> {
 
 /// A cookie's value from the request.
 pub fn cookie(name: &str) -> Option<String> {
-    let parts = parts()?;
-    cookie_from_headers(&parts.headers, name)
-}
-
-/// A cookie's value from request headers.
-pub fn cookie_from_headers(headers: &http::HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| {
-            let (k, v) = pair.trim().split_once('=')?;
-            (k == name && !v.is_empty()).then(|| v.to_owned())
-        })
+    sessions::cookie(&parts()?.headers, name)
 }
 
 /// Adds a `Set-Cookie` header: HttpOnly, SameSite=Lax, Secure behind TLS.
 pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) {
     if let Some(res) = use_context::<ResponseOptions>() {
-        let secure = if state.config.secure_cookies {
+        let secure = if state.env.config.secure_cookies {
             "; Secure"
         } else {
             ""
@@ -95,10 +81,24 @@ pub fn respond<T>(r: Result<T, ServiceError>) -> Result<T, AppError> {
 /// Database failures.
 pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
     let state = state()?;
-    match cookie(auth::SESSION_COOKIE) {
-        Some(token) => Ok(auth::user_for_session(&state.db, &token).await?),
+    match parts() {
+        Some(parts) => Ok(sessions::signed_in(&state.db, &parts.headers).await?),
         None => Ok(None),
     }
+}
+
+/// The signed-in user, or `Unauthenticated` as a service error, for server functions
+/// that hand it to `respond` or `finish` (a visitor gets the 401 status and, without
+/// JavaScript, the way back to the form).
+///
+/// # Errors
+/// Not signed in; database failures.
+pub async fn signed_in() -> Result<CurrentUser, ServiceError> {
+    let state = state().map_err(|_| anyhow::anyhow!("AppState missing from context"))?;
+    let headers = parts().map(|p| p.headers).unwrap_or_default();
+    sessions::signed_in(&state.db, &headers)
+        .await?
+        .ok_or(ServiceError::Unauthenticated)
 }
 
 /// The signed-in user, or `Unauthenticated`.

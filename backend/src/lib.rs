@@ -4,17 +4,20 @@
 //! * `services` — the operations, one folder per bounded context (`accounts`, `registry`,
 //!   and room for `tendering`, `ocds`, `spend`), each taking a connection or transaction,
 //!   the reference data, the acting user and typed input;
-//! * `mail` — outgoing mail (SMTP or a dev outbox);
-//! * `state` — the one `AppState` built at start-up.
+//! * `jobs` — the durable job queue and its worker;
+//! * `mail` — outgoing mail (SMTP or a dev outbox), sent by a job;
+//! * `state` — the one `AppState` built at start-up, and `Write`, the unit of work.
 //!
 //! The pages (`app`, with Leptos) and the process (`server`, with axum) sit on top; the
-//! pure rules sit below, in `domain`.
+//! pure rules and the wire types sit below, in `domain`. Nothing here depends on Leptos,
+//! so command-line tools and workers build without it.
 
 pub mod entities;
 pub mod error;
+pub mod jobs;
 pub mod mail;
 pub mod services;
 pub mod state;
 
 pub use error::{ServiceError, ServiceResult};
-pub use state::{AppConfig, AppState};
+pub use state::{AppConfig, AppState, Env, Write};

@@ -21,6 +21,7 @@
 use anchorlink_search::{cpv_significant, IndexQuery};
 use backend::services::registry::search::{parse_query, search};
 use backend::state::AppState;
+use domain::accounts::{Actor, Role, UserStatus};
 use domain::cpv::CpvCode;
 use domain::place::parse_place;
 use domain::registry::dto::SearchQuery;
@@ -130,7 +131,7 @@ async fn run(
     };
     // The real start-up: migrations, reference data, the index in its own directory.
     let state = server::build_state(&settings).await?;
-    let reuse = dir.join("complete").exists() && state.index.engine().len() == n;
+    let reuse = dir.join("complete").exists() && state.views.index().engine().len() == n;
     if reuse {
         eprintln!(
             "==> reusing the database and index kept in {}",
@@ -160,12 +161,12 @@ async fn load(n: u64, dir: &Path, state: &AppState, report: &mut Report) -> anyh
     reset_peak_rss();
     let rss_before = rss_kib("VmRSS");
     let t = Instant::now();
-    state.index.catch_up(&state.db, &state.cpv).await?;
+    state.views.catch_up(&state.db).await?;
     let build = t.elapsed();
     anyhow::ensure!(
-        state.index.engine().len() == n,
+        state.views.index().engine().len() == n,
         "index holds {} of {n} suppliers",
-        state.index.engine().len()
+        state.views.index().engine().len()
     );
     report.load.push((
         "tantivy index: build from the database (SearchIndex)".into(),
@@ -185,7 +186,7 @@ async fn load(n: u64, dir: &Path, state: &AppState, report: &mut Report) -> anyh
     ));
     report.load.push((
         "tantivy index: segments".into(),
-        state.index.engine().num_segments().to_string(),
+        state.views.index().engine().num_segments().to_string(),
     ));
 
     eprintln!("==> building the SQLite FTS5 baseline");
@@ -360,12 +361,13 @@ async fn cpv_label_rows(state: &AppState) -> anyhow::Result<Vec<(String, String)
             continue;
         };
         let mut labels: Vec<String> = state
+            .env
             .cpv
             .ancestors(&c)
             .into_iter()
             .map(|a| a.label)
             .collect();
-        labels.extend(state.cpv.get(&c).map(|e| e.label));
+        labels.extend(state.env.cpv.get(&c).map(|e| e.label));
         out.push((code, labels.join(". ")));
     }
     Ok(out)
@@ -621,7 +623,7 @@ fn query_mix(state: &AppState, n: usize) -> anyhow::Result<Vec<Q>> {
         .filter(|c| {
             parse_place(c)
                 .ok()
-                .is_some_and(|p| state.outcodes.resolve(&p).is_ok())
+                .is_some_and(|p| state.env.outcodes.resolve(&p).is_ok())
         })
         .collect();
     anyhow::ensure!(
@@ -631,7 +633,7 @@ fn query_mix(state: &AppState, n: usize) -> anyhow::Result<Vec<Q>> {
     let cpvs: Vec<&str> = CPVS
         .iter()
         .copied()
-        .filter(|c| state.cpv.validate(c).is_ok())
+        .filter(|c| state.env.cpv.validate(c).is_ok())
         .collect();
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
@@ -652,7 +654,7 @@ fn query_mix(state: &AppState, n: usize) -> anyhow::Result<Vec<Q>> {
         if rng.gen_bool(0.25) {
             q.size = Some(SIZES[rng.gen_range(0..SIZES.len())].to_owned());
         }
-        let index = parse_query(state, &q)
+        let index = parse_query(&state.env, &q)
             .map_err(|e| anyhow::anyhow!("query {q:?} is invalid: {e:?}"))?
             .index;
         out.push(Q { app: q, index });
@@ -760,11 +762,20 @@ async fn measure(
     Ok(stats)
 }
 
+/// Searches run as an active admin: the bench measures the engine, not authorisation.
+const BENCH_ACTOR: Actor = Actor {
+    user_id: 0,
+    role: Role::Admin,
+    status: UserStatus::Active,
+    organisation: None,
+};
+
 /// One search; returns the total found.
 async fn run_one(ctx: &Ctx, engine: Engine, q: &Q) -> anyhow::Result<u64> {
     match engine {
         Engine::App => {
-            let r = search(&ctx.state, &q.app)
+            let s = &ctx.state;
+            let r = search(&s.db, &s.env, &s.views, &BENCH_ACTOR, &q.app)
                 .await
                 .map_err(|e| anyhow::anyhow!("search failed: {e:?}"))?;
             Ok(r.total)

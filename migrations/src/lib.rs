@@ -9,6 +9,7 @@ mod m20261128_000002_create_registry;
 mod m20261128_000003_load_reference_data;
 mod m20261128_000004_registry_changes;
 mod m20261128_000010_shortlists;
+mod m20261201_090000_jobs;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_load_reference_data::Migration),
             Box::new(m20261128_000004_registry_changes::Migration),
             Box::new(m20261128_000010_shortlists::Migration),
+            Box::new(m20261201_090000_jobs::Migration),
         ]
     }
 }

@@ -1,7 +1,9 @@
 //! The command line: `serve`, `migrate`, `users add`, `tokens issue`, `seed`.
 
 use crate::config::Settings;
+use backend::services::accounts::{auth, sessions};
 use clap::{Parser, Subcommand};
+use sea_orm::TransactionTrait;
 use secrecy::SecretString;
 use std::io::Read;
 use std::process::ExitCode;
@@ -130,15 +132,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             std::io::stdin().read_to_string(&mut password)?;
             let password = SecretString::from(password.trim_end_matches(['\n', '\r']).to_owned());
             let db = crate::connect(&settings.database_url).await?;
-            let id = backend::services::accounts::auth::add_user(
-                &db,
-                &email,
-                password,
-                &role,
-                organisation.as_deref(),
-            )
-            .await
-            .map_err(service_error)?;
+            let user = auth::NewUser::check(&email, password, &role, organisation.as_deref())
+                .await
+                .map_err(service_error)?;
+            let txn = db.begin().await?;
+            let id = auth::add_user(&txn, user).await.map_err(service_error)?;
+            txn.commit().await?;
             println!("added {role} {email} (user {id})");
             Ok(())
         }
@@ -146,9 +145,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             command: TokensCommand::Issue { email, label },
         } => {
             let db = crate::connect(&settings.database_url).await?;
-            let token = backend::services::accounts::auth::issue_api_token(&db, &email, &label)
+            let txn = db.begin().await?;
+            let token = sessions::issue_api_token(&txn, &email, &label)
                 .await
                 .map_err(service_error)?;
+            txn.commit().await?;
             println!("{token}");
             Ok(())
         }

@@ -4,7 +4,6 @@
 
 pub mod cli;
 pub mod config;
-pub mod export;
 pub mod rest;
 pub mod seed;
 
@@ -15,9 +14,12 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use backend::jobs::{JobKinds, Jobs, RunnerConfig};
 use backend::mail::Mailer;
-use backend::services::registry::search_index::{self, SearchIndex};
-use backend::state::{load_reference_data, AppConfig, AppState};
+use backend::services;
+use backend::services::registry::search_index::SearchIndex;
+use backend::services::registry::views::{self, RegistryViews};
+use backend::{AppConfig, AppState, Env};
 use config::Settings;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -61,15 +63,30 @@ fn redact(url: &str) -> String {
     }
 }
 
-/// Builds the shared state from settings.
+/// Builds the shared state from settings: database (migrated), reference data, mailer,
+/// this process's registry views (the search index, rebuilt if missing or stale, and
+/// followed in the background), and the job queue with every kind of job the services
+/// enqueue. The job worker is started by [`serve`], not here.
 ///
 /// # Errors
-/// Database, reference data or mail set-up failures.
+/// Database, reference data, index or mail set-up failures.
 pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
-    let index = Arc::new(SearchIndex::open(settings.index_dir.clone())?);
-    let state = state_with_index(settings, index).await?;
-    state.index.prepare(&state.db, &state.cpv).await?;
-    search_index::spawn_follower(&state.index, state.db.clone(), state.cpv.clone());
+    build_state_with(settings, services::job_kinds(), RunnerConfig::default()).await
+}
+
+/// [`build_state`] with chosen job kinds and worker settings (tests add kinds of their own
+/// and shorten the backoff).
+///
+/// # Errors
+/// As [`build_state`].
+pub async fn build_state_with(
+    settings: &Settings,
+    kinds: JobKinds,
+    runner: RunnerConfig,
+) -> anyhow::Result<AppState> {
+    let state = state_with_index(settings, settings.index_dir.clone(), kinds, runner).await?;
+    state.views.prepare(&state.db).await?;
+    views::spawn_follower(&state.views, state.db.clone());
     Ok(state)
 }
 
@@ -80,30 +97,37 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
 /// # Errors
 /// As [`build_state`], without the index.
 pub async fn build_batch_state(settings: &Settings) -> anyhow::Result<AppState> {
-    state_with_index(settings, Arc::new(SearchIndex::open(None)?)).await
+    state_with_index(
+        settings,
+        None,
+        services::job_kinds(),
+        RunnerConfig::default(),
+    )
+    .await
 }
 
 async fn state_with_index(
     settings: &Settings,
-    index: Arc<SearchIndex>,
+    index_dir: Option<std::path::PathBuf>,
+    kinds: JobKinds,
+    runner: RunnerConfig,
 ) -> anyhow::Result<AppState> {
     let db = connect(&settings.database_url).await?;
-    let (cpv, outcodes) = load_reference_data()?;
+    let env = Env::load(AppConfig {
+        base_url: settings.base_url.clone(),
+        secure_cookies: settings.base_url.starts_with("https://"),
+    })?;
     let mailer = match &settings.smtp_url {
         Some(url) => Mailer::smtp(url, &settings.mail_from)?,
         None => Mailer::outbox(settings.outbox_dir.clone(), &settings.mail_from)?,
     };
-    let cpv = Arc::new(cpv);
+    let index = Arc::new(SearchIndex::open(index_dir, env.cpv.clone())?);
     Ok(AppState {
         db,
-        config: Arc::new(AppConfig {
-            base_url: settings.base_url.clone(),
-            secure_cookies: settings.base_url.starts_with("https://"),
-        }),
+        env,
         mailer,
-        cpv,
-        outcodes: Arc::new(outcodes),
-        index,
+        views: Arc::new(RegistryViews::new(index)),
+        jobs: Jobs::new(kinds, runner),
     })
 }
 
@@ -180,7 +204,7 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", rest::router())
-        .merge(export::router())
+        .merge(rest::site_router())
         .leptos_routes_with_context(&site, routes, move || provide_context(ctx_state.clone()), {
             let options = options.clone();
             move || shell(options.clone())
@@ -202,6 +226,7 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
 /// Start-up failures (bind, database, migrations).
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let state = build_state(&settings).await?;
+    let worker = state.jobs.spawn_worker(state.clone());
     if let Some(dir) = state.mailer.outbox_dir() {
         tracing::info!(outbox = %dir.display(), "mail is written to the dev outbox (set SMTP_URL to send it)");
     }
@@ -214,5 +239,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
+    // The job in hand finishes; queued jobs wait in the table for the next start.
+    worker.stop().await;
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! a long tail of trades), deterministic for a given random seed.
 
 use backend::entities::{organisation, supplier_cpv, supplier_profile};
-use backend::state::AppState;
+use backend::AppState;
 use domain::registry::{LegalForm, SizeClass};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
@@ -123,7 +123,7 @@ fn suffix(form: LegalForm) -> &'static str {
 /// Database failures.
 pub async fn seed(state: &AppState, count: u64, random_seed: u64) -> anyhow::Result<()> {
     let mut rng = StdRng::seed_from_u64(random_seed);
-    let mut outcodes: Vec<_> = state.outcodes.iter().collect();
+    let mut outcodes: Vec<_> = state.env.outcodes.iter().collect();
     // The table's iteration order is not fixed; sort so a seed always gives the same data.
     outcodes.sort_by(|a, b| a.outcode.as_str().cmp(b.outcode.as_str()));
     anyhow::ensure!(!outcodes.is_empty(), "the outcode table is empty");
@@ -139,7 +139,7 @@ pub async fn seed(state: &AppState, count: u64, random_seed: u64) -> anyhow::Res
                 t,
                 t.cpv
                     .iter()
-                    .filter_map(|c| state.cpv.validate(c).ok().map(|e| e.code))
+                    .filter_map(|c| state.env.cpv.validate(c).ok().map(|e| e.code))
                     .collect(),
             )
         })

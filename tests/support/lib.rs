@@ -5,6 +5,7 @@
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
+use backend::jobs::{JobKinds, RunnerConfig};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -14,10 +15,27 @@ pub use serde_json::json;
 
 pub struct TestApp {
     pub router: Router,
-    pub state: backend::state::AppState,
+    pub state: backend::AppState,
     pub outbox: PathBuf,
     pub settings: server::config::Settings,
+    /// Job kinds and worker settings, shared with `another_process`.
+    jobs: fn() -> (JobKinds, RunnerConfig),
     _dir: tempfile::TempDir,
+}
+
+/// The server's own job kinds, with a short backoff so retries happen within a test.
+fn standard_jobs() -> (JobKinds, RunnerConfig) {
+    (backend::services::job_kinds(), quick_runner())
+}
+
+/// Worker settings for tests: a short lease and backoff.
+pub fn quick_runner() -> RunnerConfig {
+    RunnerConfig {
+        lease: std::time::Duration::from_secs(5),
+        backoff_base: std::time::Duration::from_millis(50),
+        backoff_max: std::time::Duration::from_secs(1),
+        ..RunnerConfig::default()
+    }
 }
 
 /// A response, read whole.
@@ -56,8 +74,14 @@ impl Reply {
 pub const PASSWORD: &str = "correct horse battery staple";
 
 impl TestApp {
-    /// A fresh app over a fresh, migrated database.
+    /// A fresh app over a fresh, migrated database. No job worker runs in the background:
+    /// tests run jobs when they choose ([`TestApp::run_jobs`]), so they are deterministic.
     pub async fn spawn() -> Self {
+        Self::spawn_with_jobs(standard_jobs).await
+    }
+
+    /// A fresh app whose processes run these job kinds with these worker settings.
+    pub async fn spawn_with_jobs(jobs: fn() -> (JobKinds, RunnerConfig)) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let database_url = match std::env::var("ANCHORLINK_TEST_DATABASE_URL") {
             Ok(admin_url) if !admin_url.is_empty() => {
@@ -91,21 +115,46 @@ impl TestApp {
             site_root: dir.path().join("site").display().to_string(),
             index_dir: None,
         };
-        let state = server::build_state(&settings).await.expect("state");
+        let (kinds, runner) = jobs();
+        let state = server::build_state_with(&settings, kinds, runner)
+            .await
+            .expect("state");
         Self {
             router: server::router(state.clone(), &settings),
             state,
             outbox,
             settings,
+            jobs,
             _dir: dir,
         }
     }
 
-    /// Another server process on the same database, with its own search index.
-    pub async fn another_process(&self) -> backend::state::AppState {
-        server::build_state(&self.settings)
+    /// Another server process on the same database, with its own search index and its own
+    /// job worker name.
+    pub async fn another_process(&self) -> backend::AppState {
+        let (kinds, runner) = (self.jobs)();
+        server::build_state_with(&self.settings, kinds, runner)
             .await
             .expect("second state")
+    }
+
+    /// Runs every due job (mail, for one), as the server's worker would; returns how many.
+    pub async fn run_jobs(&self) -> usize {
+        self.state
+            .jobs
+            .run_until_idle(&self.state)
+            .await
+            .expect("run jobs")
+    }
+
+    /// The signed-in user behind an e-mail address, as services see them.
+    pub async fn actor(&self, email: &str) -> domain::accounts::Actor {
+        let token = self.token(email).await;
+        backend::services::accounts::sessions::user_for_api_token(&self.state.db, &token)
+            .await
+            .expect("look-up")
+            .expect("a user")
+            .actor
     }
 
     pub async fn send(&self, req: Request<Body>) -> Reply {
@@ -209,22 +258,24 @@ impl TestApp {
 
     /// Adds a verified user directly (as `anchorlink users add` does).
     pub async fn add_user(&self, email: &str, role: &str, organisation: Option<&str>) -> i64 {
-        backend::services::accounts::auth::add_user(
-            &self.state.db,
-            email,
-            PASSWORD.to_owned().into(),
-            role,
-            organisation,
-        )
-        .await
-        .expect("add user")
+        use backend::services::accounts::auth;
+        let user = auth::NewUser::check(email, PASSWORD.to_owned().into(), role, organisation)
+            .await
+            .expect("a valid user");
+        let w = self.state.write().await.expect("begin");
+        let id = auth::add_user(&w, user).await.expect("add user");
+        w.commit().await.expect("commit");
+        id
     }
 
     /// An API token for a user (as `anchorlink tokens issue` does).
     pub async fn token(&self, email: &str) -> String {
-        backend::services::accounts::auth::issue_api_token(&self.state.db, email, "test")
+        let w = self.state.write().await.expect("begin");
+        let token = backend::services::accounts::sessions::issue_api_token(&w, email, "test")
             .await
-            .expect("token")
+            .expect("token");
+        w.commit().await.expect("commit");
+        token
     }
 
     /// Signs in through the sign-in server function and returns the session cookie.
@@ -255,16 +306,8 @@ impl TestApp {
 
     /// Every mail in the outbox, oldest first, as text.
     pub async fn mails(&self) -> Vec<String> {
-        // Mail is sent in the background; give it a moment.
-        for _ in 0..50 {
-            if std::fs::read_dir(&self.outbox)
-                .map(|d| d.count() > 0)
-                .unwrap_or(false)
-            {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
+        // Mail is sent by jobs: run them first, as the server's worker would.
+        self.run_jobs().await;
         self.outbox_now()
     }
 
@@ -283,16 +326,13 @@ impl TestApp {
 
     /// The first link in the newest mail to `to` that contains `marker`.
     pub async fn link_in_mail(&self, to: &str, marker: &str) -> String {
-        for _ in 0..50 {
-            let mails = self.mails().await;
-            if let Some(link) = mails.iter().rev().filter(|m| m.contains(to)).find_map(|m| {
-                m.split_whitespace()
-                    .find(|w| w.contains(marker))
-                    .map(|w| w.trim_end_matches(['.', ',']).to_owned())
-            }) {
-                return link.replace("http://localhost", "");
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let mails = self.mails().await;
+        if let Some(link) = mails.iter().rev().filter(|m| m.contains(to)).find_map(|m| {
+            m.split_whitespace()
+                .find(|w| w.contains(marker))
+                .map(|w| w.trim_end_matches(['.', ',']).to_owned())
+        }) {
+            return link.replace("http://localhost", "");
         }
         panic!("no mail to {to} with {marker}");
     }
@@ -373,8 +413,9 @@ impl TestApp {
         .await
     }
 
-    /// The mails sent to `to` so far, oldest first (without waiting for any).
-    pub fn mails_to_now(&self, to: &str) -> Vec<String> {
+    /// The mails sent to `to` once every due job has run, oldest first.
+    pub async fn mails_to_now(&self, to: &str) -> Vec<String> {
+        self.run_jobs().await;
         self.outbox_now()
             .into_iter()
             .filter(|m| {
@@ -384,20 +425,15 @@ impl TestApp {
             .collect()
     }
 
-    /// Waits (up to two seconds) until at least `n` mails have been sent to `to`, and
-    /// returns them all; panics if they never come.
+    /// Runs the jobs and returns every mail sent to `to`; panics unless there are at least
+    /// `n`.
     pub async fn wait_for_mails_to(&self, to: &str, n: usize) -> Vec<String> {
-        for _ in 0..100 {
-            let mails = self.mails_to_now(to);
-            if mails.len() >= n {
-                return mails;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-        panic!(
-            "expected {n} mail(s) to {to}, got {:?}",
-            self.mails_to_now(to)
+        let mails = self.mails_to_now(to).await;
+        assert!(
+            mails.len() >= n,
+            "expected {n} mail(s) to {to}, got {mails:?}"
         );
+        mails
     }
 
     /// A user's id.

@@ -1,15 +1,14 @@
-//! The pages, one module per area.
+//! The pages, one folder per bounded context (as in every other layer), plus the home page
+//! and the job progress page every context uses.
 
-mod admin;
-mod auth;
+pub mod accounts;
 mod home;
-mod profile;
-mod registry;
-mod shortlists;
+mod jobs;
+pub mod registry;
+pub mod spend;
+pub mod tendering;
 
-pub use admin::AdminPage;
-pub use auth::*;
+pub use accounts::*;
 pub use home::{Home, NotFound};
-pub use profile::{ProfileOverviewPage, ProfileStepPage};
-pub use registry::{SearchPage, SupplierPage};
-pub use shortlists::{ShortlistPage, ShortlistsPage};
+pub use jobs::JobPage;
+pub use registry::*;

@@ -9,6 +9,7 @@ pub mod cpv_code;
 pub mod email_token;
 pub mod form_flash;
 pub mod invitation;
+pub mod job;
 pub mod organisation;
 pub mod outcode;
 pub mod registry_change;

@@ -3,8 +3,12 @@
 //! (supplier profiles, the read model other contexts use, search, shortlists), and the
 //! contexts still to come, `tendering`, `ocds` and `spend`.
 //!
-//! Services take `&impl ConnectionTrait` so that callers can compose several of them in
-//! one transaction.
+//! Every service has the same shape: a connection or transaction
+//! (`&impl ConnectionTrait`), the `Env` (reference data and settings) when it needs it,
+//! the acting user as a typed `domain::accounts::Actor` when someone acts, and typed
+//! input. Authorisation is inside the service. A service never opens a transaction of its
+//! own: the caller opens one (`AppState::write`) and hands it to as many services as the
+//! work needs, so they commit together or not at all.
 
 pub mod accounts;
 pub mod flash;
@@ -13,9 +17,17 @@ pub mod registry;
 pub mod spend;
 pub mod tendering;
 
+use crate::jobs::JobKinds;
 use chrono::{DateTime, Utc};
 
 /// Now, in UTC; one place so every timestamp is made the same way.
 pub fn now() -> DateTime<Utc> {
     Utc::now()
+}
+
+/// Every kind of job the services enqueue; each server process runs them all.
+pub fn job_kinds() -> JobKinds {
+    JobKinds::new()
+        .register::<accounts::mails::SendMail>()
+        .register::<accounts::mails::PasswordResetMail>()
 }

@@ -4,35 +4,18 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::{Actor, OrgStatus};
 use crate::registry::dto::IdentifierView;
 
-/// The signed-in user as pages see it.
+/// The signed-in user as pages see it: who is acting (the same [`Actor`] every service
+/// is given) and what the header shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CurrentUser {
-    pub id: i64,
+    pub actor: Actor,
     pub email: String,
     pub display_name: String,
-    pub role: String,
-    pub status: String,
-    pub organisation_id: Option<i64>,
     pub organisation_name: Option<String>,
     pub email_verified: bool,
-}
-
-impl CurrentUser {
-    pub fn is_admin(&self) -> bool {
-        self.role == "admin"
-    }
-    pub fn is_buyer(&self) -> bool {
-        self.role == "buyer"
-    }
-    pub fn is_supplier(&self) -> bool {
-        self.role == "supplier"
-    }
-    /// Buyers and admins may search the registry.
-    pub fn can_search(&self) -> bool {
-        (self.is_buyer() || self.is_admin()) && self.status == "active"
-    }
 }
 
 /// A team member or pending invitation of an organisation.
@@ -56,7 +39,7 @@ pub struct AdminOverview {
 pub struct OrgSummary {
     pub id: i64,
     pub name: String,
-    pub status: String,
+    pub status: OrgStatus,
     pub members: Vec<MemberView>,
 }
 
@@ -74,7 +57,7 @@ pub struct JoinRequestView {
 pub struct AdminSupplierRow {
     pub id: i64,
     pub name: String,
-    pub status: String,
+    pub status: OrgStatus,
     pub published: bool,
     pub identifiers: Vec<IdentifierView>,
 }

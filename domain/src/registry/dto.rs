@@ -2,6 +2,7 @@
 //! profiles, search queries and results, shortlists. Shared by the backend, the server
 //! functions, the REST API and the browser build.
 
+use crate::accounts::OrgStatus;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
 
@@ -193,7 +194,7 @@ pub struct SupplierProfile {
     pub trading_name: String,
     pub legal_form: String,
     pub legal_form_label: String,
-    pub status: String,
+    pub status: OrgStatus,
     pub vat_number: String,
     pub year_founded: Option<i32>,
     pub website: String,

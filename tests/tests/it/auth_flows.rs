@@ -195,7 +195,7 @@ async fn forgot_password_answers_the_same_for_known_and_unknown_addresses() {
     let mails = app.wait_for_mails_to("kim@known.example", 1).await;
     assert!(mails[0].contains("/reset-password?token="), "{}", mails[0]);
     assert!(
-        app.mails_to_now("nobody@unknown.example").is_empty(),
+        app.mails_to_now("nobody@unknown.example").await.is_empty(),
         "no mail to an address without an account"
     );
 }
@@ -543,7 +543,7 @@ async fn a_cross_site_post_to_a_server_function_is_refused() {
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{r:?}");
 
     let profile =
-        backend::services::registry::profiles::load_profile(&app.state.db, &app.state.cpv, org)
+        backend::services::registry::profiles::load_profile(&app.state.db, &app.state.env.cpv, org)
             .await
             .expect("profile");
     assert_eq!(profile.name, "Known Ltd", "nothing was changed");
@@ -563,7 +563,7 @@ async fn a_cross_site_post_to_a_server_function_is_refused() {
         .await;
     assert_eq!(r.status, StatusCode::FOUND, "{r:?}");
     let profile =
-        backend::services::registry::profiles::load_profile(&app.state.db, &app.state.cpv, org)
+        backend::services::registry::profiles::load_profile(&app.state.db, &app.state.env.cpv, org)
             .await
             .expect("profile");
     assert_eq!(profile.name, "Known Co-op");

@@ -218,7 +218,7 @@ fn only_id(ids: impl Iterator<Item = i64>) -> i64 {
 /// Everything the victim owns, as the registry shows it to its own members.
 async fn victim_state(app: &TestApp, org: i64) -> serde_json::Value {
     let mut v = serde_json::to_value(
-        backend::services::registry::profiles::load_profile(&app.state.db, &app.state.cpv, org)
+        backend::services::registry::profiles::load_profile(&app.state.db, &app.state.env.cpv, org)
             .await
             .expect("profile"),
     )

@@ -4,9 +4,25 @@
 
 use anchorlink_tests::{json, TestApp};
 use axum::http::StatusCode;
-use backend::services::registry::search::search;
-use domain::registry::dto::SearchQuery;
+use backend::services::registry::search;
+use backend::{AppState, ServiceResult};
+use domain::accounts::Actor;
+use domain::registry::dto::{SearchQuery, SearchResults};
 use std::time::{Duration, Instant};
+
+async fn search_in(
+    state: &AppState,
+    buyer: &Actor,
+    q: &SearchQuery,
+) -> ServiceResult<SearchResults> {
+    search::search(&state.db, &state.env, &state.views, buyer, q).await
+}
+
+async fn buyer(app: &TestApp) -> Actor {
+    app.add_user("buyer@council.example", "buyer", Some("Council"))
+        .await;
+    app.actor("buyer@council.example").await
+}
 
 fn words(q: &str) -> SearchQuery {
     SearchQuery {
@@ -33,6 +49,7 @@ async fn publish(app: &TestApp, email: &str, org: &str, statement: &str) -> (Str
 #[tokio::test]
 async fn an_edit_is_searchable_at_once_in_the_same_process() {
     let app = TestApp::spawn().await;
+    let buyer = buyer(&app).await;
     let (token, id) = publish(
         &app,
         "a@x.org",
@@ -41,7 +58,7 @@ async fn an_edit_is_searchable_at_once_in_the_same_process() {
     )
     .await;
     assert_eq!(
-        search(&app.state, &words("cleaning"))
+        search_in(&app.state, &buyer, &words("cleaning"))
             .await
             .expect("search")
             .total,
@@ -56,7 +73,7 @@ async fn an_edit_is_searchable_at_once_in_the_same_process() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    let found = search(&app.state, &words("graffiti"))
+    let found = search_in(&app.state, &buyer, &words("graffiti"))
         .await
         .expect("search");
     assert_eq!(found.total, 1);
@@ -71,7 +88,7 @@ async fn an_edit_is_searchable_at_once_in_the_same_process() {
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(
-        search(&app.state, &words("graffiti"))
+        search_in(&app.state, &buyer, &words("graffiti"))
             .await
             .expect("search")
             .total,
@@ -83,8 +100,9 @@ async fn an_edit_is_searchable_at_once_in_the_same_process() {
 #[tokio::test]
 async fn another_process_on_the_same_database_follows_within_a_second() {
     let app = TestApp::spawn().await;
+    let buyer = buyer(&app).await;
     let other = app.another_process().await;
-    assert_eq!(other.index.engine().len(), 0);
+    assert_eq!(other.views.index().engine().len(), 0);
     publish(
         &app,
         "b@x.org",
@@ -94,7 +112,7 @@ async fn another_process_on_the_same_database_follows_within_a_second() {
     .await;
     // No search is made in the other process: its follower alone must pick the change up.
     let started = Instant::now();
-    while other.index.engine().is_empty() {
+    while other.views.index().engine().is_empty() {
         assert!(
             started.elapsed() < Duration::from_secs(3),
             "the other process did not follow the change log"
@@ -107,7 +125,7 @@ async fn another_process_on_the_same_database_follows_within_a_second() {
         started.elapsed()
     );
     assert_eq!(
-        search(&other, &words("schools"))
+        search_in(&other, &buyer, &words("schools"))
             .await
             .expect("search")
             .total,
@@ -124,7 +142,7 @@ async fn a_missing_or_stale_index_is_rebuilt_at_start() {
     {
         let first = app.another_process().await;
         assert_eq!(
-            first.index.engine().len(),
+            first.views.index().engine().len(),
             250,
             "missing index built at start"
         );
@@ -133,7 +151,7 @@ async fn a_missing_or_stale_index_is_rebuilt_at_start() {
     publish(&app, "c@x.org", "Colne Cleaning Ltd", "Carpet cleaning.").await;
     let restarted = app.another_process().await;
     assert_eq!(
-        restarted.index.engine().len(),
+        restarted.views.index().engine().len(),
         251,
         "stale index brought up to date at start"
     );

@@ -174,7 +174,7 @@ async fn a_bad_postcode_is_named_and_the_input_is_kept_without_javascript() {
     // Nothing half-written: the town was not saved either.
     let org = app.organisation_of("cy@example.org").await;
     let profile =
-        backend::services::registry::profiles::load_profile(&app.state.db, &app.state.cpv, org)
+        backend::services::registry::profiles::load_profile(&app.state.db, &app.state.env.cpv, org)
             .await
             .expect("profile");
     assert_eq!(profile.town, "");

@@ -5,7 +5,9 @@
 mod auth_flows;
 mod authorisation;
 mod index_sync;
+mod jobs;
 mod journeys;
+mod read_model;
 mod relevance;
 mod seed;
 mod shortlists;

@@ -64,6 +64,9 @@ async fn judged_queries_rank_the_right_suppliers_first() {
     for (i, s) in suppliers.iter().enumerate() {
         publish(&app, i, s).await;
     }
+    app.add_user("judge@council.example", "buyer", Some("Council"))
+        .await;
+    let judge = app.actor("judge@council.example").await;
     let names: Vec<String> = suppliers.iter().filter_map(|s| text(s, "name")).collect();
     let queries: Vec<Value> = serde_json::from_str(QUERIES).expect("queries.json");
     assert!(
@@ -97,7 +100,7 @@ async fn judged_queries_rank_the_right_suppliers_first() {
             per_page: Some("10".into()),
             ..SearchQuery::default()
         };
-        let found = search(&app.state, &sq)
+        let found = search(&app.state.db, &app.state.env, &app.state.views, &judge, &sq)
             .await
             .unwrap_or_else(|e| panic!("search {words:?}: {e:?}"));
         let top: Vec<String> = found

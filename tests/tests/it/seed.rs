@@ -24,6 +24,7 @@ async fn seeded_suppliers_are_valid_deterministic_and_searchable() {
         assert!(!cpv.is_empty());
         for code in cpv {
             app.state
+                .env
                 .cpv
                 .validate(code.as_str().expect("code"))
                 .expect("a real CPV code");
@@ -40,13 +41,17 @@ async fn seeded_suppliers_are_valid_deterministic_and_searchable() {
     server::seed::seed(&again.state, 300, 42)
         .await
         .expect("seed");
-    let a = backend::services::registry::profiles::load_profile(&app.state.db, &app.state.cpv, 150)
-        .await
-        .expect("profile");
-    let b =
-        backend::services::registry::profiles::load_profile(&again.state.db, &again.state.cpv, 150)
+    let a =
+        backend::services::registry::profiles::load_profile(&app.state.db, &app.state.env.cpv, 150)
             .await
             .expect("profile");
+    let b = backend::services::registry::profiles::load_profile(
+        &again.state.db,
+        &again.state.env.cpv,
+        150,
+    )
+    .await
+    .expect("profile");
     assert_eq!(
         (a.name, a.postcode, a.cpv),
         (b.name, b.postcode, b.cpv),
@@ -73,14 +78,14 @@ async fn seeding_runs_beside_a_server_holding_the_index_and_the_server_follows()
         .expect("seed beside the server");
     server::seed::seed(&batch, 40, 7).await.expect("seed");
     assert_eq!(
-        batch.index.engine().len(),
+        batch.views.index().engine().len(),
         0,
         "the batch command builds no index"
     );
     serving
-        .index
-        .catch_up(&serving.db, &serving.cpv)
+        .views
+        .catch_up(&serving.db)
         .await
         .expect("follow the log");
-    assert_eq!(serving.index.engine().len(), 40);
+    assert_eq!(serving.views.index().engine().len(), 40);
 }

@@ -610,7 +610,7 @@ async fn suspending_an_organisation_hides_its_profile_and_shuts_its_users_out() 
         "{r:?}"
     );
     let profile =
-        backend::services::registry::profiles::load_profile(&app.state.db, &app.state.cpv, org)
+        backend::services::registry::profiles::load_profile(&app.state.db, &app.state.env.cpv, org)
             .await
             .expect("profile");
     assert_eq!(profile.name, "Riverside Co-operative");

@@ -136,7 +136,7 @@ const GOOD_TOWN: &str = "Should Not Be Saved";
 async fn profile(app: &TestApp) -> Value {
     let org = app.organisation_of(SUPPLIER).await;
     serde_json::to_value(
-        backend::services::registry::profiles::load_profile(&app.state.db, &app.state.cpv, org)
+        backend::services::registry::profiles::load_profile(&app.state.db, &app.state.env.cpv, org)
             .await
             .expect("profile"),
     )

@@ -1,34 +1,39 @@
 //! The platform team's work: buyer organisations and their users, buyer join requests,
-//! identifier verification, suspension, the audit log.
+//! identifier verification, suspension, the audit log. Only active admins may do any of
+//! it; every service checks. Writes run inside the caller's transaction.
 
-use super::{audit, auth};
+use super::auth::{insert_organisation, insert_user, NewUserRow, PasswordHash};
+use super::teams::{self, Invite};
+use super::{audit, mails, tokens};
 use crate::entities::{
-    audit_entry, buyer_join_request, invitation, organisation, supplier_identifier,
-    supplier_profile, user,
+    audit_entry, buyer_join_request, organisation, session, supplier_identifier, supplier_profile,
+    user,
 };
 use crate::error::{ServiceError, ServiceResult};
 use crate::services::now;
 use crate::services::registry::{changes, profiles};
-use crate::state::AppState;
+use crate::state::Env;
 use domain::accounts::dto::{
-    AdminOverview, AdminSupplierRow, AuditView, CurrentUser, JoinRequestView, MemberView,
-    OrgSummary,
+    AdminOverview, AdminSupplierRow, AuditView, JoinRequestView, OrgSummary,
 };
+use domain::accounts::{Actor, OrgKind, OrgStatus, Role, UserStatus};
 use domain::text::{check_password, Email};
 use domain::validation::FieldErrors;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set,
 };
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::BTreeMap;
+
+const PENDING: &str = "pending";
 
 /// Refuses anyone but an active admin.
 ///
 /// # Errors
 /// `Forbidden`.
-pub fn ensure_admin(user: &CurrentUser) -> ServiceResult<()> {
-    if user.is_admin() && user.status == "active" {
+pub fn ensure_admin(actor: &Actor) -> ServiceResult<()> {
+    if actor.is_active_admin() {
         Ok(())
     } else {
         Err(ServiceError::Forbidden)
@@ -49,30 +54,25 @@ fn org_name(raw: &str) -> ServiceResult<String> {
     Ok(name.to_owned())
 }
 
-async fn insert_buyer_org(db: &impl ConnectionTrait, name: &str) -> ServiceResult<i64> {
-    let taken = organisation::Entity::find()
-        .filter(organisation::Column::Kind.eq("buyer"))
+async fn find_buyer_org(
+    db: &impl ConnectionTrait,
+    name: &str,
+) -> ServiceResult<Option<organisation::Model>> {
+    Ok(organisation::Entity::find()
+        .filter(organisation::Column::Kind.eq(OrgKind::Buyer.slug()))
         .filter(organisation::Column::Name.eq(name))
         .one(db)
-        .await?;
-    if taken.is_some() {
+        .await?)
+}
+
+async fn insert_buyer_org(db: &impl ConnectionTrait, name: &str) -> ServiceResult<i64> {
+    if find_buyer_org(db, name).await?.is_some() {
         return Err(ServiceError::field(
             "name",
             "A buyer organisation with this name already exists",
         ));
     }
-    let at = now();
-    let org = organisation::ActiveModel {
-        kind: Set("buyer".into()),
-        name: Set(name.to_owned()),
-        status: Set("active".into()),
-        created_at: Set(at),
-        updated_at: Set(at),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(org.id)
+    insert_organisation(db, OrgKind::Buyer, name).await
 }
 
 /// Creates a buyer organisation (council, NHS trust, university…).
@@ -80,16 +80,14 @@ async fn insert_buyer_org(db: &impl ConnectionTrait, name: &str) -> ServiceResul
 /// # Errors
 /// Not an admin, empty or duplicate name.
 pub async fn create_buyer_org(
-    state: &AppState,
-    admin: &CurrentUser,
+    db: &impl ConnectionTrait,
+    actor: &Actor,
     raw_name: &str,
 ) -> ServiceResult<i64> {
-    ensure_admin(admin)?;
+    ensure_admin(actor)?;
     let name = org_name(raw_name)?;
-    let txn = state.db.begin().await?;
-    let id = insert_buyer_org(&txn, &name).await?;
-    audit::record(&txn, Some(admin.id), "create_buyer_org", &name, "").await?;
-    txn.commit().await?;
+    let id = insert_buyer_org(db, &name).await?;
+    audit::record(db, Some(actor.user_id), "create_buyer_org", &name, "").await?;
     Ok(id)
 }
 
@@ -98,106 +96,149 @@ pub async fn create_buyer_org(
 /// # Errors
 /// Not an admin, not a buyer organisation, bad address.
 pub async fn invite_buyer(
-    state: &AppState,
-    admin: &CurrentUser,
+    db: &impl ConnectionTrait,
+    env: &Env,
+    actor: &Actor,
     org_id: i64,
     email: &str,
 ) -> ServiceResult<()> {
-    ensure_admin(admin)?;
+    ensure_admin(actor)?;
     let org = organisation::Entity::find_by_id(org_id)
-        .one(&state.db)
+        .one(db)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    if org.kind != "buyer" {
+    if org.kind != OrgKind::Buyer.slug() {
         return Err(ServiceError::field(
             "organisation_id",
             "Choose a buyer organisation",
         ));
     }
-    auth::invite(state, admin, org_id, "buyer", email).await
+    teams::invite(
+        db,
+        env,
+        actor,
+        &Invite {
+            organisation_id: org_id,
+            role: Role::Buyer,
+            email: email.to_owned(),
+        },
+    )
+    .await
+}
+
+/// What a would-be buyer types to ask for access.
+#[derive(Debug, Clone)]
+pub struct BuyerAccessRequest {
+    pub email: String,
+    pub password: SecretString,
+    pub organisation_name: String,
+    pub job_title: String,
+    pub message: String,
+}
+
+/// A request for access whose every field passed its rules, password hashed.
+#[derive(Debug, Clone)]
+pub struct CheckedBuyerAccessRequest {
+    email: Email,
+    password: PasswordHash,
+    organisation_name: String,
+    job_title: String,
+    message: String,
+}
+
+impl BuyerAccessRequest {
+    /// Checks every field (naming each bad one) and hashes the password.
+    ///
+    /// # Errors
+    /// Field errors; the hashing task failed.
+    pub async fn check(self) -> ServiceResult<CheckedBuyerAccessRequest> {
+        let mut errors = FieldErrors::new();
+        let email = Email::parse(&self.email)
+            .map_err(|e| errors.add("email", e.to_string()))
+            .ok();
+        if let Err(e) = check_password(self.password.expose_secret()) {
+            errors.add("password", e.to_string());
+        }
+        if self.organisation_name.trim().is_empty() {
+            errors.add("organisation_name", "Enter the public body you work for");
+        }
+        if self.job_title.chars().count() > 200 {
+            errors.add("job_title", "Job title must be 200 characters or fewer");
+        }
+        if self.message.chars().count() > 2000 {
+            errors.add("message", "Message must be 2,000 characters or fewer");
+        }
+        let (Some(email), true) = (email, errors.is_empty()) else {
+            return Err(errors.into());
+        };
+        Ok(CheckedBuyerAccessRequest {
+            email,
+            password: PasswordHash::check(self.password).await?,
+            organisation_name: self.organisation_name.trim().to_owned(),
+            job_title: self.job_title.trim().to_owned(),
+            message: self.message.trim().to_owned(),
+        })
+    }
 }
 
 /// A would-be buyer asks to join: their account waits, unable to search, until an admin
-/// approves it. The answer is the same whether or not the address is already registered.
+/// approves it, and a verification link is mailed. The answer is the same whether or not
+/// the address is already registered.
 ///
 /// # Errors
-/// Field errors.
+/// Database failures.
 pub async fn request_buyer_access(
-    state: &AppState,
-    raw_email: &str,
-    password: SecretString,
-    organisation_name: &str,
-    job_title: &str,
-    message: &str,
+    db: &impl ConnectionTrait,
+    env: &Env,
+    input: CheckedBuyerAccessRequest,
 ) -> ServiceResult<()> {
-    let mut errors = FieldErrors::new();
-    let email = Email::parse(raw_email)
-        .map_err(|e| errors.add("email", e.to_string()))
-        .ok();
-    if let Err(e) = check_password(password.expose_secret()) {
-        errors.add("password", e.to_string());
-    }
-    if organisation_name.trim().is_empty() {
-        errors.add("organisation_name", "Enter the public body you work for");
-    }
-    if job_title.chars().count() > 200 {
-        errors.add("job_title", "Job title must be 200 characters or fewer");
-    }
-    if message.chars().count() > 2000 {
-        errors.add("message", "Message must be 2,000 characters or fewer");
-    }
-    let Some(email) = email else {
-        return Err(errors.into());
-    };
-    if !errors.is_empty() {
-        return Err(errors.into());
-    }
-    let hash = super::crypto::hash_password(password).await?;
-    let txn = state.db.begin().await?;
     if user::Entity::find()
-        .filter(user::Column::Email.eq(email.as_str()))
-        .one(&txn)
+        .filter(user::Column::Email.eq(input.email.as_str()))
+        .one(db)
         .await?
         .is_some()
     {
         return Ok(());
     }
-    let at = now();
-    let u = user::ActiveModel {
-        email: Set(email.as_str().to_owned()),
-        password_hash: Set(hash),
-        display_name: Set(String::new()),
-        role: Set("buyer".into()),
-        organisation_id: Set(None),
-        status: Set("pending_approval".into()),
-        email_verified_at: Set(None),
-        created_at: Set(at),
-        updated_at: Set(at),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    buyer_join_request::ActiveModel {
-        user_id: Set(u.id),
-        organisation_name: Set(organisation_name.trim().to_owned()),
-        job_title: Set(job_title.trim().to_owned()),
-        message: Set(message.trim().to_owned()),
-        status: Set("pending".into()),
-        created_at: Set(at),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    audit::record(
-        &txn,
-        Some(u.id),
-        "request_buyer_access",
-        email.as_str(),
-        organisation_name.trim(),
+    let user_id = insert_user(
+        db,
+        NewUserRow {
+            email: input.email.as_str(),
+            password: &input.password,
+            display_name: "",
+            role: Role::Buyer,
+            organisation_id: None,
+            status: UserStatus::PendingApproval,
+            verified: false,
+        },
     )
     .await?;
-    txn.commit().await?;
-    auth::resend_verification(state, email.as_str()).await
+    buyer_join_request::ActiveModel {
+        user_id: Set(user_id),
+        organisation_name: Set(input.organisation_name.clone()),
+        job_title: Set(input.job_title),
+        message: Set(input.message),
+        status: Set(PENDING.into()),
+        created_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    audit::record(
+        db,
+        Some(user_id),
+        "request_buyer_access",
+        input.email.as_str(),
+        &input.organisation_name,
+    )
+    .await?;
+    let token = tokens::issue(db, user_id, tokens::TokenPurpose::VerifyEmail).await?;
+    mails::send(
+        db,
+        mails::verification(&env.config.base_url, input.email.as_str(), &token),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Approves a join request into an existing buyer organisation (or one created with the
@@ -206,21 +247,20 @@ pub async fn request_buyer_access(
 /// # Errors
 /// Not an admin, unknown request, bad organisation.
 pub async fn decide_join_request(
-    state: &AppState,
-    admin: &CurrentUser,
+    db: &impl ConnectionTrait,
+    actor: &Actor,
     request_id: i64,
     approve: bool,
     organisation_id: Option<i64>,
 ) -> ServiceResult<()> {
-    ensure_admin(admin)?;
-    let txn = state.db.begin().await?;
+    ensure_admin(actor)?;
     let req = buyer_join_request::Entity::find_by_id(request_id)
-        .one(&txn)
+        .one(db)
         .await?
-        .filter(|r| r.status == "pending")
+        .filter(|r| r.status == PENDING)
         .ok_or(ServiceError::NotFound)?;
     let u = user::Entity::find_by_id(req.user_id)
-        .one(&txn)
+        .one(db)
         .await?
         .ok_or(ServiceError::NotFound)?;
     let email = u.email.clone();
@@ -228,9 +268,9 @@ pub async fn decide_join_request(
     if approve {
         let org_id = match organisation_id {
             Some(id) => {
-                let org = organisation::Entity::find_by_id(id).one(&txn).await?;
+                let org = organisation::Entity::find_by_id(id).one(db).await?;
                 match org {
-                    Some(o) if o.kind == "buyer" => o.id,
+                    Some(o) if o.kind == OrgKind::Buyer.slug() => o.id,
                     _ => {
                         return Err(ServiceError::field(
                             "organisation_id",
@@ -239,33 +279,26 @@ pub async fn decide_join_request(
                     }
                 }
             }
-            None => {
-                let existing = organisation::Entity::find()
-                    .filter(organisation::Column::Kind.eq("buyer"))
-                    .filter(organisation::Column::Name.eq(req.organisation_name.clone()))
-                    .one(&txn)
-                    .await?;
-                match existing {
-                    Some(o) => o.id,
-                    None => insert_buyer_org(&txn, &req.organisation_name).await?,
-                }
-            }
+            None => match find_buyer_org(db, &req.organisation_name).await? {
+                Some(o) => o.id,
+                None => insert_buyer_org(db, &req.organisation_name).await?,
+            },
         };
         active_user.organisation_id = Set(Some(org_id));
-        active_user.status = Set("active".into());
+        active_user.status = Set(UserStatus::Active.slug().to_owned());
     } else {
-        active_user.status = Set("suspended".into());
+        active_user.status = Set(UserStatus::Suspended.slug().to_owned());
     }
     active_user.updated_at = Set(now());
-    active_user.update(&txn).await?;
+    active_user.update(db).await?;
     let mut r = req.into_active_model();
     r.status = Set(if approve { "approved" } else { "rejected" }.into());
-    r.decided_by = Set(Some(admin.id));
+    r.decided_by = Set(Some(actor.user_id));
     r.decided_at = Set(Some(now()));
-    r.update(&txn).await?;
+    r.update(db).await?;
     audit::record(
-        &txn,
-        Some(admin.id),
+        db,
+        Some(actor.user_id),
         if approve {
             "approve_buyer"
         } else {
@@ -275,7 +308,6 @@ pub async fn decide_join_request(
         "",
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 
@@ -284,27 +316,26 @@ pub async fn decide_join_request(
 /// # Errors
 /// Not an admin, unknown identifier.
 pub async fn set_identifier_verified(
-    state: &AppState,
-    admin: &CurrentUser,
+    db: &impl ConnectionTrait,
+    actor: &Actor,
     id: i64,
     verified: bool,
 ) -> ServiceResult<()> {
-    ensure_admin(admin)?;
-    let txn = state.db.begin().await?;
+    ensure_admin(actor)?;
     let row = supplier_identifier::Entity::find_by_id(id)
-        .one(&txn)
+        .one(db)
         .await?
         .ok_or(ServiceError::NotFound)?;
     let subject = format!("{}-{}", row.scheme, row.identifier);
     let org = row.organisation_id;
     let mut active = row.into_active_model();
     active.verified_at = Set(verified.then(now));
-    active.verified_by = Set(verified.then_some(admin.id));
-    active.update(&txn).await?;
-    changes::changed(&txn, org).await?;
+    active.verified_by = Set(verified.then_some(actor.user_id));
+    active.update(db).await?;
+    changes::changed(db, org).await?;
     audit::record(
-        &txn,
-        Some(admin.id),
+        db,
+        Some(actor.user_id),
         if verified {
             "verify_identifier"
         } else {
@@ -314,7 +345,6 @@ pub async fn set_identifier_verified(
         "",
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 
@@ -323,104 +353,85 @@ pub async fn set_identifier_verified(
 /// # Errors
 /// Not an admin, unknown organisation.
 pub async fn set_org_status(
-    state: &AppState,
-    admin: &CurrentUser,
+    db: &impl ConnectionTrait,
+    actor: &Actor,
     org_id: i64,
     suspended: bool,
 ) -> ServiceResult<()> {
-    ensure_admin(admin)?;
-    let txn = state.db.begin().await?;
+    ensure_admin(actor)?;
     let org = organisation::Entity::find_by_id(org_id)
-        .one(&txn)
+        .one(db)
         .await?
         .ok_or(ServiceError::NotFound)?;
     let name = org.name.clone();
     let mut active = org.into_active_model();
-    active.status = Set(if suspended { "suspended" } else { "active" }.into());
+    active.status = Set(if suspended {
+        OrgStatus::Suspended
+    } else {
+        OrgStatus::Active
+    }
+    .slug()
+    .to_owned());
     active.updated_at = Set(now());
-    active.update(&txn).await?;
-    changes::changed(&txn, org_id).await?;
+    active.update(db).await?;
+    changes::changed(db, org_id).await?;
     if suspended {
         let members: Vec<i64> = user::Entity::find()
             .select_only()
             .column(user::Column::Id)
             .filter(user::Column::OrganisationId.eq(org_id))
             .into_tuple()
-            .all(&txn)
+            .all(db)
             .await?;
-        crate::entities::session::Entity::delete_many()
-            .filter(crate::entities::session::Column::UserId.is_in(members))
-            .exec(&txn)
+        session::Entity::delete_many()
+            .filter(session::Column::UserId.is_in(members))
+            .exec(db)
             .await?;
     }
     audit::record(
-        &txn,
-        Some(admin.id),
+        db,
+        Some(actor.user_id),
         if suspended { "suspend" } else { "reinstate" },
         &name,
         "",
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 
-/// Members and pending invitations of an organisation.
-///
-/// # Errors
-/// Database failures.
-pub async fn members(db: &impl ConnectionTrait, org_id: i64) -> ServiceResult<Vec<MemberView>> {
-    let mut out: Vec<MemberView> = user::Entity::find()
-        .filter(user::Column::OrganisationId.eq(org_id))
-        .order_by_asc(user::Column::Email)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| MemberView {
-            email: u.email,
-            display_name: u.display_name,
-            pending: false,
-        })
-        .collect();
-    for inv in invitation::Entity::find()
-        .filter(invitation::Column::OrganisationId.eq(org_id))
-        .filter(invitation::Column::AcceptedAt.is_null())
-        .all(db)
-        .await?
-    {
-        out.push(MemberView {
-            email: inv.email,
-            display_name: String::new(),
-            pending: true,
-        });
-    }
-    Ok(out)
+fn org_status(o: &organisation::Model) -> ServiceResult<OrgStatus> {
+    OrgStatus::from_slug(&o.status).ok_or_else(|| {
+        ServiceError::Unexpected(anyhow::anyhow!(
+            "organisation {} has an unknown status {:?}",
+            o.id,
+            o.status
+        ))
+    })
 }
 
 /// Everything the admin console lists.
 ///
 /// # Errors
 /// Not an admin; database failures.
-pub async fn overview(state: &AppState, admin: &CurrentUser) -> ServiceResult<AdminOverview> {
-    ensure_admin(admin)?;
-    let db = &state.db;
+pub async fn overview(db: &impl ConnectionTrait, actor: &Actor) -> ServiceResult<AdminOverview> {
+    ensure_admin(actor)?;
     let mut buyer_orgs = Vec::new();
     for o in organisation::Entity::find()
-        .filter(organisation::Column::Kind.eq("buyer"))
+        .filter(organisation::Column::Kind.eq(OrgKind::Buyer.slug()))
         .order_by_asc(organisation::Column::Name)
         .all(db)
         .await?
     {
         buyer_orgs.push(OrgSummary {
-            members: members(db, o.id).await?,
+            members: teams::members_of(db, o.id).await?,
+            status: org_status(&o)?,
             id: o.id,
             name: o.name,
-            status: o.status,
         });
     }
     let mut join_requests = Vec::new();
     for r in buyer_join_request::Entity::find()
-        .filter(buyer_join_request::Column::Status.eq("pending"))
+        .filter(buyer_join_request::Column::Status.eq(PENDING))
         .order_by_asc(buyer_join_request::Column::CreatedAt)
         .all(db)
         .await?
@@ -439,12 +450,12 @@ pub async fn overview(state: &AppState, admin: &CurrentUser) -> ServiceResult<Ad
             created_at: r.created_at.format("%Y-%m-%d %H:%M").to_string(),
         });
     }
-    let profiles = supplier_profile::Entity::find()
+    let recent = supplier_profile::Entity::find()
         .order_by_desc(supplier_profile::Column::UpdatedAt)
         .limit(200)
         .all(db)
         .await?;
-    let ids: Vec<i64> = profiles.iter().map(|p| p.organisation_id).collect();
+    let ids: Vec<i64> = recent.iter().map(|p| p.organisation_id).collect();
     let mut idents: BTreeMap<i64, Vec<_>> = BTreeMap::new();
     for i in supplier_identifier::Entity::find()
         .filter(supplier_identifier::Column::OrganisationId.is_in(ids.clone()))
@@ -457,22 +468,23 @@ pub async fn overview(state: &AppState, admin: &CurrentUser) -> ServiceResult<Ad
             .or_default()
             .push(profiles::identifier_view(i));
     }
-    let statuses: BTreeMap<i64, String> = organisation::Entity::find()
+    let mut statuses: BTreeMap<i64, OrgStatus> = BTreeMap::new();
+    for o in organisation::Entity::find()
         .filter(organisation::Column::Id.is_in(ids))
         .all(db)
         .await?
-        .into_iter()
-        .map(|o| (o.id, o.status))
-        .collect();
-    let suppliers = profiles
+    {
+        statuses.insert(o.id, org_status(&o)?);
+    }
+    let suppliers = recent
         .into_iter()
         .map(|p| AdminSupplierRow {
             id: p.organisation_id,
             name: p.legal_name,
             status: statuses
                 .get(&p.organisation_id)
-                .cloned()
-                .unwrap_or_default(),
+                .copied()
+                .unwrap_or(OrgStatus::Active),
             published: p.published,
             identifiers: idents.remove(&p.organisation_id).unwrap_or_default(),
         })

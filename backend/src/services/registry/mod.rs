@@ -1,8 +1,13 @@
-//! The registry: supplier profiles and everything buyers read about suppliers — search,
-//! shortlists and exports.
+//! The registry: supplier profiles, and everything other contexts read about suppliers —
+//! the read model (`snapshots`), this process's views of it (`views`, with the search
+//! index), search, shortlists, saved searches and exports.
 
 pub mod changes;
+pub mod export;
 pub mod profiles;
+pub mod saved_searches;
 pub mod search;
 pub mod search_index;
 pub mod shortlists;
+pub mod snapshots;
+pub mod views;

@@ -1,20 +1,22 @@
 //! Supplier search: validates a `SearchQuery` (the page's URL and the API's query string
-//! alike), asks the search index, and fills the page of results from the database. When
-//! nothing matches, it works out which filter emptied the set and offers wider searches.
+//! alike), asks the search index, and fills the page of results from the registry's read
+//! model. When nothing matches, it works out which filter emptied the set and offers wider
+//! searches. Only active buyers and admins may search; the service checks.
 
-use crate::entities::{supplier_cpv, supplier_identifier, supplier_profile};
+use super::snapshots;
+use super::views::RegistryViews;
 use crate::error::{ServiceError, ServiceResult};
-use crate::state::AppState;
+use crate::state::Env;
 use anchorlink_search::{days_from_civil, IndexQuery, SortOrder};
 use chrono::Datelike;
-use domain::cpv::CpvCode;
+use domain::accounts::Actor;
+use domain::cpv::{CpvCatalogue, CpvCode};
 use domain::place::parse_place;
 use domain::registry::dto::{Facets, SearchQuery, SearchResults, SupplierHit, Widening};
-use domain::registry::{AccreditationKind, LegalForm, SizeClass};
+use domain::registry::{AccreditationKind, LegalForm, SizeClass, SupplierSnapshot};
 use domain::text::Gbp;
 use domain::validation::FieldErrors;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
-use std::collections::{HashMap, HashSet};
+use sea_orm::ConnectionTrait;
 
 pub const DEFAULT_PER_PAGE: u64 = 20;
 pub const MAX_PER_PAGE: u64 = 100;
@@ -54,14 +56,14 @@ pub struct Search {
 ///
 /// # Errors
 /// `Validation` with one message per bad parameter.
-pub fn parse_query(state: &AppState, q: &SearchQuery) -> ServiceResult<Search> {
+pub fn parse_query(env: &Env, q: &SearchQuery) -> ServiceResult<Search> {
     let mut errors = FieldErrors::new();
     let mut iq = IndexQuery {
         text: present(&q.q).map(str::to_owned),
         ..IndexQuery::default()
     };
     if let Some(code) = present(&q.cpv) {
-        match state.cpv.validate(code) {
+        match env.cpv.validate(code) {
             Ok(entry) => iq.cpv = Some(entry.code),
             Err(e) => errors.add("cpv", e.to_string()),
         }
@@ -69,7 +71,7 @@ pub fn parse_query(state: &AppState, q: &SearchQuery) -> ServiceResult<Search> {
     if let Some(near) = present(&q.near) {
         match parse_place(near)
             .map_err(|e| e.to_string())
-            .and_then(|p| state.outcodes.resolve(&p).map_err(|e| e.to_string()))
+            .and_then(|p| env.outcodes.resolve(&p).map_err(|e| e.to_string()))
         {
             Ok(info) => iq.near = Some((info.lat, info.lon)),
             Err(e) => errors.add("near", e),
@@ -133,7 +135,7 @@ pub fn parse_query(state: &AppState, q: &SearchQuery) -> ServiceResult<Search> {
     for area in list(&q.area) {
         match parse_place(area)
             .map_err(|e| e.to_string())
-            .and_then(|p| state.outcodes.resolve(&p).map_err(|e| e.to_string()))
+            .and_then(|p| env.outcodes.resolve(&p).map_err(|e| e.to_string()))
         {
             Ok(info) => iq.outcodes.push(info.outcode.to_string()),
             Err(e) => errors.add("area", e),
@@ -191,31 +193,55 @@ pub fn parse_query(state: &AppState, q: &SearchQuery) -> ServiceResult<Search> {
 }
 
 /// Runs an index query off the async runtime (it is CPU work).
-async fn run(state: &AppState, q: IndexQuery) -> ServiceResult<anchorlink_search::SearchResults> {
-    let index = state.index.clone();
+async fn run(
+    views: &RegistryViews,
+    q: IndexQuery,
+) -> ServiceResult<anchorlink_search::SearchResults> {
+    let index = views.index().clone();
     tokio::task::spawn_blocking(move || index.engine().search(&q))
         .await
         .map_err(|e| ServiceError::Unexpected(e.into()))?
         .map_err(|e| ServiceError::Unexpected(anyhow::anyhow!("search index: {e}")))
 }
 
-async fn count(state: &AppState, q: IndexQuery) -> ServiceResult<u64> {
-    let index = state.index.clone();
+async fn count(views: &RegistryViews, q: IndexQuery) -> ServiceResult<u64> {
+    let index = views.index().clone();
     tokio::task::spawn_blocking(move || index.engine().count(&q))
         .await
         .map_err(|e| ServiceError::Unexpected(e.into()))?
         .map_err(|e| ServiceError::Unexpected(anyhow::anyhow!("search index: {e}")))
 }
 
-/// Runs a search over published, active supplier profiles.
+/// The index as this process last wrote it: catches up on this process's own writes
+/// first (in memory; no query unless it wrote), so an edit is searchable at once here.
+async fn current(views: &RegistryViews, db: &impl ConnectionTrait) -> ServiceResult<()> {
+    views.fresh(db).await.map_err(ServiceError::Unexpected)
+}
+
+fn ensure_can_search(actor: &Actor) -> ServiceResult<()> {
+    if actor.can_search() {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden)
+    }
+}
+
+/// Runs a search over the searchable suppliers, for an active buyer or admin.
 ///
 /// # Errors
-/// Bad parameters or internal failures.
-pub async fn search(state: &AppState, q: &SearchQuery) -> ServiceResult<SearchResults> {
-    let s = parse_query(state, q)?;
-    state.index.catch_up(&state.db, &state.cpv).await?;
-    let found = run(state, s.index.clone()).await?;
-    let results = fill(state, &found.hits).await?;
+/// `Forbidden` for anyone else; bad parameters; internal failures.
+pub async fn search(
+    db: &impl ConnectionTrait,
+    env: &Env,
+    views: &RegistryViews,
+    actor: &Actor,
+    q: &SearchQuery,
+) -> ServiceResult<SearchResults> {
+    ensure_can_search(actor)?;
+    let s = parse_query(env, q)?;
+    current(views, db).await?;
+    let found = run(views, s.index.clone()).await?;
+    let results = fill(db, &env.cpv, &found.hits).await?;
     let f = found.facets;
     let facets = Facets {
         legal_form: f.legal_form,
@@ -234,7 +260,7 @@ pub async fn search(state: &AppState, q: &SearchQuery) -> ServiceResult<SearchRe
             .map(|(code, n)| {
                 let label = CpvCode::parse(&code)
                     .ok()
-                    .and_then(|c| state.cpv.get(&c))
+                    .and_then(|c| env.cpv.get(&c))
                     .map(|e| e.label)
                     .unwrap_or_default();
                 (code, label, n)
@@ -242,7 +268,7 @@ pub async fn search(state: &AppState, q: &SearchQuery) -> ServiceResult<SearchRe
             .collect(),
     };
     let widen = if found.total == 0 {
-        widenings(state, q, &s).await?
+        widenings(env, views, q, &s).await?
     } else {
         Vec::new()
     };
@@ -256,75 +282,107 @@ pub async fn search(state: &AppState, q: &SearchQuery) -> ServiceResult<SearchRe
     })
 }
 
-/// Display fields for a page of hits, from the database, in the index's order.
+/// Every match of a search, best first, up to `cap`: supplier ids with their distance
+/// from the search's place (rounded to 100 m). For exports, which then read the
+/// suppliers through the read model.
+///
+/// # Errors
+/// As [`search`].
+pub async fn all_matches(
+    db: &impl ConnectionTrait,
+    env: &Env,
+    views: &RegistryViews,
+    actor: &Actor,
+    q: &SearchQuery,
+    cap: usize,
+) -> ServiceResult<Vec<(i64, Option<f64>)>> {
+    ensure_can_search(actor)?;
+    let first_page = SearchQuery {
+        page: None,
+        per_page: None,
+        ..q.clone()
+    };
+    let mut s = parse_query(env, &first_page)?;
+    s.index.offset = 0;
+    s.index.limit = cap;
+    current(views, db).await?;
+    let found = run(views, s.index).await?;
+    Ok(found
+        .hits
+        .into_iter()
+        .map(|h| (h.id, h.distance_km.map(round_km)))
+        .collect())
+}
+
+/// Distances are shown to 100 m: outcode centroids are no more precise than that.
+fn round_km(d: f64) -> f64 {
+    (d * 10.0).round() / 10.0
+}
+
+/// A supplier's CPV codes as people read them: with check digits, in order.
+pub fn full_codes(cpv: &CpvCatalogue, s: &SupplierSnapshot) -> Vec<String> {
+    let mut codes: Vec<String> = s
+        .cpv
+        .iter()
+        .map(|c| {
+            cpv.get(c)
+                .map_or_else(|| c.as_str().to_owned(), |e| e.full_code())
+        })
+        .collect();
+    codes.sort();
+    codes
+}
+
+/// Display fields for a page of hits, from the read model, in the index's order.
 async fn fill(
-    state: &AppState,
+    db: &impl ConnectionTrait,
+    cpv: &CpvCatalogue,
     hits: &[anchorlink_search::Hit],
 ) -> ServiceResult<Vec<SupplierHit>> {
-    let mut out = Vec::with_capacity(hits.len());
-    for chunk in hits.chunks(500) {
-        let ids: Vec<i64> = chunk.iter().map(|h| h.id).collect();
-        let mut rows: HashMap<i64, supplier_profile::Model> = supplier_profile::Entity::find()
-            .filter(supplier_profile::Column::OrganisationId.is_in(ids.clone()))
-            .all(&state.db)
+    let ids: Vec<i64> = hits.iter().map(|h| h.id).collect();
+    let mut found: std::collections::HashMap<i64, SupplierSnapshot> =
+        snapshots::snapshots(db, &ids)
             .await?
             .into_iter()
-            .map(|p| (p.organisation_id, p))
+            .map(|s| (s.id, s))
             .collect();
-        let verified: HashSet<i64> = supplier_identifier::Entity::find()
-            .select_only()
-            .column(supplier_identifier::Column::OrganisationId)
-            .filter(supplier_identifier::Column::OrganisationId.is_in(ids.clone()))
-            .filter(supplier_identifier::Column::VerifiedAt.is_not_null())
-            .into_tuple::<i64>()
-            .all(&state.db)
-            .await?
-            .into_iter()
-            .collect();
-        let mut codes: HashMap<i64, Vec<String>> = HashMap::new();
-        for row in supplier_cpv::Entity::find()
-            .filter(supplier_cpv::Column::OrganisationId.is_in(ids))
-            .all(&state.db)
-            .await?
-        {
-            let full = CpvCode::parse(&row.cpv_code)
-                .ok()
-                .and_then(|c| state.cpv.get(&c))
-                .map_or(row.cpv_code.clone(), |e| e.full_code());
-            codes.entry(row.organisation_id).or_default().push(full);
-        }
-        for h in chunk {
-            // A row can vanish between index and database (deleted since): skip it.
-            let Some(p) = rows.remove(&h.id) else {
-                continue;
-            };
-            let mut cpv = codes.remove(&h.id).unwrap_or_default();
-            cpv.sort();
-            out.push(SupplierHit {
+    Ok(hits
+        .iter()
+        .filter_map(|h| {
+            // A supplier can vanish between index and database (deleted since): skip it.
+            let s = found.remove(&h.id)?;
+            Some(SupplierHit {
                 id: h.id,
-                name: p.legal_name,
-                trading_name: p.trading_name,
-                legal_form: p.legal_form,
-                size: p.size_class,
-                postcode: p.postcode,
-                town: p.town,
-                distance_km: h.distance_km.map(|d| (d * 10.0).round() / 10.0),
-                cpv,
-                capability_statement: p.capability_statement,
-                social_economy: p.social_economy,
-                verified: verified.contains(&h.id),
+                cpv: full_codes(cpv, &s),
+                legal_form: s
+                    .legal_form
+                    .map(|f| f.slug().to_owned())
+                    .unwrap_or_default(),
+                size: s.size.map(|c| c.slug().to_owned()),
+                distance_km: h.distance_km.map(round_km),
+                name: s.name,
+                trading_name: s.trading_name,
+                postcode: s.postcode,
+                town: s.town,
+                capability_statement: s.capability_statement,
+                social_economy: s.social_economy,
+                verified: s.verified,
                 snippet_html: h.snippet_html.clone(),
                 reasons: h.reasons.clone(),
                 score: h.score,
-            });
-        }
-    }
-    Ok(out)
+            })
+        })
+        .collect())
 }
 
 /// For an empty result: each filter that alone emptied the set, and wider searches
 /// (the parent CPV code, a larger radius) that find suppliers.
-async fn widenings(state: &AppState, q: &SearchQuery, s: &Search) -> ServiceResult<Vec<Widening>> {
+async fn widenings(
+    env: &Env,
+    views: &RegistryViews,
+    q: &SearchQuery,
+    s: &Search,
+) -> ServiceResult<Vec<Widening>> {
     let mut out = Vec::new();
     let base = SearchQuery {
         page: None,
@@ -347,7 +405,7 @@ async fn widenings(state: &AppState, q: &SearchQuery, s: &Search) -> ServiceResu
         ));
     }
     if let Some(code) = iq.cpv.as_deref().and_then(|c| CpvCode::parse(c).ok()) {
-        if let Some(parent) = state.cpv.parent(&code) {
+        if let Some(parent) = env.cpv.parent(&code) {
             candidates.push(try_without(
                 &format!(
                     "a broader CPV code ({} {})",
@@ -473,7 +531,7 @@ async fn widenings(state: &AppState, q: &SearchQuery, s: &Search) -> ServiceResu
         ));
     }
     for (what, query, iq) in candidates {
-        let total = count(state, iq).await?;
+        let total = count(views, iq).await?;
         if total > 0 {
             let verb = if what.starts_with("a ") {
                 "With"
@@ -497,7 +555,7 @@ async fn widenings(state: &AppState, q: &SearchQuery, s: &Search) -> ServiceResu
             limit: iq.limit,
             ..IndexQuery::default()
         };
-        let total = count(state, words_only).await?;
+        let total = count(views, words_only).await?;
         if total > 0 {
             out.push(Widening {
                 message: format!(

@@ -1,126 +1,63 @@
-//! Buyers' shortlists, saved searches and CSV exports.
+//! Buyers' shortlists.
 //!
 //! A shortlist belongs to a buyer organisation. Its creator always sees it; colleagues of
 //! the same organisation see it (and may add and remove suppliers) only while it is shared;
 //! only the creator may share, unshare or delete it. Anyone else is told it does not exist.
-//! A saved search belongs to the user who saved it.
+//! Writes run inside the caller's transaction.
 
-use crate::entities::{
-    organisation, saved_search, shortlist, shortlist_item, supplier_cpv, supplier_identifier,
-    supplier_profile, user,
-};
+use super::snapshots;
+use crate::entities::{shortlist, shortlist_item, user};
 use crate::error::{ServiceError, ServiceResult};
 use crate::services::now;
-use crate::services::registry::search;
-use crate::state::AppState;
-use domain::accounts::dto::CurrentUser;
-use domain::cpv::CpvCode;
-use domain::registry::dto::{
-    SavedSearchView, SearchQuery, ShortlistEntry, ShortlistSummary, ShortlistView,
-};
+use domain::accounts::Actor;
+use domain::registry::dto::{ShortlistEntry, ShortlistSummary, ShortlistView};
 use domain::validation::FieldErrors;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
-/// The most rows one CSV export carries.
-pub const EXPORT_CAP: usize = 10_000;
 const NAME_MAX: usize = 120;
-const QUERY_MAX: usize = 2_000;
-/// Ids per `IN (…)` list, well under SQLite's and PostgreSQL's bind limits.
-const CHUNK: usize = 900;
-
-/// One supplier as exported, in the CSV's column order.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct ExportRow {
-    pub id: i64,
-    pub name: String,
-    pub legal_form: String,
-    pub size: Option<String>,
-    pub postcode: Option<String>,
-    pub town: String,
-    pub distance_km: Option<f64>,
-    /// Full CPV codes separated by `;`.
-    pub cpv: String,
-    pub website: String,
-    pub email: String,
-    pub verified: bool,
-    pub social_economy: bool,
-    pub profile_url: String,
-}
 
 /// The buyer organisation of an active buyer.
 ///
 /// # Errors
 /// `Forbidden` for suppliers, admins and inactive buyers.
-pub fn buyer_organisation(user: &CurrentUser) -> ServiceResult<i64> {
-    match user.organisation_id {
-        Some(org) if user.is_buyer() && user.status == "active" => Ok(org),
-        _ => Err(ServiceError::Forbidden),
-    }
-}
-
-fn ensure_can_search(user: &CurrentUser) -> ServiceResult<()> {
-    if user.can_search() {
-        Ok(())
-    } else {
-        Err(ServiceError::Forbidden)
-    }
+pub fn buyer_organisation(actor: &Actor) -> ServiceResult<i64> {
+    actor.buyer_organisation().ok_or(ServiceError::Forbidden)
 }
 
 /// A shortlist the user may see, or `NotFound` (never revealing that it exists).
 async fn visible(
     db: &impl ConnectionTrait,
-    user: &CurrentUser,
+    actor: &Actor,
     id: i64,
 ) -> ServiceResult<shortlist::Model> {
-    let org = buyer_organisation(user)?;
+    let org = buyer_organisation(actor)?;
     let list = shortlist::Entity::find_by_id(id)
         .one(db)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    if list.organisation_id != org || !(list.shared || list.created_by == Some(user.id)) {
+    if list.organisation_id != org || !(list.shared || list.created_by == Some(actor.user_id)) {
         return Err(ServiceError::NotFound);
     }
     Ok(list)
 }
 
 /// A shortlist the user made (and so may share or delete).
-async fn own(
-    db: &impl ConnectionTrait,
-    user: &CurrentUser,
-    id: i64,
-) -> ServiceResult<shortlist::Model> {
-    let list = visible(db, user, id).await?;
-    if list.created_by != Some(user.id) {
+async fn own(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> ServiceResult<shortlist::Model> {
+    let list = visible(db, actor, id).await?;
+    if list.created_by != Some(actor.user_id) {
         return Err(ServiceError::Forbidden);
     }
     Ok(list)
 }
 
-fn parse_name(raw: &str, what: &str, errors: &mut FieldErrors) -> String {
-    let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-    if name.is_empty() {
-        errors.add("name", format!("Enter a name for the {what}"));
-    } else if name.chars().count() > NAME_MAX {
-        errors.add(
-            "name",
-            format!("The name must be {NAME_MAX} characters or fewer"),
-        );
-    }
-    name
-}
-
-fn stamp(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M").to_string()
-}
-
 async fn summaries(
     db: &impl ConnectionTrait,
-    user: &CurrentUser,
+    actor: &Actor,
     lists: Vec<shortlist::Model>,
 ) -> ServiceResult<Vec<ShortlistSummary>> {
     let ids: Vec<i64> = lists.iter().map(|l| l.id).collect();
@@ -161,7 +98,7 @@ async fn summaries(
         .into_iter()
         .map(|l| ShortlistSummary {
             id: l.id,
-            mine: l.created_by == Some(user.id),
+            mine: l.created_by == Some(actor.user_id),
             created_by: l
                 .created_by
                 .and_then(|c| names.get(&c).cloned())
@@ -182,21 +119,21 @@ async fn summaries(
 /// `Forbidden` for anyone but a buyer; database failures.
 pub async fn list(
     db: &impl ConnectionTrait,
-    user: &CurrentUser,
+    actor: &Actor,
 ) -> ServiceResult<Vec<ShortlistSummary>> {
-    let org = buyer_organisation(user)?;
+    let org = buyer_organisation(actor)?;
     let lists = shortlist::Entity::find()
         .filter(shortlist::Column::OrganisationId.eq(org))
         .filter(
             Condition::any()
                 .add(shortlist::Column::Shared.eq(true))
-                .add(shortlist::Column::CreatedBy.eq(user.id)),
+                .add(shortlist::Column::CreatedBy.eq(actor.user_id)),
         )
         .order_by_asc(shortlist::Column::Name)
         .order_by_asc(shortlist::Column::Id)
         .all(db)
         .await?;
-    summaries(db, user, lists).await
+    summaries(db, actor, lists).await
 }
 
 /// One shortlist with its suppliers, in the order they were added.
@@ -205,10 +142,10 @@ pub async fn list(
 /// `NotFound` unless the buyer may see it.
 pub async fn get(
     db: &impl ConnectionTrait,
-    user: &CurrentUser,
+    actor: &Actor,
     id: i64,
 ) -> ServiceResult<ShortlistView> {
-    let list = visible(db, user, id).await?;
+    let list = visible(db, actor, id).await?;
     let items = shortlist_item::Entity::find()
         .filter(shortlist_item::Column::ShortlistId.eq(id))
         .order_by_asc(shortlist_item::Column::AddedAt)
@@ -216,37 +153,40 @@ pub async fn get(
         .all(db)
         .await?;
     let ids: Vec<i64> = items.iter().map(|i| i.supplier_id).collect();
-    let listed = listed_suppliers(db, &ids).await?;
-    let mut profiles: HashMap<i64, supplier_profile::Model> = HashMap::new();
-    for chunk in ids.chunks(CHUNK) {
-        for p in supplier_profile::Entity::find()
-            .filter(supplier_profile::Column::OrganisationId.is_in(chunk.to_vec()))
-            .all(db)
-            .await?
-        {
-            profiles.insert(p.organisation_id, p);
-        }
-    }
+    let mut found: HashMap<i64, _> = snapshots::snapshots(db, &ids)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
     let entries = items
         .into_iter()
-        .map(|i| {
-            let p = profiles.remove(&i.supplier_id);
-            ShortlistEntry {
+        .map(|i| match found.remove(&i.supplier_id) {
+            Some(s) => ShortlistEntry {
                 supplier_id: i.supplier_id,
-                name: p.as_ref().map_or_else(
-                    || format!("Supplier {}", i.supplier_id),
-                    |p| p.legal_name.clone(),
-                ),
-                legal_form: p.as_ref().map(|p| p.legal_form.clone()).unwrap_or_default(),
-                size: p.as_ref().and_then(|p| p.size_class.clone()),
-                town: p.as_ref().map(|p| p.town.clone()).unwrap_or_default(),
-                postcode: p.as_ref().and_then(|p| p.postcode.clone()),
-                listed: listed.contains(&i.supplier_id),
+                listed: s.is_searchable(),
+                legal_form: s
+                    .legal_form
+                    .map(|f| f.slug().to_owned())
+                    .unwrap_or_default(),
+                size: s.size.map(|c| c.slug().to_owned()),
+                name: s.name,
+                town: s.town,
+                postcode: s.postcode,
                 added_at: stamp(i.added_at),
-            }
+            },
+            None => ShortlistEntry {
+                supplier_id: i.supplier_id,
+                name: format!("Supplier {}", i.supplier_id),
+                legal_form: String::new(),
+                size: None,
+                town: String::new(),
+                postcode: None,
+                listed: false,
+                added_at: stamp(i.added_at),
+            },
         })
         .collect();
-    let summary = summaries(db, user, vec![list])
+    let summary = summaries(db, actor, vec![list])
         .await?
         .into_iter()
         .next()
@@ -259,24 +199,22 @@ pub async fn get(
 /// # Errors
 /// `Forbidden` for anyone but a buyer; a missing or over-long `name`.
 pub async fn create(
-    db: &DatabaseConnection,
-    user: &CurrentUser,
+    db: &impl ConnectionTrait,
+    actor: &Actor,
     name: &str,
     shared: bool,
 ) -> ServiceResult<i64> {
-    let org = buyer_organisation(user)?;
+    let org = buyer_organisation(actor)?;
     let mut errors = FieldErrors::new();
     let name = parse_name(name, "shortlist", &mut errors);
     errors.into_result(()).map_err(ServiceError::Validation)?;
-    let txn = db.begin().await?;
-    let id = insert_shortlist(&txn, user, org, &name, shared).await?;
-    txn.commit().await?;
+    let id = insert_shortlist(db, actor, org, &name, shared).await?;
     Ok(id)
 }
 
 async fn insert_shortlist(
     db: &impl ConnectionTrait,
-    user: &CurrentUser,
+    actor: &Actor,
     org: i64,
     name: &str,
     shared: bool,
@@ -284,7 +222,7 @@ async fn insert_shortlist(
     let at = now();
     let row = shortlist::ActiveModel {
         organisation_id: Set(org),
-        created_by: Set(Some(user.id)),
+        created_by: Set(Some(actor.user_id)),
         name: Set(name.to_owned()),
         shared: Set(shared),
         created_at: Set(at),
@@ -301,18 +239,16 @@ async fn insert_shortlist(
 /// # Errors
 /// `NotFound` unless visible; `Forbidden` unless the buyer made it.
 pub async fn set_shared(
-    db: &DatabaseConnection,
-    user: &CurrentUser,
+    db: &impl ConnectionTrait,
+    actor: &Actor,
     id: i64,
     shared: bool,
 ) -> ServiceResult<()> {
-    let txn = db.begin().await?;
-    let list = own(&txn, user, id).await?;
+    let list = own(db, actor, id).await?;
     let mut row: shortlist::ActiveModel = list.into();
     row.shared = Set(shared);
     row.updated_at = Set(now());
-    row.update(&txn).await?;
-    txn.commit().await?;
+    row.update(db).await?;
     Ok(())
 }
 
@@ -320,15 +256,13 @@ pub async fn set_shared(
 ///
 /// # Errors
 /// `NotFound` unless visible; `Forbidden` unless the buyer made it.
-pub async fn delete(db: &DatabaseConnection, user: &CurrentUser, id: i64) -> ServiceResult<()> {
-    let txn = db.begin().await?;
-    own(&txn, user, id).await?;
+pub async fn delete(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> ServiceResult<()> {
+    own(db, actor, id).await?;
     shortlist_item::Entity::delete_many()
         .filter(shortlist_item::Column::ShortlistId.eq(id))
-        .exec(&txn)
+        .exec(db)
         .await?;
-    shortlist::Entity::delete_by_id(id).exec(&txn).await?;
-    txn.commit().await?;
+    shortlist::Entity::delete_by_id(id).exec(db).await?;
     Ok(())
 }
 
@@ -348,12 +282,12 @@ pub struct AddTarget {
 /// `NotFound` for an unknown or unpublished supplier or an invisible shortlist; field
 /// `shortlist_id` when neither a shortlist nor a new name is given, `name` for a bad name.
 pub async fn add_item(
-    db: &DatabaseConnection,
-    user: &CurrentUser,
+    db: &impl ConnectionTrait,
+    actor: &Actor,
     target: &AddTarget,
     supplier_id: i64,
 ) -> ServiceResult<(i64, String)> {
-    let org = buyer_organisation(user)?;
+    let org = buyer_organisation(actor)?;
     let chosen = target.shortlist_id.trim();
     let new_name = target.new_name.trim();
     let mut errors = FieldErrors::new();
@@ -382,8 +316,7 @@ pub async fn add_item(
         String::new()
     };
     errors.into_result(()).map_err(ServiceError::Validation)?;
-    let txn = db.begin().await?;
-    if !listed_suppliers(&txn, &[supplier_id])
+    if !snapshots::searchable_among(db, &[supplier_id])
         .await?
         .contains(&supplier_id)
     {
@@ -391,32 +324,31 @@ pub async fn add_item(
     }
     let (id, name) = match existing {
         Some(id) => {
-            let list = visible(&txn, user, id).await?;
+            let list = visible(db, actor, id).await?;
             (list.id, list.name)
         }
-        None => (insert_shortlist(&txn, user, org, &name, false).await?, name),
+        None => (insert_shortlist(db, actor, org, &name, false).await?, name),
     };
     let at = now();
     if shortlist_item::Entity::find_by_id((id, supplier_id))
-        .one(&txn)
+        .one(db)
         .await?
         .is_none()
     {
         shortlist_item::ActiveModel {
             shortlist_id: Set(id),
             supplier_id: Set(supplier_id),
-            added_by: Set(Some(user.id)),
+            added_by: Set(Some(actor.user_id)),
             added_at: Set(at),
         }
-        .insert(&txn)
+        .insert(db)
         .await?;
     }
     shortlist::Entity::update_many()
         .col_expr(shortlist::Column::UpdatedAt, Expr::value(at))
         .filter(shortlist::Column::Id.eq(id))
-        .exec(&txn)
+        .exec(db)
         .await?;
-    txn.commit().await?;
     Ok((id, name))
 }
 
@@ -425,15 +357,14 @@ pub async fn add_item(
 /// # Errors
 /// `NotFound` unless the shortlist is visible and holds the supplier.
 pub async fn remove_item(
-    db: &DatabaseConnection,
-    user: &CurrentUser,
+    db: &impl ConnectionTrait,
+    actor: &Actor,
     id: i64,
     supplier_id: i64,
 ) -> ServiceResult<()> {
-    let txn = db.begin().await?;
-    visible(&txn, user, id).await?;
+    visible(db, actor, id).await?;
     let res = shortlist_item::Entity::delete_by_id((id, supplier_id))
-        .exec(&txn)
+        .exec(db)
         .await?;
     if res.rows_affected == 0 {
         return Err(ServiceError::NotFound);
@@ -441,309 +372,49 @@ pub async fn remove_item(
     shortlist::Entity::update_many()
         .col_expr(shortlist::Column::UpdatedAt, Expr::value(now()))
         .filter(shortlist::Column::Id.eq(id))
-        .exec(&txn)
+        .exec(db)
         .await?;
-    txn.commit().await?;
     Ok(())
 }
 
-/// Of `ids`, the suppliers anyone may see: published profiles of active organisations.
-async fn listed_suppliers(db: &impl ConnectionTrait, ids: &[i64]) -> ServiceResult<HashSet<i64>> {
-    let mut out = HashSet::new();
-    for chunk in ids.chunks(CHUNK) {
-        let published: Vec<i64> = supplier_profile::Entity::find()
-            .select_only()
-            .column(supplier_profile::Column::OrganisationId)
-            .filter(supplier_profile::Column::OrganisationId.is_in(chunk.to_vec()))
-            .filter(supplier_profile::Column::Published.eq(true))
-            .into_tuple::<i64>()
-            .all(db)
-            .await?;
-        let active = organisation::Entity::find()
-            .select_only()
-            .column(organisation::Column::Id)
-            .filter(organisation::Column::Id.is_in(published))
-            .filter(organisation::Column::Status.eq("active"))
-            .into_tuple::<i64>()
-            .all(db)
-            .await?;
-        out.extend(active);
-    }
-    Ok(out)
-}
-
-// ---- saved searches ----------------------------------------------------------------------
-
-/// The query string of a search URL, kept as the browser sent it: without a leading `?`,
-/// without `page` (a saved search starts at the first page) and without empty parameters.
-pub fn normalise_query(raw: &str) -> String {
-    let raw = raw.trim().trim_start_matches('?');
-    let raw = raw
-        .split_once('?')
-        .map_or(raw, |(path, q)| if path.contains('=') { raw } else { q });
-    raw.split('&')
-        .filter_map(|pair| {
-            let (k, v) = pair.split_once('=')?;
-            let keep = !k.is_empty()
-                && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                && k != "page"
-                && !v.is_empty();
-            keep.then(|| format!("{k}={v}"))
-        })
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-/// Saves a search under a name; returns its id.
-///
-/// # Errors
-/// `Forbidden` unless the user may search; field `name` when missing, too long or already
-/// used by another of the user's saved searches; field `query` when too long.
-pub async fn save_search(
-    db: &DatabaseConnection,
-    user: &CurrentUser,
-    name: &str,
-    query: &str,
-) -> ServiceResult<i64> {
-    ensure_can_search(user)?;
-    let mut errors = FieldErrors::new();
-    let name = parse_name(name, "saved search", &mut errors);
-    let query = normalise_query(query);
-    if query.len() > QUERY_MAX {
-        errors.add("query", "This search is too long to save");
-    }
-    errors.into_result(()).map_err(ServiceError::Validation)?;
-    let txn = db.begin().await?;
-    let taken = saved_search::Entity::find()
-        .filter(saved_search::Column::UserId.eq(user.id))
-        .filter(saved_search::Column::Name.eq(name.as_str()))
-        .count(&txn)
-        .await?
-        > 0;
-    if taken {
-        return Err(ServiceError::field(
-            "name",
-            "You already have a saved search with this name",
-        ));
-    }
-    let row = saved_search::ActiveModel {
-        user_id: Set(user.id),
-        name: Set(name),
-        query: Set(query),
-        created_at: Set(now()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    txn.commit().await?;
-    Ok(row.id)
-}
-
-/// The user's saved searches, by name.
-///
-/// # Errors
-/// `Forbidden` unless the user may search.
-pub async fn saved_searches(
-    db: &impl ConnectionTrait,
-    user: &CurrentUser,
-) -> ServiceResult<Vec<SavedSearchView>> {
-    ensure_can_search(user)?;
-    Ok(saved_search::Entity::find()
-        .filter(saved_search::Column::UserId.eq(user.id))
-        .order_by_asc(saved_search::Column::Name)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| SavedSearchView {
-            id: s.id,
-            name: s.name,
-            query: s.query,
-            created_at: stamp(s.created_at),
-        })
-        .collect())
-}
-
-/// Deletes one of the user's saved searches.
-///
-/// # Errors
-/// `NotFound` unless it is the user's.
-pub async fn delete_saved_search(
-    db: &DatabaseConnection,
-    user: &CurrentUser,
-    id: i64,
-) -> ServiceResult<()> {
-    ensure_can_search(user)?;
-    let txn = db.begin().await?;
-    let res = saved_search::Entity::delete_many()
-        .filter(saved_search::Column::Id.eq(id))
-        .filter(saved_search::Column::UserId.eq(user.id))
-        .exec(&txn)
-        .await?;
-    if res.rows_affected == 0 {
-        return Err(ServiceError::NotFound);
-    }
-    txn.commit().await?;
-    Ok(())
-}
-
-// ---- exports -------------------------------------------------------------------------------
-
-/// Every result of a search (all pages, up to [`EXPORT_CAP`]), in the search's order.
-///
-/// # Errors
-/// `Forbidden` unless the user may search; the search's own field errors.
-pub async fn search_rows(
-    state: &AppState,
-    user: &CurrentUser,
-    query: &SearchQuery,
-) -> ServiceResult<Vec<ExportRow>> {
-    ensure_can_search(user)?;
-    let per_page = usize::try_from(search::MAX_PER_PAGE).unwrap_or(100).max(1);
-    let mut hits: Vec<(i64, Option<f64>)> = Vec::new();
-    let mut page = 1usize;
-    loop {
-        let mut q = query.clone();
-        q.page = Some(page.to_string());
-        q.per_page = Some(per_page.to_string());
-        let res = search::search(state, &q).await?;
-        let got = res.results.len();
-        hits.extend(res.results.into_iter().map(|h| (h.id, h.distance_km)));
-        let total = usize::try_from(res.total).unwrap_or(usize::MAX);
-        if got < per_page || hits.len() >= total.min(EXPORT_CAP) {
-            break;
-        }
-        page += 1;
-    }
-    hits.truncate(EXPORT_CAP);
-    rows(state, &hits).await
-}
-
-/// The listed suppliers of a shortlist the user may see, in the order they were added;
-/// returns the shortlist's name too (for the file name).
+/// The suppliers of a shortlist the buyer may see, in the order they were added, with
+/// the shortlist's name.
 ///
 /// # Errors
 /// `NotFound` unless the shortlist is visible.
-pub async fn shortlist_rows(
-    state: &AppState,
-    user: &CurrentUser,
+pub async fn supplier_ids(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
     id: i64,
-) -> ServiceResult<(String, Vec<ExportRow>)> {
-    let list = visible(&state.db, user, id).await?;
-    let ids: Vec<i64> = shortlist_item::Entity::find()
+    cap: usize,
+) -> ServiceResult<(String, Vec<i64>)> {
+    let list = visible(db, actor, id).await?;
+    let ids = shortlist_item::Entity::find()
         .select_only()
         .column(shortlist_item::Column::SupplierId)
         .filter(shortlist_item::Column::ShortlistId.eq(id))
         .order_by_asc(shortlist_item::Column::AddedAt)
         .order_by_asc(shortlist_item::Column::SupplierId)
-        .limit(u64::try_from(EXPORT_CAP).unwrap_or(u64::MAX))
+        .limit(u64::try_from(cap).unwrap_or(u64::MAX))
         .into_tuple::<i64>()
-        .all(&state.db)
+        .all(db)
         .await?;
-    let listed = listed_suppliers(&state.db, &ids).await?;
-    let hits: Vec<(i64, Option<f64>)> = ids
-        .into_iter()
-        .filter(|i| listed.contains(i))
-        .map(|i| (i, None))
-        .collect();
-    Ok((list.name, rows(state, &hits).await?))
+    Ok((list.name, ids))
 }
 
-/// Export rows for suppliers, in the given order, with the given distances.
-async fn rows(state: &AppState, hits: &[(i64, Option<f64>)]) -> ServiceResult<Vec<ExportRow>> {
-    let db = &state.db;
-    let ids: Vec<i64> = hits.iter().map(|(id, _)| *id).collect();
-    let mut profiles: HashMap<i64, supplier_profile::Model> = HashMap::new();
-    let mut cpv: BTreeMap<i64, Vec<String>> = BTreeMap::new();
-    let mut verified: HashSet<i64> = HashSet::new();
-    for chunk in ids.chunks(CHUNK) {
-        for p in supplier_profile::Entity::find()
-            .filter(supplier_profile::Column::OrganisationId.is_in(chunk.to_vec()))
-            .all(db)
-            .await?
-        {
-            profiles.insert(p.organisation_id, p);
-        }
-        for row in supplier_cpv::Entity::find()
-            .filter(supplier_cpv::Column::OrganisationId.is_in(chunk.to_vec()))
-            .order_by_asc(supplier_cpv::Column::CpvCode)
-            .all(db)
-            .await?
-        {
-            cpv.entry(row.organisation_id)
-                .or_default()
-                .push(row.cpv_code);
-        }
-        verified.extend(
-            supplier_identifier::Entity::find()
-                .select_only()
-                .column(supplier_identifier::Column::OrganisationId)
-                .filter(supplier_identifier::Column::OrganisationId.is_in(chunk.to_vec()))
-                .filter(supplier_identifier::Column::VerifiedAt.is_not_null())
-                .into_tuple::<i64>()
-                .all(db)
-                .await?,
-        );
-    }
-    let base = state.config.base_url.trim_end_matches('/');
-    Ok(hits
-        .iter()
-        .filter_map(|(id, distance)| {
-            let p = profiles.remove(id)?;
-            let codes: Vec<String> = cpv
-                .remove(id)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|c| {
-                    CpvCode::parse(&c)
-                        .ok()
-                        .and_then(|code| state.cpv.get(&code))
-                        .map_or(c, |e| e.full_code())
-                })
-                .collect();
-            Some(ExportRow {
-                id: *id,
-                name: p.legal_name,
-                legal_form: p.legal_form,
-                size: p.size_class,
-                postcode: p.postcode,
-                town: p.town,
-                distance_km: *distance,
-                cpv: codes.join(";"),
-                website: p.website,
-                email: p.email,
-                verified: verified.contains(id),
-                social_economy: p.social_economy,
-                profile_url: format!("{base}/suppliers/{id}"),
-            })
-        })
-        .collect())
+pub(super) fn stamp(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M").to_string()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::normalise_query;
-
-    #[test]
-    fn saved_query_drops_page_empty_values_and_the_question_mark() {
-        assert_eq!(
-            normalise_query("?q=school+meals&cpv=&near=PR1&page=3"),
-            "q=school+meals&near=PR1"
+pub(super) fn parse_name(raw: &str, what: &str, errors: &mut FieldErrors) -> String {
+    let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() {
+        errors.add("name", format!("Enter a name for the {what}"));
+    } else if name.chars().count() > NAME_MAX {
+        errors.add(
+            "name",
+            format!("The name must be {NAME_MAX} characters or fewer"),
         );
     }
-
-    #[test]
-    fn saved_query_accepts_a_whole_search_path() {
-        assert_eq!(
-            normalise_query("/suppliers?q=mowing&size=micro"),
-            "q=mowing&size=micro"
-        );
-    }
-
-    #[test]
-    fn saved_query_ignores_malformed_pairs() {
-        assert_eq!(
-            normalise_query("q=a&<script>=x&noequals&size=small"),
-            "q=a&size=small"
-        );
-    }
+    name
 }

@@ -1,11 +1,13 @@
 //! The platform team's console.
 
-use super::auth::FormScope;
-use crate::api::{
+use crate::components::{
+    flash_notice, form_errors, ErrorSummary, Field, FormScope, Notice, PageCtx,
+};
+use crate::server_fns::accounts::{
     self, AdminCreateBuyerOrg, AdminDecide, AdminInviteBuyer, AdminSetOrgStatus,
     AdminVerifyIdentifier,
 };
-use crate::components::{flash_notice, form_errors, ErrorSummary, Field, Notice, PageCtx};
+use domain::accounts::OrgStatus;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -25,7 +27,7 @@ pub fn AdminPage() -> impl IntoView {
                 + verify.version().get()
                 + status.version().get()
         },
-        |_| api::get_admin_overview(),
+        |_| accounts::get_admin_overview(),
     );
     let ctx = PageCtx::get();
     view! {
@@ -89,12 +91,12 @@ pub fn AdminPage() -> impl IntoView {
                                 <thead><tr><th scope="col">"Supplier"</th><th scope="col">"Status"</th><th scope="col">"Identifiers"</th><th scope="col">"Action"</th></tr></thead>
                                 <tbody>
                                     {o.suppliers.into_iter().map(|s| {
-                                        let suspended = s.status == "suspended";
+                                        let suspended = s.status == OrgStatus::Suspended;
                                         let name = s.name.clone();
                                         view! {
                                             <tr>
                                                 <td><A href=format!("/suppliers/{}", s.id)>{name}</A></td>
-                                                <td>{format!("{}{}", s.status, if s.published { ", published" } else { ", draft" })}</td>
+                                                <td>{format!("{}{}", s.status.slug(), if s.published { ", published" } else { ", draft" })}</td>
                                                 <td>
                                                     {s.identifiers.into_iter().map(|i| view! {
                                                         <ActionForm action=verify attr:class="inline">

@@ -1,13 +1,13 @@
 //! The supplier's own profile: an overview and seven steps, each saved as the supplier goes.
 
-use super::auth::{legal_form_options, FormScope};
-use crate::api::{
-    self, AddAccreditation, AddContract, AddCpv, AddIdentifier, InviteColleague,
-    RemoveAccreditation, RemoveContract, RemoveCpv, RemoveIdentifier, SaveProfile, SetPublished,
-    PROFILE_STEPS,
-};
 use crate::components::{
     flash_notice, form_errors, money, ErrorSummary, Field, Notice, PageCtx, Select, TextArea,
+};
+use crate::components::{legal_form_options, FormScope};
+use crate::server_fns::accounts::{team, InviteColleague};
+use crate::server_fns::registry::{
+    self, AddAccreditation, AddContract, AddCpv, AddIdentifier, RemoveAccreditation,
+    RemoveContract, RemoveCpv, RemoveIdentifier, SaveProfile, SetPublished, PROFILE_STEPS,
 };
 use domain::forms::Flash;
 use domain::registry::dto::SupplierProfile;
@@ -64,7 +64,7 @@ fn StepNav(current: String, completeness: i16) -> impl IntoView {
 
 #[component]
 pub fn ProfileOverviewPage() -> impl IntoView {
-    let profile = Resource::new(|| (), |_| api::my_profile());
+    let profile = Resource::new(|| (), |_| registry::my_profile());
     let ctx = PageCtx::get();
     view! {
         <Title text="Your profile"/>
@@ -116,7 +116,7 @@ pub fn ProfileStepPage() -> impl IntoView {
                 publish.version().get() + invite.version().get(),
             )
         },
-        |_| api::my_profile(),
+        |_| registry::my_profile(),
     );
     let ctx = PageCtx::get();
     let actions = StepActions {
@@ -334,7 +334,7 @@ fn step_body(step: &str, p: SupplierProfile, flash: Option<Flash>, a: StepAction
 }
 
 fn review(p: SupplierProfile, flash: Option<Flash>, a: StepActions) -> AnyView {
-    let team = Resource::new(move || a.invite.version().get(), |_| api::team());
+    let team = Resource::new(move || a.invite.version().get(), |_| team());
     view! {
         <dl class="summary">
             <dt>"Legal name"</dt><dd>{p.name.clone()}</dd>
@@ -388,7 +388,7 @@ fn CpvPicker(add: ServerAction<AddCpv>, flash: Option<Flash>, added: Vec<String>
             if q.trim().chars().count() < 2 {
                 Ok(Vec::new())
             } else {
-                api::search_cpv(q).await
+                registry::search_cpv(q).await
             }
         },
     );

@@ -2,13 +2,14 @@
 //! supplier pages use to feed them. Every form posts straight to its server function, so
 //! all of it works without JavaScript.
 
-use super::auth::FormScope;
-use crate::api_buyer::{
+use crate::components::{
+    flash_notice, form_errors, ErrorSummary, Field, FormScope, Notice, PageCtx, Select,
+};
+use crate::error::AppError;
+use crate::server_fns::registry::{
     self, add_form_name, AddToShortlist as AddToShortlistFn, CreateShortlist, DeleteSavedSearch,
     DeleteShortlist, RemoveFromShortlist, SaveSearch, ShareShortlist,
 };
-use crate::components::{flash_notice, form_errors, ErrorSummary, Field, Notice, PageCtx, Select};
-use crate::error::AppError;
 use domain::accounts::dto::CurrentUser;
 use domain::forms::Flash;
 use domain::registry::dto::ShortlistSummary;
@@ -20,7 +21,7 @@ use leptos_router::hooks::{use_location, use_params_map};
 
 fn is_buyer(user: &Option<CurrentUser>) -> bool {
     user.as_ref()
-        .is_some_and(|u| u.is_buyer() && u.status == "active")
+        .is_some_and(|u| u.actor.buyer_organisation().is_some())
 }
 
 fn legal_form_label(slug: &str) -> String {
@@ -59,11 +60,11 @@ pub fn ShortlistsPage() -> impl IntoView {
     let delete_saved = ServerAction::<DeleteSavedSearch>::new();
     let lists = Resource::new(
         move || create.version().get(),
-        |_| api_buyer::my_shortlists(),
+        |_| registry::my_shortlists(),
     );
     let saved = Resource::new(
         move || delete_saved.version().get(),
-        |_| api_buyer::my_saved_searches(),
+        |_| registry::my_saved_searches(),
     );
     let ctx = PageCtx::get();
     view! {
@@ -173,7 +174,7 @@ fn shortlist_table(lists: Vec<ShortlistSummary>) -> impl IntoView {
 }
 
 /// The notice after sharing with JavaScript: the same words as the flash a plain post
-/// leaves (see `api_buyer::share_shortlist`).
+/// leaves (see `registry::share_shortlist`).
 fn share_notice(shared: Option<bool>) -> String {
     match shared {
         Some(true) => "Shortlist shared with your colleagues.",
@@ -202,7 +203,7 @@ pub fn ShortlistPage() -> impl IntoView {
         move || (id(), remove.version().get() + share.version().get()),
         |(id, _)| async move {
             match id {
-                Some(id) => api_buyer::get_shortlist(id).await,
+                Some(id) => registry::get_shortlist(id).await,
                 None => Err(AppError::NotFound),
             }
         },
@@ -323,7 +324,7 @@ pub struct ShortlistOptions {
 /// Loads the buyer's shortlists for the "Add to shortlist" controls of this page.
 pub fn provide_shortlist_options() {
     let version = RwSignal::new(0usize);
-    let lists = Resource::new(move || version.get(), |_| api_buyer::shortlist_choices());
+    let lists = Resource::new(move || version.get(), |_| registry::shortlist_choices());
     provide_context(ShortlistOptions { lists, version });
 }
 

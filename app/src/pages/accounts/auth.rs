@@ -1,33 +1,17 @@
 //! Sign-up, e-mail confirmation, sign-in, password reset, invitations, buyer access.
 
-use crate::api::{
+use crate::components::{
+    flash_notice, form_errors, legal_form_options, ErrorSummary, Field, FormScope, Notice, PageCtx,
+    Select, TextArea,
+};
+use crate::server_fns::accounts::{
     AcceptInvitation, ConfirmEmail, ForgotPassword, RequestBuyerAccess, ResendVerification,
     ResetPassword, SignIn, SignUp,
 };
-use crate::components::{
-    flash_notice, form_errors, ErrorSummary, Field, FormCtx, Notice, PageCtx, Select, TextArea,
-};
-use domain::registry::LegalForm;
-use leptos::context::Provider;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
-
-/// Provides a form's errors and kept input to the fields inside it, and only to them: the
-/// context lives in a child owner, so it neither leaks to sibling forms nor outlives a
-/// re-render (a leaked context whose signals were disposed made later fields panic).
-#[component]
-pub fn FormScope(ctx: FormCtx, children: Children) -> impl IntoView {
-    view! { <Provider value=ctx>{children()}</Provider> }
-}
-
-pub fn legal_form_options() -> Vec<(String, String)> {
-    LegalForm::ALL
-        .iter()
-        .map(|f| (f.slug().to_owned(), f.label().to_owned()))
-        .collect()
-}
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
@@ -216,7 +200,7 @@ pub fn InvitationPage() -> impl IntoView {
     let params = use_params_map();
     let ctx = PageCtx::get();
     let token = move || params.with(|p| p.get("token").unwrap_or_default());
-    let details = Resource::new(token, crate::api::invitation_info);
+    let details = Resource::new(token, crate::server_fns::accounts::invitation_info);
     view! {
         <Title text="Accept your invitation"/>
         <h1>"Accept your invitation"</h1>

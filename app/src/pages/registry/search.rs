@@ -1,9 +1,8 @@
 //! The public supplier profile and the buyers' search page.
 
-use super::auth::legal_form_options;
 use super::shortlists::{provide_shortlist_options, AddToShortlist, SearchActions};
-use crate::api;
-use crate::components::{money, PageCtx};
+use crate::components::{legal_form_options, money, PageCtx};
+use crate::server_fns::registry as api;
 use domain::accounts::dto::CurrentUser;
 use domain::forms::Flash;
 use domain::registry::dto::SearchQuery;
@@ -173,7 +172,7 @@ pub fn SearchPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Searching…"</p> }>
             {move || Suspend::new(async move {
                 let (user, flash) = ctx.load().await;
-                if !user.as_ref().is_some_and(|u| u.can_search()) {
+                if !user.as_ref().is_some_and(|u| u.actor.can_search()) {
                     return view! {
                         <p>"Searching the registry is for public buyers. "
                            <A href="/login?next=/suppliers">"Sign in"</A> " or " <A href="/buyers/request-access">"ask for buyer access"</A> "."</p>

@@ -1,0 +1,10 @@
+//! Pages of the registry context: a supplier's own profile (overview and steps), the public
+//! profile and the supplier search, and buyers' shortlists.
+
+mod profile;
+mod search;
+mod shortlists;
+
+pub use profile::{ProfileOverviewPage, ProfileStepPage};
+pub use search::{SearchPage, SupplierPage};
+pub use shortlists::{ShortlistPage, ShortlistsPage};

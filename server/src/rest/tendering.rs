@@ -1,0 +1,2 @@
+//! The tendering context's REST endpoints (`/api/v1/tenders…`: tenders, market depth, lot
+//! plans, publishing) will live here, calling `backend::services::tendering`.

@@ -1,0 +1,197 @@
+//! The registry's read model: one loader of supplier snapshots, with everything other
+//! contexts read about a supplier, and one rule (with one SQL twin) for who buyers see.
+
+use anchorlink_tests::{json, TestApp};
+use axum::http::StatusCode;
+use backend::services::registry::snapshots::{self, SearchableSuppliers};
+use domain::registry::{AccreditationKind, IdScheme, LegalForm, SizeClass};
+
+const ADMIN: &str = "admin@anchorlink.example";
+
+#[tokio::test]
+async fn a_snapshot_holds_what_other_contexts_read_about_a_supplier() {
+    let app = TestApp::spawn().await;
+    let (org, token) = app
+        .published_supplier(
+            "sam@ribble.example",
+            "Ribble Joinery Co-operative",
+            "PR1 2HE",
+            "45000000",
+            "Joinery, shopfitting and repairs to public buildings.",
+        )
+        .await;
+    let r = app
+        .send_json(
+            "PUT",
+            &format!("/api/v1/suppliers/{org}"),
+            &json!({
+                "trading_name": "Ribble Joinery", "employees": 8, "turnover_gbp": 400000,
+                "max_contract_value_gbp": 150000, "service_radius_km": 30,
+                "service_outcodes": ["LS1", "FY1"], "keywords": ["joinery", "shopfitting"],
+                "website": "https://ribble.example", "email": "hello@ribble.example",
+                "local_staff_pct": 80, "identifiers": [{"scheme": "GB-MPR", "id": "1234R"}],
+            }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    let cookie = app.sign_in("sam@ribble.example").await;
+    for (path, fields) in [
+        (
+            "/api/add-accreditation",
+            vec![
+                ("kind", "real_living_wage"),
+                ("reference", ""),
+                ("expires_on", "2031-03-31"),
+            ],
+        ),
+        (
+            "/api/add-contract",
+            vec![
+                ("buyer_name", "Preston City Council"),
+                ("value_gbp", "40000"),
+                ("year", "2024"),
+                ("description", "Library shelving"),
+            ],
+        ),
+    ] {
+        let r = app.call_fn(path, &fields, Some(&cookie)).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {r:?}");
+    }
+
+    let found = snapshots::snapshots(&app.state.db, &[org])
+        .await
+        .expect("load");
+    let s = &found[0];
+    assert_eq!(
+        (s.id, s.name.as_str(), s.display_name()),
+        (org, "Ribble Joinery Co-operative", "Ribble Joinery")
+    );
+    assert_eq!(s.legal_form, Some(LegalForm::WorkerCoop));
+    assert!(s.social_economy && s.published && s.active && !s.verified);
+    assert_eq!(s.size, Some(SizeClass::Micro));
+    assert!(s.is_searchable() && s.is_sme());
+    assert_eq!(
+        (s.postcode.as_deref(), s.outcode.as_deref()),
+        (Some("PR1 2HE"), Some("PR1"))
+    );
+    assert!(s.location.is_some());
+    assert_eq!(s.service_radius_km, Some(30));
+    assert_eq!(s.service_outcodes, ["FY1", "LS1"]);
+    assert_eq!(
+        s.cpv.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+        ["45000000"]
+    );
+    assert_eq!(s.keywords, ["joinery", "shopfitting"]);
+    assert_eq!(s.capacity().gbp(), Some(150_000));
+    assert_eq!(s.local_staff_pct, Some(80));
+    assert_eq!(
+        (s.website.as_str(), s.email.as_str()),
+        ("https://ribble.example", "hello@ribble.example")
+    );
+    assert_eq!(s.identifiers.len(), 1);
+    assert_eq!(s.identifiers[0].scheme, IdScheme::GbMpr);
+    assert_eq!(s.accreditations.len(), 1);
+    assert_eq!(s.accreditations[0].kind, AccreditationKind::RealLivingWage);
+    assert_eq!(s.contracts.len(), 1);
+    assert_eq!(s.contracts[0].buyer_name, "Preston City Council");
+    assert_eq!(s.contracts[0].value_gbp, Some(40_000));
+}
+
+#[tokio::test]
+async fn drafts_and_suspended_suppliers_load_but_are_not_searchable_and_sql_agrees() {
+    let app = TestApp::spawn().await;
+    let (listed, _) = app
+        .published_supplier(
+            "a@listed.example",
+            "Listed Co-operative",
+            "LS1 4AP",
+            "90910000",
+            "Office cleaning in Leeds.",
+        )
+        .await;
+    let (suspended, _) = app
+        .published_supplier(
+            "b@suspended.example",
+            "Suspended CIC",
+            "LS1 4AP",
+            "90910000",
+            "Deep cleaning in Leeds.",
+        )
+        .await;
+    app.add_user("c@draft.example", "supplier", Some("Draft Ltd"))
+        .await;
+    let draft = app.organisation_of("c@draft.example").await;
+    app.add_user(ADMIN, "admin", None).await;
+    let admin = app.sign_in(ADMIN).await;
+    let r = app
+        .call_fn(
+            "/api/admin-set-org-status",
+            &[
+                ("organisation_id", &suspended.to_string()),
+                ("suspended", "true"),
+            ],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+
+    let asked = [draft, 999_999, listed, suspended];
+    let found = snapshots::snapshots(&app.state.db, &asked)
+        .await
+        .expect("load");
+    let ids: Vec<i64> = found.iter().map(|s| s.id).collect();
+    assert_eq!(
+        ids,
+        [draft, listed, suspended],
+        "in the order asked; unknown ids left out"
+    );
+    let searchable: Vec<bool> = found.iter().map(|s| s.is_searchable()).collect();
+    assert_eq!(searchable, [false, true, false]);
+    assert!(!found[0].published && found[0].active, "a draft");
+    assert!(
+        found[2].published && !found[2].active,
+        "a suspended supplier"
+    );
+
+    let among = snapshots::searchable_among(&app.state.db, &asked)
+        .await
+        .expect("sql");
+    assert_eq!(
+        among.into_iter().collect::<Vec<_>>(),
+        [listed],
+        "the SQL twin agrees"
+    );
+    assert_eq!(
+        snapshots::searchable_count(&app.state.db)
+            .await
+            .expect("count"),
+        1
+    );
+
+    let mut walk = SearchableSuppliers::new(&app.state.db, 1);
+    let mut walked = Vec::new();
+    while let Some(batch) = walk.next_batch().await.expect("batch") {
+        assert!(batch.iter().all(|s| s.is_searchable()));
+        walked.extend(batch.into_iter().map(|s| s.id));
+    }
+    assert_eq!(walked, [listed]);
+}
+
+#[tokio::test]
+async fn the_walk_over_the_registry_visits_every_searchable_supplier_once_in_batches() {
+    let app = TestApp::spawn().await;
+    server::seed::seed(&app.state, 120, 3).await.expect("seed");
+    let mut walk = SearchableSuppliers::new(&app.state.db, 50);
+    let mut sizes = Vec::new();
+    let mut ids = Vec::new();
+    while let Some(batch) = walk.next_batch().await.expect("batch") {
+        sizes.push(batch.len());
+        ids.extend(batch.into_iter().map(|s| s.id));
+    }
+    assert_eq!(sizes, [50, 50, 20]);
+    let mut unique = ids.clone();
+    unique.dedup();
+    assert_eq!(unique.len(), 120);
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "in id order");
+}
