@@ -1,10 +1,14 @@
 //! The registry's read model: one loader of supplier snapshots, with everything other
-//! contexts read about a supplier, and one rule (with one SQL twin) for who buyers see.
+//! contexts read about a supplier, one rule (with one SQL twin) for who buyers see, and
+//! one follower that keeps every in-process projection in step.
 
 use anchorlink_tests::{json, TestApp};
 use axum::http::StatusCode;
 use backend::services::registry::snapshots::{self, SearchableSuppliers};
-use domain::registry::{AccreditationKind, IdScheme, LegalForm, SizeClass};
+use backend::services::registry::views::Projection;
+use domain::registry::{AccreditationKind, IdScheme, LegalForm, SizeClass, SupplierSnapshot};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 const ADMIN: &str = "admin@anchorlink.example";
 
@@ -194,4 +198,124 @@ async fn the_walk_over_the_registry_visits_every_searchable_supplier_once_in_bat
     unique.dedup();
     assert_eq!(unique.len(), 120);
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "in id order");
+}
+
+/// A projection that remembers what the follower fed it.
+struct Recorder {
+    position: AtomicI64,
+    rebuilds: AtomicUsize,
+    rebuilt: Mutex<Vec<i64>>,
+    changed: Mutex<Vec<i64>>,
+}
+
+impl Recorder {
+    fn new() -> Arc<Self> {
+        Arc::new(Self {
+            position: AtomicI64::new(-1),
+            rebuilds: AtomicUsize::new(0),
+            rebuilt: Mutex::new(Vec::new()),
+            changed: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn rebuilt(&self) -> Vec<i64> {
+        self.rebuilt.lock().expect("lock").clone()
+    }
+}
+
+impl Projection for Recorder {
+    fn name(&self) -> &'static str {
+        "recorder"
+    }
+    fn position(&self) -> i64 {
+        self.position.load(Ordering::SeqCst)
+    }
+    fn size(&self) -> Option<u64> {
+        None
+    }
+    fn apply(&self, changed: &[i64], _: &[SupplierSnapshot]) -> anyhow::Result<()> {
+        self.changed.lock().expect("lock").extend(changed);
+        Ok(())
+    }
+    fn commit(&self, position: i64) -> anyhow::Result<()> {
+        self.position.store(position, Ordering::SeqCst);
+        Ok(())
+    }
+    fn begin_rebuild(&self, _: u64) -> anyhow::Result<()> {
+        self.rebuilds.fetch_add(1, Ordering::SeqCst);
+        self.rebuilt.lock().expect("lock").clear();
+        Ok(())
+    }
+    fn rebuild_batch(&self, snapshots: &[SupplierSnapshot]) -> anyhow::Result<()> {
+        self.rebuilt
+            .lock()
+            .expect("lock")
+            .extend(snapshots.iter().filter(|s| s.is_searchable()).map(|s| s.id));
+        Ok(())
+    }
+    fn end_rebuild(&self, position: i64) -> anyhow::Result<()> {
+        self.position.store(position, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_projection_registered_late_is_built_alone_then_follows_every_change() {
+    let app = TestApp::spawn().await;
+    let (a, token) = app
+        .published_supplier(
+            "a@one.example",
+            "One Co-operative",
+            "LS1 4AP",
+            "90910000",
+            "Office cleaning in Leeds.",
+        )
+        .await;
+    let (b, _) = app
+        .published_supplier(
+            "b@two.example",
+            "Two CIC",
+            "LS1 4AP",
+            "90910000",
+            "Window cleaning in Leeds.",
+        )
+        .await;
+    app.add_user("c@draft.example", "supplier", Some("Draft Ltd"))
+        .await;
+    let views = &app.state.views;
+
+    let first = Recorder::new();
+    views.register(first.clone());
+    views.catch_up(&app.state.db).await.expect("catch up");
+    assert_eq!(
+        first.rebuilt(),
+        [a, b],
+        "built from the searchable suppliers"
+    );
+    let second = Recorder::new();
+    views.register(second.clone());
+    views.catch_up(&app.state.db).await.expect("catch up");
+    assert_eq!(second.rebuilt(), [a, b]);
+    assert_eq!(
+        first.rebuilds.load(Ordering::SeqCst),
+        1,
+        "the others are not rebuilt"
+    );
+    assert_eq!(app.state.views.index().engine().len(), 2);
+
+    // An edit made here reaches every projection before the next read.
+    let r = app
+        .send_json(
+            "PUT",
+            &format!("/api/v1/suppliers/{a}"),
+            &json!({"keywords": ["windows"]}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    views.fresh(&app.state.db).await.expect("fresh");
+    for p in [&first, &second] {
+        assert!(p.changed.lock().expect("lock").contains(&a));
+        assert_eq!(p.rebuilds.load(Ordering::SeqCst), 1);
+    }
 }

@@ -177,35 +177,53 @@ impl RegistryViews {
         self.catch_up(db).await
     }
 
-    /// Applies the change log since the last catch-up to every projection; rebuilds them
-    /// when a bulk load asked for it or when more changed than is worth replaying.
+    /// Applies the change log to every projection from where it stands: a projection that
+    /// holds nothing yet (registered late, built on first use) is built from the read model
+    /// alone; the others replay the changes since the furthest behind of them, or are
+    /// rebuilt when a bulk load asked for it or more changed than is worth replaying.
     ///
     /// # Errors
-    /// Database or projection failures.
+    /// Database or projection failures; the next catch-up tries again from the same place.
     pub async fn catch_up(&self, db: &impl ConnectionTrait) -> anyhow::Result<()> {
         let latest = latest_change(db).await?;
         if latest <= self.applied.load(Ordering::SeqCst) {
             return Ok(());
         }
         let _guard = self.sync.lock().await;
-        let applied = self.applied.load(Ordering::SeqCst);
-        if latest <= applied {
+        if latest <= self.applied.load(Ordering::SeqCst) {
             return Ok(());
         }
-        let projections = self.all();
-        if applied < 0 {
-            return self.rebuild_all(db, &projections, latest).await;
+        let (empty, following): (Vec<_>, Vec<_>) =
+            self.all().into_iter().partition(|p| p.position() < 0);
+        if !empty.is_empty() {
+            rebuild(db, &empty, latest).await?;
         }
+        let from = following.iter().map(|p| p.position()).min();
+        if let Some(from) = from.filter(|from| *from < latest) {
+            self.replay(db, &following, from, latest).await?;
+        }
+        self.applied.store(latest, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Brings `projections` from change `from` to `latest`.
+    async fn replay(
+        &self,
+        db: &impl ConnectionTrait,
+        projections: &[Arc<dyn Projection>],
+        from: i64,
+        latest: i64,
+    ) -> anyhow::Result<()> {
         let changes: Vec<i64> = registry_change::Entity::find()
             .select_only()
             .column(registry_change::Column::OrganisationId)
-            .filter(registry_change::Column::Id.gt(applied))
+            .filter(registry_change::Column::Id.gt(from))
             .filter(registry_change::Column::Id.lte(latest))
             .into_tuple()
             .all(db)
             .await?;
         if changes.contains(&EVERYTHING) || changes.len() > REBUILD_OVER {
-            return self.rebuild_all(db, &projections, latest).await;
+            return rebuild(db, projections, latest).await;
         }
         let ids: Vec<i64> = changes
             .into_iter()
@@ -215,24 +233,9 @@ impl RegistryViews {
         for chunk in ids.chunks(BATCH as usize) {
             let loaded = Arc::new(snapshots::snapshots(db, chunk).await?);
             let chunk = Arc::new(chunk.to_vec());
-            blocking(&projections, move |p| p.apply(&chunk, &loaded)).await?;
+            blocking(projections, move |p| p.apply(&chunk, &loaded)).await?;
         }
-        blocking(&projections, move |p| p.commit(latest)).await?;
-        self.applied.store(latest, Ordering::SeqCst);
-        Ok(())
-    }
-
-    /// Rebuilds every projection; after a failure the next catch-up starts over.
-    async fn rebuild_all(
-        &self,
-        db: &impl ConnectionTrait,
-        projections: &[Arc<dyn Projection>],
-        latest: i64,
-    ) -> anyhow::Result<()> {
-        let result = rebuild(db, projections, latest).await;
-        self.applied
-            .store(if result.is_ok() { latest } else { -1 }, Ordering::SeqCst);
-        result
+        blocking(projections, move |p| p.commit(latest)).await
     }
 }
 
