@@ -47,6 +47,55 @@ impl From<&str> for Text {
     }
 }
 
+#[cfg(feature = "openapi")]
+mod schema {
+    use super::{Text, TextList};
+    use std::borrow::Cow;
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
+    use utoipa::openapi::RefOr;
+
+    impl utoipa::PartialSchema for Text {
+        fn schema() -> RefOr<Schema> {
+            OneOfBuilder::new()
+                .item(ObjectBuilder::new().schema_type(Type::String))
+                .item(ObjectBuilder::new().schema_type(Type::Number))
+                .item(ObjectBuilder::new().schema_type(Type::Boolean))
+                .description(Some(
+                    "Text; a number or a boolean is read as its text, and an empty value clears the field",
+                ))
+                .into()
+        }
+    }
+
+    impl utoipa::ToSchema for Text {
+        fn name() -> Cow<'static, str> {
+            Cow::Borrowed("Text")
+        }
+    }
+
+    impl utoipa::PartialSchema for TextList {
+        fn schema() -> RefOr<Schema> {
+            OneOfBuilder::new()
+                .item(ArrayBuilder::new().items(Text::schema()))
+                .item(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .description(Some(
+                            "the items in one string, separated by commas, semicolons or new lines",
+                        )),
+                )
+                .description(Some("A list: a JSON array, or one separated string"))
+                .into()
+        }
+    }
+
+    impl utoipa::ToSchema for TextList {
+        fn name() -> Cow<'static, str> {
+            Cow::Borrowed("TextList")
+        }
+    }
+}
+
 /// A list given either as a JSON array or as one comma-separated string.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
@@ -81,6 +130,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
 
 /// An org-id identifier as typed: scheme prefix (`GB-COH`) and the number.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IdentifierInput {
     pub scheme: String,
     pub id: String,
@@ -90,12 +140,15 @@ pub struct IdentifierInput {
 /// fields are left as they are. HTML forms send one step's fields, the REST API any subset.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProfilePatch {
     #[serde(deserialize_with = "present")]
     pub name: Option<Text>,
     #[serde(deserialize_with = "present")]
     pub trading_name: Option<Text>,
+    /// A legal form slug, e.g. `worker_coop`.
     #[serde(deserialize_with = "present")]
+    #[cfg_attr(feature = "openapi", schema(example = "worker_coop"))]
     pub legal_form: Option<Text>,
     #[serde(deserialize_with = "present")]
     pub vat_number: Option<Text>,
@@ -149,6 +202,7 @@ pub struct ProfilePatch {
 
 /// An identifier on a profile.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IdentifierView {
     pub id: i64,
     pub scheme: String,
@@ -159,6 +213,7 @@ pub struct IdentifierView {
 
 /// A CPV code with its label.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CpvView {
     pub code: String,
     pub full_code: String,
@@ -168,6 +223,7 @@ pub struct CpvView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccreditationView {
     pub id: i64,
     pub kind: String,
@@ -178,6 +234,7 @@ pub struct AccreditationView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContractView {
     pub id: i64,
     pub buyer_name: String,
@@ -188,6 +245,7 @@ pub struct ContractView {
 
 /// A whole supplier profile.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SupplierProfile {
     pub id: i64,
     pub name: String,

@@ -20,6 +20,7 @@ use axum::{Json, Router};
 use backend::services::accounts::sessions;
 use backend::{AppState, ServiceError};
 use domain::accounts::dto::CurrentUser;
+use domain::registry::dto::{IdentifierInput, ProfilePatch, SupplierProfile};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::json;
 use utoipa::OpenApi;
@@ -182,7 +183,7 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
         registry::update_supplier,
         registry::api_suppliers_csv
     ),
-    components(schemas(registry::ProfileBody, ErrorBody)),
+    components(schemas(ProfilePatch, IdentifierInput, SupplierProfile, ErrorBody)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

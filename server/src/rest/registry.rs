@@ -30,36 +30,6 @@ pub(super) fn site_router() -> Router<SiteState> {
         .route("/shortlists/{id}/export.csv", get(shortlist_csv))
 }
 
-/// Documentation shape of a profile body (all fields optional on PUT).
-#[derive(utoipa::ToSchema)]
-#[expect(
-    dead_code,
-    reason = "describes the JSON accepted by ProfilePatch for the OpenAPI document"
-)]
-pub(crate) struct ProfileBody {
-    name: Option<String>,
-    trading_name: Option<String>,
-    #[schema(example = "worker_coop")]
-    legal_form: Option<String>,
-    postcode: Option<String>,
-    cpv: Option<Vec<String>>,
-    capability_statement: Option<String>,
-    keywords: Option<Vec<String>>,
-    employees: Option<u32>,
-    turnover_gbp: Option<u64>,
-    max_contract_value_gbp: Option<u64>,
-    min_contract_value_gbp: Option<u64>,
-    vat_number: Option<String>,
-    website: Option<String>,
-    year_founded: Option<i32>,
-    service_radius_km: Option<u32>,
-    service_outcodes: Option<Vec<String>>,
-    ownership_model: Option<String>,
-    local_staff_pct: Option<u8>,
-    local_spend_pct: Option<u8>,
-    published: Option<bool>,
-}
-
 /// Search suppliers (buyers and admins).
 #[utoipa::path(get, path = "/api/v1/suppliers", security(("bearer" = [])),
     params(
@@ -88,7 +58,7 @@ pub(super) async fn list_suppliers(
 
 /// One supplier's published profile.
 #[utoipa::path(get, path = "/api/v1/suppliers/{id}", params(("id" = i64, Path)),
-    responses((status = 200, description = "The profile"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "The profile", body = SupplierProfile), (status = 404, body = ErrorBody)))]
 pub(super) async fn get_supplier(
     State(state): State<AppState>,
     MaybeApiUser(user): MaybeApiUser,
@@ -101,8 +71,8 @@ pub(super) async fn get_supplier(
 }
 
 /// A supplier user fills in and publishes its own organisation's profile.
-#[utoipa::path(post, path = "/api/v1/suppliers", security(("bearer" = [])), request_body = ProfileBody,
-    responses((status = 201, description = "The profile"), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/suppliers", security(("bearer" = [])), request_body = ProfilePatch,
+    responses((status = 201, description = "The profile", body = SupplierProfile), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub(super) async fn create_supplier(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -116,8 +86,8 @@ pub(super) async fn create_supplier(
 }
 
 /// Changes a profile: only its own organisation's users (or an admin) may.
-#[utoipa::path(put, path = "/api/v1/suppliers/{id}", security(("bearer" = [])), params(("id" = i64, Path)), request_body = ProfileBody,
-    responses((status = 200, description = "The profile"), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[utoipa::path(put, path = "/api/v1/suppliers/{id}", security(("bearer" = [])), params(("id" = i64, Path)), request_body = ProfilePatch,
+    responses((status = 200, description = "The profile", body = SupplierProfile), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub(super) async fn update_supplier(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,

@@ -249,3 +249,44 @@ async fn health_and_openapi_answer() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.json()["paths"]["/api/v1/suppliers"].is_object());
 }
+
+#[tokio::test]
+async fn the_openapi_profile_body_is_the_type_the_service_takes() {
+    let app = TestApp::spawn().await;
+    let doc = app.get("/api/v1/openapi.json", None).await.json();
+    let body = &doc["paths"]["/api/v1/suppliers"]["post"]["requestBody"]["content"]
+        ["application/json"]["schema"];
+    assert_eq!(body["$ref"], "#/components/schemas/ProfilePatch", "{body}");
+    let fields = doc["components"]["schemas"]["ProfilePatch"]["properties"]
+        .as_object()
+        .expect("ProfilePatch has properties");
+    // Every field the service reads is documented, including those the hand-written copy
+    // of the body had lost.
+    for field in [
+        "name",
+        "legal_form",
+        "postcode",
+        "cpv",
+        "identifiers",
+        "address_line1",
+        "address_line2",
+        "town",
+        "email",
+        "phone",
+        "operating_address",
+        "published",
+    ] {
+        assert!(
+            fields.contains_key(field),
+            "{field} missing from {:?}",
+            fields.keys()
+        );
+    }
+    assert!(doc["components"]["schemas"]["IdentifierInput"]["properties"]["scheme"].is_object());
+    let answer = &doc["paths"]["/api/v1/suppliers/{id}"]["get"]["responses"]["200"]["content"]
+        ["application/json"]["schema"];
+    assert_eq!(
+        answer["$ref"], "#/components/schemas/SupplierProfile",
+        "{answer}"
+    );
+}
