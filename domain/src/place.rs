@@ -413,6 +413,7 @@ fn split_csv_line(line: &str) -> Result<Vec<String>, String> {
 
 /// Great-circle distance between two points in degrees, in km.
 #[must_use]
+#[inline]
 pub fn haversine_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
     let (phi1, phi2) = (lat1.to_radians(), lat2.to_radians());
     let d_phi = (lat2 - lat1).to_radians();

@@ -175,14 +175,12 @@ pub fn days_from_civil(year: i32, month: u32, day: u32) -> EpochDays {
     era * 146_097 + doe - 719_468
 }
 
-/// Great-circle distance in km (haversine, mean Earth radius 6371.0088 km).
+/// Great-circle distance in km between `(lat, lon)` points: the domain's one rule
+/// (`domain::place::haversine_km`), taking the pairs the index stores.
 #[must_use]
+#[inline]
 pub fn haversine_km(a: (f64, f64), b: (f64, f64)) -> f64 {
-    let (lat1, lon1) = (a.0.to_radians(), a.1.to_radians());
-    let (lat2, lon2) = (b.0.to_radians(), b.1.to_radians());
-    let h = ((lat2 - lat1) / 2.0).sin().powi(2)
-        + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
-    2.0 * 6371.0088 * h.sqrt().min(1.0).asin()
+    domain::place::haversine_km(a.0, a.1, b.0, b.1)
 }
 
 /// The significant digits of a CPV code: trailing zeros dropped but at least

@@ -4,6 +4,7 @@
 
 use backend::entities::{organisation, supplier_cpv, supplier_profile};
 use backend::AppState;
+use domain::accounts::{OrgKind, OrgStatus};
 use domain::registry::{LegalForm, SizeClass};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
@@ -200,9 +201,9 @@ pub async fn seed(state: &AppState, count: u64, random_seed: u64) -> anyhow::Res
                 SizeClass::derive(u32::try_from(employees).ok(), u64::try_from(turnover).ok());
             orgs.push(organisation::ActiveModel {
                 id: Set(id),
-                kind: Set("supplier".into()),
+                kind: Set(OrgKind::Supplier.slug().into()),
                 name: Set(name.clone()),
-                status: Set("active".into()),
+                status: Set(OrgStatus::Active.slug().into()),
                 created_at: Set(now),
                 updated_at: Set(now),
             });

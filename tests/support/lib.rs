@@ -58,15 +58,19 @@ impl Reply {
     }
     /// The session cookie this response set, as `name=value`.
     pub fn session_cookie(&self) -> Option<String> {
+        self.cookie_set("anchorlink_session")
+    }
+
+    /// A non-empty cookie this response set, as `name=value`.
+    fn cookie_set(&self, name: &str) -> Option<String> {
+        let prefix = format!("{name}=");
         self.headers
             .get_all(header::SET_COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
             .find_map(|c| {
                 let pair = c.split(';').next()?;
-                (pair.starts_with("anchorlink_session=")
-                    && pair.len() > "anchorlink_session=".len())
-                .then(|| pair.to_owned())
+                (pair.starts_with(&prefix) && pair.len() > prefix.len()).then(|| pair.to_owned())
             })
     }
 }
@@ -359,15 +363,7 @@ fn decode_mail(raw: &str) -> String {
 impl Reply {
     /// The form flash cookie this response set, as `name=value`.
     pub fn flash_cookie(&self) -> Option<String> {
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|c| {
-                let pair = c.split(';').next()?;
-                (pair.starts_with("anchorlink_flash=") && pair.len() > "anchorlink_flash=".len())
-                    .then(|| pair.to_owned())
-            })
+        self.cookie_set("anchorlink_flash")
     }
 
     /// Every `Set-Cookie` header, whole.

@@ -4,7 +4,7 @@
 
 use super::auth::{insert_organisation, insert_user, NewUserRow, PasswordHash};
 use super::teams::{self, Invite};
-use super::{audit, mails, tokens};
+use super::{audit, mails};
 use crate::entities::{
     audit_entry, buyer_join_request, organisation, session, supplier_identifier, supplier_profile,
     user,
@@ -232,13 +232,7 @@ pub async fn request_buyer_access(
         &input.organisation_name,
     )
     .await?;
-    let token = tokens::issue(db, user_id, tokens::TokenPurpose::VerifyEmail).await?;
-    mails::send(
-        db,
-        mails::verification(&env.config.base_url, input.email.as_str(), &token),
-    )
-    .await?;
-    Ok(())
+    mails::verification_link(db, env, user_id, input.email.as_str()).await
 }
 
 /// Approves a join request into an existing buyer organisation (or one created with the

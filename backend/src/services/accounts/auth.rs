@@ -152,7 +152,6 @@ pub async fn sign_up(
         },
     )
     .await?;
-    let token = tokens::issue(db, user_id, tokens::TokenPurpose::VerifyEmail).await?;
     audit::record(
         db,
         Some(user_id),
@@ -161,8 +160,7 @@ pub async fn sign_up(
         &name,
     )
     .await?;
-    mails::send(db, mails::verification(base, input.email.as_str(), &token)).await?;
-    Ok(())
+    mails::verification_link(db, env, user_id, input.email.as_str()).await
 }
 
 /// Confirms an e-mail address from the link in the verification mail.
@@ -200,12 +198,7 @@ pub async fn resend_verification(
         .await?
     {
         if u.email_verified_at.is_none() {
-            let token = tokens::issue(db, u.id, tokens::TokenPurpose::VerifyEmail).await?;
-            mails::send(
-                db,
-                mails::verification(&env.config.base_url, &u.email, &token),
-            )
-            .await?;
+            mails::verification_link(db, env, u.id, &u.email).await?;
         }
     }
     Ok(())

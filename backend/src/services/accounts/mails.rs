@@ -10,6 +10,7 @@ use crate::error::ServiceResult;
 use crate::jobs::{self, Enqueue, Job, JobContext};
 use crate::mail::Email;
 use crate::services::accounts::tokens::{self, TokenPurpose};
+use crate::state::Env;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 
@@ -98,6 +99,21 @@ impl Job for PasswordResetMail {
         w.commit().await?;
         Ok(serde_json::json!({ "summary": "Reset link queued" }))
     }
+}
+
+/// Issues a fresh link that confirms `to` for the user, and queues the mail carrying it.
+///
+/// # Errors
+/// Database failures.
+pub async fn verification_link(
+    db: &impl ConnectionTrait,
+    env: &Env,
+    user_id: i64,
+    to: &str,
+) -> ServiceResult<()> {
+    let token = tokens::issue(db, user_id, TokenPurpose::VerifyEmail).await?;
+    send(db, verification(&env.config.base_url, to, &token)).await?;
+    Ok(())
 }
 
 /// The link that confirms a new account's address.

@@ -2,7 +2,7 @@
 //! tokens (a bearer header), and the one look-up every edge uses to turn either into the
 //! [`CurrentUser`] and its typed [`Actor`].
 
-use super::{audit, crypto, mails, tokens};
+use super::{audit, crypto, mails};
 use crate::entities::{api_token, organisation, session, user};
 use crate::error::{ServiceError, ServiceResult};
 use crate::services::now;
@@ -84,12 +84,7 @@ pub async fn sign_in(
         _ => return Err(wrong()),
     };
     if user.email_verified_at.is_none() {
-        let token = tokens::issue(db, user.id, tokens::TokenPurpose::VerifyEmail).await?;
-        mails::send(
-            db,
-            mails::verification(&env.config.base_url, &user.email, &token),
-        )
-        .await?;
+        mails::verification_link(db, env, user.id, &user.email).await?;
         return Err(ServiceError::InvalidCredentials(
             "Confirm your e-mail address first: we have sent you a new link".into(),
         ));

@@ -141,6 +141,15 @@ impl<'a, C: ConnectionTrait> SearchableSuppliers<'a, C> {
     }
 }
 
+/// The keywords as stored (one comma-separated column) as a list.
+pub(crate) fn keywords_from_column(stored: &str) -> Vec<String> {
+    stored
+        .split(',')
+        .map(|k| k.trim().to_owned())
+        .filter(|k| !k.is_empty())
+        .collect()
+}
+
 /// One query per table for up to [`CHUNK`] suppliers.
 async fn load_chunk(
     db: &impl ConnectionTrait,
@@ -261,12 +270,7 @@ async fn load_chunk(
                 service_outcodes: areas.remove(&id).unwrap_or_default(),
                 cpv: cpv.remove(&id).unwrap_or_default(),
                 capability_statement: p.capability_statement,
-                keywords: p
-                    .keywords
-                    .split(',')
-                    .map(|k| k.trim().to_owned())
-                    .filter(|k| !k.is_empty())
-                    .collect(),
+                keywords: keywords_from_column(&p.keywords),
                 contracts: contracts.remove(&id).unwrap_or_default(),
                 employees: p.employees,
                 turnover_gbp: p.turnover_gbp,

@@ -16,7 +16,9 @@ pub use authorisation::{ensure_can_edit, own_organisation};
 pub use projection::{cpv_view, identifier_view, load_profile};
 
 use super::snapshots;
-use crate::entities::{supplier_accreditation, supplier_contract, supplier_cpv, supplier_profile};
+use crate::entities::{
+    supplier_accreditation, supplier_contract, supplier_cpv, supplier_identifier, supplier_profile,
+};
 use crate::error::{ServiceError, ServiceResult};
 use crate::services::accounts::audit;
 use crate::services::now;
@@ -27,9 +29,7 @@ use domain::registry::dto::{ProfilePatch, SupplierProfile, Text};
 use domain::registry::profile::{self, money, parse_identifier, whole_number, ParseContext};
 use domain::registry::{AccreditationKind, LegalForm};
 use domain::validation::FieldErrors;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Set};
 
 /// Creates the empty profile a new supplier organisation starts with.
 ///
@@ -157,17 +157,15 @@ pub async fn remove_identifier(
     org: i64,
     identifier_id: i64,
 ) -> ServiceResult<()> {
-    use crate::entities::supplier_identifier;
     ensure_can_edit(actor, org)?;
-    let res = supplier_identifier::Entity::delete_many()
-        .filter(supplier_identifier::Column::Id.eq(identifier_id))
-        .filter(supplier_identifier::Column::OrganisationId.eq(org))
-        .exec(db)
-        .await?;
-    if res.rows_affected == 0 {
-        return Err(ServiceError::NotFound);
-    }
-    persistence::refresh_completeness(db, org).await
+    persistence::delete_child::<supplier_identifier::Entity>(
+        db,
+        supplier_identifier::Column::Id,
+        supplier_identifier::Column::OrganisationId,
+        identifier_id,
+        org,
+    )
+    .await
 }
 
 /// Adds a CPV code (with or without check digit) to a profile.
@@ -287,15 +285,14 @@ pub async fn remove_accreditation(
     id: i64,
 ) -> ServiceResult<()> {
     ensure_can_edit(actor, org)?;
-    let res = supplier_accreditation::Entity::delete_many()
-        .filter(supplier_accreditation::Column::Id.eq(id))
-        .filter(supplier_accreditation::Column::OrganisationId.eq(org))
-        .exec(db)
-        .await?;
-    if res.rows_affected == 0 {
-        return Err(ServiceError::NotFound);
-    }
-    persistence::refresh_completeness(db, org).await
+    persistence::delete_child::<supplier_accreditation::Entity>(
+        db,
+        supplier_accreditation::Column::Id,
+        supplier_accreditation::Column::OrganisationId,
+        id,
+        org,
+    )
+    .await
 }
 
 /// A past contract or case study as the form sends it.
@@ -375,15 +372,14 @@ pub async fn remove_contract(
     id: i64,
 ) -> ServiceResult<()> {
     ensure_can_edit(actor, org)?;
-    let res = supplier_contract::Entity::delete_many()
-        .filter(supplier_contract::Column::Id.eq(id))
-        .filter(supplier_contract::Column::OrganisationId.eq(org))
-        .exec(db)
-        .await?;
-    if res.rows_affected == 0 {
-        return Err(ServiceError::NotFound);
-    }
-    persistence::refresh_completeness(db, org).await
+    persistence::delete_child::<supplier_contract::Entity>(
+        db,
+        supplier_contract::Column::Id,
+        supplier_contract::Column::OrganisationId,
+        id,
+        org,
+    )
+    .await
 }
 
 /// What a profile needs before it can be published.

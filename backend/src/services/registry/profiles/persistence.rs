@@ -179,6 +179,29 @@ pub async fn apply(
     refresh_completeness(db, org).await
 }
 
+/// Deletes one of an organisation's child rows (an identifier, an accreditation, a past
+/// contract) by its id, and refreshes the profile.
+///
+/// # Errors
+/// `NotFound` when the row is not this organisation's; database failures.
+pub async fn delete_child<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    id_column: E::Column,
+    organisation_column: E::Column,
+    id: i64,
+    organisation_id: i64,
+) -> ServiceResult<()> {
+    let res = E::delete_many()
+        .filter(id_column.eq(id))
+        .filter(organisation_column.eq(organisation_id))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(ServiceError::NotFound);
+    }
+    refresh_completeness(db, organisation_id).await
+}
+
 /// Adds an identifier to an organisation, unless another organisation registered it;
 /// returns the row's id (the existing one when the organisation already has it).
 ///

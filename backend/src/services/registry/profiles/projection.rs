@@ -8,6 +8,7 @@ use crate::entities::{
 };
 use crate::error::{ServiceError, ServiceResult};
 use crate::services::now;
+use crate::services::registry::snapshots::keywords_from_column;
 use domain::accounts::OrgStatus;
 use domain::cpv::CpvCatalogue;
 use domain::registry::dto::{
@@ -119,12 +120,7 @@ pub async fn load_profile(
         local_staff_pct: p.local_staff_pct,
         local_spend_pct: p.local_spend_pct,
         capability_statement: p.capability_statement,
-        keywords: p
-            .keywords
-            .split(',')
-            .map(|k| k.trim().to_owned())
-            .filter(|k| !k.is_empty())
-            .collect(),
+        keywords: keywords_from_column(&p.keywords),
         max_contract_value_gbp: p.max_contract_value_gbp,
         min_contract_value_gbp: p.min_contract_value_gbp,
         cpv: codes.iter().map(|c| cpv_view(cpv, &c.cpv_code)).collect(),
