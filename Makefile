@@ -34,8 +34,15 @@ server:
 fmt:
 	cargo fmt --all
 
+## Clippy with -D warnings over every crate: the server side (with the pages' ssr half),
+## then the browser half (app with hydrate, and the wasm entry point) on its own, since
+## the two feature sets cannot be built together.
 lint:
-	cargo clippy -p app -p server -p migrations -p anchorlink-search -p anchorlink-tests --all-targets --features app/ssr -- -D warnings
+	cargo clippy $(SERVER_CRATES) --all-targets --features app/ssr -- -D warnings
+	cargo clippy -p app -p frontend --all-targets -- -D warnings
+
+SERVER_CRATES := -p domain -p backend -p app -p server -p migrations -p anchorlink-search \
+	-p anchorlink-tests -p anchorlink-bench
 
 clean:
 	cargo clean

@@ -6,7 +6,7 @@ set -euo pipefail
 source "$(dirname "$0")/toolchain.sh"
 cd "$ROOT"
 
-PACKAGES=(-p app -p migrations -p server -p anchorlink-search -p anchorlink-tests)
+PACKAGES=(-p domain -p backend -p app -p migrations -p server -p anchorlink-search -p anchorlink-tests)
 
 log "unit and integration tests (SQLite)"
 cargo test "${PACKAGES[@]}" --features app/ssr
