@@ -4,6 +4,7 @@
 pub mod accounts;
 mod home;
 mod jobs;
+pub mod ocds;
 pub mod registry;
 pub mod spend;
 pub mod tendering;

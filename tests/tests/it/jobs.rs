@@ -372,3 +372,58 @@ async fn sign_up_mail_is_a_job_sent_by_the_worker_and_its_secret_link_is_not_kep
         sent.payload
     );
 }
+
+/// Takes longer than its worker's lease, relying on the heartbeat to keep it.
+#[derive(Serialize, Deserialize)]
+struct Slow {
+    n: u32,
+}
+
+impl Job for Slow {
+    const KIND: &'static str = "test_slow";
+
+    async fn run(self, ctx: &JobContext) -> anyhow::Result<serde_json::Value> {
+        tokio::time::sleep(Duration::from_millis(1_200)).await;
+        let state = ctx.state();
+        let w = state.write().await?;
+        backend::services::accounts::audit::record(&w, None, Tally::KIND, &self.n.to_string(), "")
+            .await?;
+        w.commit().await?;
+        Ok(json!({}))
+    }
+}
+
+fn with_short_lease() -> (JobKinds, RunnerConfig) {
+    (
+        backend::services::job_kinds().register::<Slow>(),
+        RunnerConfig {
+            lease: Duration::from_millis(300),
+            ..quick_runner()
+        },
+    )
+}
+
+#[tokio::test]
+async fn a_heartbeat_keeps_a_long_job_from_being_taken_over() {
+    let app = TestApp::spawn_with_jobs(with_short_lease).await;
+    let other = app.another_process().await;
+    let w = app.state.write().await.expect("begin");
+    jobs::enqueue(&w, &Slow { n: 11 }, Enqueue::now())
+        .await
+        .expect("enqueue");
+    w.commit().await.expect("commit");
+    // One worker runs the job for four lease lengths; the other keeps trying to take it.
+    let running = app.state.jobs.run_until_idle(&app.state);
+    let poaching = async {
+        let mut taken = 0;
+        for _ in 0..12 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            taken += other.jobs.run_until_idle(&other).await.expect("run");
+        }
+        taken
+    };
+    let (ran, taken) = tokio::join!(running, poaching);
+    assert_eq!(ran.expect("run"), 1);
+    assert_eq!(taken, 0, "the lease was extended while the job ran");
+    assert_eq!(runs(&app, 11).await, 1);
+}
