@@ -2,7 +2,7 @@
 
 use super::shortlists::{provide_shortlist_options, AddToShortlist, SearchActions};
 use crate::components::{legal_form_options, money, PageCtx};
-use crate::server_fns::registry as api;
+use crate::server_fns::registry::{get_supplier, search_suppliers};
 use domain::accounts::dto::CurrentUser;
 use domain::forms::Flash;
 use domain::registry::dto::SearchQuery;
@@ -20,7 +20,7 @@ pub fn SupplierPage() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()));
     let profile = Resource::new(id, |id| async move {
         match id {
-            Some(id) => api::get_supplier(id).await,
+            Some(id) => get_supplier(id).await,
             None => Err(crate::error::AppError::NotFound),
         }
     });
@@ -165,7 +165,7 @@ pub fn SearchPage() -> impl IntoView {
     let query = use_query_map();
     let ctx = PageCtx::get();
     provide_shortlist_options();
-    let results = Resource::new(move || query.with(query_from_url), api::search_suppliers);
+    let results = Resource::new(move || query.with(query_from_url), search_suppliers);
     view! {
         <Title text="Find suppliers"/>
         <h1>"Find suppliers"</h1>
