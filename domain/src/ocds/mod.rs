@@ -6,9 +6,18 @@
 //! JSON Schema that exports are validated against. Both directions share the plain shape
 //! in [`model`], so an exported tender imports back to the same content.
 
+pub mod export;
 pub mod import;
 pub mod model;
+pub mod schema;
 
+#[cfg(test)]
+mod fixtures;
+
+pub use export::{
+    release, release_package, ExportTender, Ocid, OcidPrefix, OcidPrefixError, PackageMeta,
+    Publisher,
+};
 pub use import::{parse, parse_value, ImportedTender, OcdsError, Position};
 pub use model::{
     Address, AmountError, Buyer, Cpv, Currency, CurrencyError, Item, Lot, LotDetails, Money, OrgId,
