@@ -12,6 +12,7 @@
 //!     .prepare()?;
 //! let validator = jsonschema::options()
 //!     .with_draft(jsonschema::Draft::Draft4)
+//!     .should_validate_formats(true) // dates must be RFC 3339 date-times
 //!     .with_registry(&registry)
 //!     .build(&release_package_schema()?)?;
 //! ```
