@@ -101,6 +101,12 @@ pub struct PayeeName {
     pub reference: Option<String>,
     /// The name was cut off (`...`, or a fragment of a legal-form word at the end).
     pub truncated: bool,
+    /// The name is as long as fixed-width ledgers cut names (28 characters or more), so
+    /// it may be cut even without a sign of it.
+    pub may_be_cut: bool,
+    /// The legal name's words before legal-form words were stripped, for comparing the
+    /// start of a cut-off name (`… ENERGY SOCIE`) with registered names.
+    pub legal_words_unstripped: String,
 }
 
 impl PayeeName {
@@ -129,6 +135,7 @@ impl PayeeName {
                 }
             }
         }
+        let legal_words_unstripped = legal_tokens.join(" ");
         let (words, forms) = strip_forms(legal_tokens);
         let trading = trading.map(NameKey::of).filter(|k| !k.is_empty());
         Self {
@@ -138,7 +145,9 @@ impl PayeeName {
             },
             trading,
             reference,
+            may_be_cut: truncated || raw.trim().chars().count() >= 28,
             truncated,
+            legal_words_unstripped,
         }
     }
 
@@ -160,6 +169,13 @@ pub fn alias_key(raw: &str) -> String {
         Some(t) => format!("{} t/a {}", payee.legal.words, t.words),
         None => payee.legal.words,
     }
+}
+
+/// A name's normalised words with its legal-form words kept (`the` and all): the form
+/// a cut-off payee name is compared with.
+#[must_use]
+pub fn unstripped_words(name: &str) -> String {
+    tokens(name).join(" ")
 }
 
 /// True for the placeholders councils print instead of a private person's name.
