@@ -28,6 +28,9 @@ pub mod read;
 #[cfg(feature = "files")]
 pub mod bench;
 
+#[cfg(all(test, feature = "files"))]
+mod pipeline_tests;
+
 use serde::{Deserialize, Serialize};
 
 /// One row of a payments file as text, before anything is interpreted.
