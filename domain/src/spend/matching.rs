@@ -202,6 +202,8 @@ struct Entry {
     /// The name and trading name's normalised words, for the character similarity.
     texts: Vec<String>,
     identifiers: Vec<OrgIdentifier>,
+    /// Sum of the IDF of its words, set once the registry is indexed.
+    weight: f64,
 }
 
 /// One registered key: which supplier, which of its names, with which legal-form words.
@@ -226,10 +228,16 @@ pub struct Matcher {
     /// Word → id; postings and document frequency per id.
     vocabulary: HashMap<String, u32>,
     postings: Vec<Vec<u32>>,
+    /// The vocabulary sorted, for the words a cut-off last word may begin.
+    sorted_vocabulary: Vec<(String, u32)>,
     /// Single-deletion variants → word ids, to find a word one typo away.
     deletions: HashMap<String, Vec<u32>>,
     aliases: HashMap<AliasKey, Vec<AliasDecision>>,
 }
+
+/// How many of the best candidates by shared words get the (costlier) character
+/// comparison.
+const SCORED_CANDIDATES: usize = 25;
 
 /// Words shorter than this are not looked up with a typo allowance.
 const MIN_TYPO_WORD: usize = 5;
@@ -266,6 +274,7 @@ impl Matcher {
             by_vat: HashMap::new(),
             vocabulary: HashMap::new(),
             postings: Vec::new(),
+            sorted_vocabulary: Vec::new(),
             deletions: HashMap::new(),
             aliases: HashMap::new(),
         };
@@ -273,6 +282,20 @@ impl Matcher {
             m.add(s);
         }
         m.sorted_names.sort_unstable();
+        let weights: Vec<f64> = m
+            .entries
+            .iter()
+            .map(|e| e.words.iter().map(|&w| m.idf(w)).sum())
+            .collect();
+        for (entry, weight) in m.entries.iter_mut().zip(weights) {
+            entry.weight = weight;
+        }
+        m.sorted_vocabulary = m
+            .vocabulary
+            .iter()
+            .map(|(w, &id)| (w.clone(), id))
+            .collect();
+        m.sorted_vocabulary.sort_unstable();
         for (word, &id) in &m.vocabulary {
             if word.chars().count() >= MIN_TYPO_WORD {
                 for variant in deletion_variants(word) {
@@ -340,6 +363,7 @@ impl Matcher {
             words,
             texts,
             identifiers: s.identifiers.clone(),
+            weight: 0.0,
         });
     }
 
@@ -698,13 +722,15 @@ impl Matcher {
             }
         }
         if cut && word.chars().count() >= 3 && out.is_empty() {
-            // Cheap enough: the vocabulary lookup is only for the final, cut word.
+            let start = self
+                .sorted_vocabulary
+                .partition_point(|(w, _)| w.as_str() < word);
             out.extend(
-                self.vocabulary
+                self.sorted_vocabulary[start..]
                     .iter()
-                    .filter(|(w, _)| w.starts_with(word))
+                    .take_while(|(w, _)| w.starts_with(word))
                     .take(50)
-                    .map(|(_, &id)| (id, 0.8)),
+                    .map(|(_, id)| (*id, 0.8)),
             );
         }
         out
@@ -745,43 +771,72 @@ impl Matcher {
         if payee_weight <= 0.0 {
             return Vec::new();
         }
-        // Candidates come from the rarer words only: a word in more than 2% of the
-        // registry ("services", "community") finds too many to mean anything alone.
-        let common = (n * 0.02).max(50.0) as usize;
-        let mut seen: HashMap<u32, ()> = HashMap::new();
-        let mut any_rare = false;
-        for (_, matches) in &payee_words {
-            for (id, _) in matches {
-                let posting = &self.postings[*id as usize];
-                if posting.len() <= common {
-                    any_rare = true;
-                    for &s in posting {
-                        seen.insert(s, ());
+        // Candidates come from the rarer words only: a word in more than 1 % of the
+        // registry ("services", "community") finds too many to mean anything alone. Shared
+        // weight is accumulated along the postings, so the cost is the postings' length,
+        // not the registry's size.
+        let common = (n * 0.01).max(50.0) as usize;
+        let is_rare = |id: u32| self.postings[id as usize].len() <= common;
+        // Per supplier: shared weight so far, the payee word that last added to it and
+        // what it added (a payee word counts once, at its closest registry word).
+        let mut shared: HashMap<u32, (f64, usize, f64)> = HashMap::new();
+        for (i, (weight, matches)) in payee_words.iter().enumerate() {
+            for &(id, closeness) in matches.iter().filter(|(id, _)| is_rare(*id)) {
+                let gain = weight * closeness;
+                for &s in &self.postings[id as usize] {
+                    let slot = shared.entry(s).or_insert((0.0, usize::MAX, 0.0));
+                    if slot.1 != i {
+                        *slot = (slot.0 + gain, i, gain);
+                    } else if gain > slot.2 {
+                        *slot = (slot.0 + gain - slot.2, i, gain);
                     }
                 }
             }
         }
-        if !any_rare {
+        if shared.is_empty() {
             return Vec::new();
         }
-        let mut scored: Vec<(u32, f64)> = seen
-            .into_keys()
-            .filter_map(|s| {
-                let entry = &self.entries[s as usize];
-                let shared: f64 = payee_words
+        // Common words still count for the candidates the rare ones found.
+        for (i, (weight, matches)) in payee_words.iter().enumerate() {
+            let common_matches: Vec<(u32, f64)> = matches
+                .iter()
+                .copied()
+                .filter(|(id, _)| !is_rare(*id))
+                .collect();
+            if common_matches.is_empty() {
+                continue;
+            }
+            for (s, slot) in &mut shared {
+                let words = &self.entries[*s as usize].words;
+                let gain = common_matches
                     .iter()
-                    .filter_map(|(weight, matches)| {
-                        matches
-                            .iter()
-                            .filter(|(id, _)| entry.words.contains(id))
-                            .map(|(_, closeness)| weight * closeness)
-                            .reduce(f64::max)
-                    })
-                    .sum();
-                let supplier_weight: f64 = entry.words.iter().map(|&w| self.idf(w)).sum();
-                let covered_payee = shared / payee_weight;
-                let covered_supplier = (shared / supplier_weight.max(f64::EPSILON)).min(1.0);
-                let words_score = covered_payee.min(covered_supplier);
+                    .filter(|(id, _)| words.contains(id))
+                    .map(|(_, closeness)| weight * closeness)
+                    .fold(0.0, f64::max);
+                if gain > 0.0 && slot.1 != i {
+                    *slot = (slot.0 + gain, i, gain);
+                } else if slot.1 == i && gain > slot.2 {
+                    *slot = (slot.0 + gain - slot.2, i, gain);
+                }
+            }
+        }
+        let mut by_words: Vec<(u32, f64)> = shared
+            .into_iter()
+            .map(|(s, (weight, _, _))| {
+                let entry = &self.entries[s as usize];
+                let covered_payee = weight / payee_weight;
+                let covered_supplier = (weight / entry.weight.max(f64::EPSILON)).min(1.0);
+                (s, covered_payee.min(covered_supplier))
+            })
+            // Below this, even identical spelling could not lift the score to review.
+            .filter(|(_, w)| 0.75 * w + 0.25 >= REVIEW_THRESHOLD)
+            .collect();
+        by_words.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        by_words.truncate(SCORED_CANDIDATES);
+        let mut scored: Vec<(u32, f64)> = by_words
+            .into_iter()
+            .filter_map(|(s, words_score)| {
+                let entry = &self.entries[s as usize];
                 let chars = texts
                     .iter()
                     .flat_map(|t| entry.texts.iter().map(move |e| strsim::jaro_winkler(t, e)))

@@ -456,6 +456,10 @@ impl fmt::Display for Refusal {
 }
 
 /// Where one row of the file ends.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "outcomes are made and consumed one row at a time; boxing would add an allocation per row"
+)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum RowOutcome {

@@ -293,7 +293,8 @@ fn an_xlsx_with_a_preamble_excel_dates_and_a_footer_is_read_like_a_csv() {
             .write_string(2, u16::try_from(col).expect("small"), *h)
             .expect("cell");
     }
-    let rows: [(&str, f64, (u16, u8, u8), &str); 3] = [
+    type Row<'a> = (&'a str, f64, (u16, u8, u8), &'a str);
+    let rows: [Row<'_>; 3] = [
         ("ACME LTD", 1234.5, (2025, 4, 1), "Repairs"),
         ("BETA CIC", -250.0, (2025, 4, 2), "Catering"),
         ("GAMMA LTD", 0.1 + 0.2, (2025, 4, 3), "Catering"),
