@@ -98,6 +98,10 @@ impl SupplierFacts {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Amounts {
     pub rows: u64,
+    /// Rows attached to a registered supplier.
+    pub matched_rows: u64,
+    /// Rows awaiting the buyer's review.
+    pub review_rows: u64,
     pub total: i64,
     /// Attached to a registered supplier.
     pub matched: i64,
@@ -116,11 +120,13 @@ impl Amounts {
         self.total += amount;
         if matches!(outcome, MatchOutcome::Review { .. }) {
             self.review += amount;
+            self.review_rows += 1;
         }
         let Some(f) = facts.filter(|_| outcome.attached().is_some()) else {
             return;
         };
         self.matched += amount;
+        self.matched_rows += 1;
         let add_if = |flag: bool, sum: &mut i64| {
             if flag {
                 *sum += amount;
@@ -201,6 +207,14 @@ pub fn category_key(payment: &Payment) -> String {
     }
 }
 
+/// One financial year's figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct YearFigures {
+    /// [`financial_year`] (`2025/26`), or [`UNKNOWN_YEAR`].
+    pub year: String,
+    pub figures: Breakdown,
+}
+
 /// One category's figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CategoryFigures {
@@ -251,8 +265,8 @@ pub struct Leakage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Figures {
     pub overall: Breakdown,
-    /// Per financial year (`2025/26`), oldest first.
-    pub by_year: Vec<(String, Breakdown)>,
+    /// Per financial year, oldest first.
+    pub by_year: Vec<YearFigures>,
     /// Per category, largest total first.
     pub by_category: Vec<CategoryFigures>,
     /// Attached suppliers, largest amount first.
@@ -445,7 +459,10 @@ impl SpendTally {
             by_year: self
                 .by_year
                 .into_iter()
-                .map(|(y, a)| (y, a.into()))
+                .map(|(year, a)| YearFigures {
+                    year,
+                    figures: a.into(),
+                })
                 .collect(),
             by_category,
             suppliers,

@@ -442,6 +442,7 @@ fn figures_from_a_messy_file_match_the_hand_computed_ones() {
     assert_eq!(total, 382_309);
     let o = f.overall.amounts;
     assert_eq!((o.rows, o.total, o.matched), (6, total, 275_000));
+    assert_eq!((o.matched_rows, o.review_rows), (4, 0));
     assert_eq!((o.local, o.region, o.sme), (150_000, 275_000, 150_000));
     assert_eq!((o.social_economy, o.real_living_wage), (100_000, 100_000));
     assert_eq!(f.overall.local_share, 150_000.0 / 382_309.0);
@@ -452,7 +453,13 @@ fn figures_from_a_messy_file_match_the_hand_computed_ones() {
     let years: Vec<(&str, i64, i64)> = f
         .by_year
         .iter()
-        .map(|(y, b)| (y.as_str(), b.amounts.total, b.amounts.local))
+        .map(|y| {
+            (
+                y.year.as_str(),
+                y.figures.amounts.total,
+                y.figures.amounts.local,
+            )
+        })
         .collect();
     assert_eq!(
         years,
