@@ -171,6 +171,18 @@ fn header_text(header: &[String]) -> String {
     }
 }
 
+impl ColumnsError {
+    /// The request field an API error names: `columns` for a mapping the buyer gave,
+    /// `file` for what the file lacks.
+    #[must_use]
+    pub const fn field(&self) -> &'static str {
+        match self {
+            Self::BadSpec { .. } | Self::UnknownHeader { .. } => "columns",
+            Self::Missing { .. } | Self::Empty => "file",
+        }
+    }
+}
+
 impl ColumnSpec {
     /// Parses the API's `columns=` value: comma-separated `field:column` pairs where the
     /// column is a header name or a 1-based position (`supplier_name:12,amount:17`).
@@ -771,7 +783,10 @@ fn apply_spec(
     };
     for (field, column) in &spec.entries {
         let index = match column {
-            ColumnRef::Position(n) => n - 1,
+            ColumnRef::Position(n) => n.checked_sub(1).ok_or_else(|| ColumnsError::BadSpec {
+                entry: format!("{}:{n}", field.slug()),
+                problem: "positions count from 1".to_owned(),
+            })?,
             ColumnRef::Header(name) => {
                 let wanted = normalise_header(name);
                 header
@@ -1051,6 +1066,7 @@ mod tests {
             "could not find the supplier name and amount columns; the header seen was: \
              \"Name of Thing\", \"Date\", \"Cost Centre\""
         );
+        assert_eq!(err.field(), "file");
         let file = rows(&[&["Supplier", "Date"]]);
         let err = detect_layout(&file, None).expect_err("no amount");
         assert!(
@@ -1117,6 +1133,7 @@ mod tests {
         assert_eq!(layout.columns.get(Field::Amount), Some(2));
         let spec = ColumnSpec::parse("supplier_name:Payee").expect("valid");
         let err = detect_layout(&file, Some(&spec)).expect_err("no such header");
+        assert_eq!(err.field(), "columns");
         assert_eq!(
             err.to_string(),
             "columns: there is no column 'Payee' for the supplier name; the header seen was: \

@@ -486,3 +486,57 @@ pub fn facts_by_id(
         .map(|s| (s.id, SupplierFacts::of(s, area, region, today)))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::Accreditation;
+
+    fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("a real day")
+    }
+
+    #[test]
+    fn an_area_holds_its_outcodes_and_whatever_lies_within_its_radius() {
+        let area = Area {
+            outcodes: vec![Outcode::parse("pr1").expect("outcode")],
+            centre: Some((53.76, -2.70)),
+            radius_km: Some(10.0),
+        };
+        assert!(area.contains(Some("PR1"), None));
+        assert!(area.contains(Some(" pr1 "), None));
+        // Blackburn is about 15 km from Preston; Leyland about 8 km.
+        assert!(!area.contains(Some("BB1"), Some((53.75, -2.48))));
+        assert!(area.contains(Some("PR25"), Some((53.69, -2.69))));
+        assert!(!Area::default().contains(Some("PR1"), Some((53.76, -2.70))));
+    }
+
+    #[test]
+    fn supplier_facts_follow_the_registry_and_todays_accreditations() {
+        let mut s = crate::spend::matching::tests::supplier(7, "Hillside Co-op");
+        s.outcode = Some("PR1".into());
+        s.social_economy = true;
+        s.accreditations = vec![Accreditation {
+            kind: AccreditationKind::RealLivingWage,
+            expires_on: Some(ymd(2025, 6, 30)),
+        }];
+        let area = Area {
+            outcodes: vec![Outcode::parse("PR1").expect("outcode")],
+            ..Area::default()
+        };
+        let facts = SupplierFacts::of(&s, &area, &Area::default(), ymd(2025, 6, 30));
+        assert!(facts.local && facts.region && facts.sme && facts.social_economy);
+        assert!(facts.real_living_wage);
+        let later = SupplierFacts::of(&s, &area, &Area::default(), ymd(2025, 7, 1));
+        assert!(!later.real_living_wage);
+    }
+
+    #[test]
+    fn shares_of_nothing_are_zero_and_years_run_april_to_march() {
+        assert_eq!(share(5, 0), 0.0);
+        assert_eq!(share(1, 4), 0.25);
+        assert_eq!(financial_year(ymd(2025, 4, 1)), "2025/26");
+        assert_eq!(financial_year(ymd(2025, 3, 31)), "2024/25");
+        assert_eq!(financial_year(ymd(1999, 12, 1)), "1999/00");
+    }
+}
