@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::columns::detect_layout;
 use super::figures::{facts_by_id, Area, SpendTally};
 use super::lm3::Lm3Assumptions;
-use super::matching::{MatchOutcome, Matcher};
+use super::matching::{MatchCache, MatchOutcome, Matcher};
 use super::parse::{classify, Reconciliation, RowOutcome};
 use super::read::{CsvRows, ReadError, RowSource};
 use crate::registry::{LegalForm, SizeClass, SupplierSnapshot};
@@ -377,6 +377,7 @@ pub fn run(supplier_count: usize, row_count: usize, seed: u64) -> Result<BenchRe
 
     let analyse_started = Instant::now();
     let mut matching = Duration::ZERO;
+    let mut cache = MatchCache::new(&matcher);
     let mut rows = CsvRows::new(&file[..])?;
     let mut tally = SpendTally::new();
     let mut reconciliation = Reconciliation::default();
@@ -397,7 +398,7 @@ pub fn run(supplier_count: usize, row_count: usize, seed: u64) -> Result<BenchRe
             reconciliation.add(&outcome);
             if let RowOutcome::Accepted(payment) = outcome {
                 let t = Instant::now();
-                let matched = matcher.match_payee(&payment.payee, &payment.ids);
+                let matched = cache.match_payee(&payment.payee, &payment.ids);
                 matching += t.elapsed();
                 match &matched {
                     MatchOutcome::Attached { .. } => attached += 1,

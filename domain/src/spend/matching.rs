@@ -851,6 +851,43 @@ impl Matcher {
     }
 }
 
+/// Remembers outcomes for payees already seen in a file: a council pays the same few
+/// hundred payees thousands of times, so most rows are a hash lookup.
+#[derive(Debug)]
+pub struct MatchCache<'m> {
+    matcher: &'m Matcher,
+    seen: HashMap<(String, PayeeIds), MatchOutcome>,
+}
+
+impl<'m> MatchCache<'m> {
+    /// Most payees remembered; past this the memory is cleared and filling starts again,
+    /// so a file of any size keeps the cache bounded.
+    pub const CAPACITY: usize = 100_000;
+
+    /// An empty cache in front of `matcher`.
+    #[must_use]
+    pub fn new(matcher: &'m Matcher) -> Self {
+        Self {
+            matcher,
+            seen: HashMap::new(),
+        }
+    }
+
+    /// As [`Matcher::match_payee`], remembered.
+    pub fn match_payee(&mut self, name: &str, ids: &PayeeIds) -> MatchOutcome {
+        let key = (name.to_owned(), ids.clone());
+        if let Some(outcome) = self.seen.get(&key) {
+            return outcome.clone();
+        }
+        let outcome = self.matcher.match_payee(name, ids);
+        if self.seen.len() >= Self::CAPACITY {
+            self.seen.clear();
+        }
+        self.seen.insert(key, outcome.clone());
+        outcome
+    }
+}
+
 fn push_candidate(candidates: &mut Vec<Candidate>, candidate: Candidate) {
     match candidates
         .iter_mut()
@@ -1203,6 +1240,23 @@ pub(crate) mod tests {
             attached(&m.match_payee("RIBBLE VALLEY JOINERY", &none())),
             Some(6)
         );
+    }
+
+    #[test]
+    fn the_cache_answers_like_the_matcher() {
+        let m = Matcher::new(&registry(), &[]);
+        let mut cache = MatchCache::new(&m);
+        for payee in [
+            "STANLEY BROS TIPPERS LTD",
+            "ACME LTD",
+            "Zebra",
+            "STANLEY BROS TIPPERS LTD",
+        ] {
+            assert_eq!(
+                cache.match_payee(payee, &none()),
+                m.match_payee(payee, &none())
+            );
+        }
     }
 
     #[test]

@@ -333,7 +333,7 @@ fn separated_date(s: &str) -> Result<NaiveDate, DateError> {
 }
 
 /// Identifiers printed beside a payee, as text; the matcher parses them leniently.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PayeeIds {
     /// The council's own supplier or creditor reference.
     pub supplier_ref: Option<String>,
@@ -550,13 +550,15 @@ pub fn classify(columns: &ColumnMap, row: &RawRow) -> RowOutcome {
             amount: amount.and_then(Result::ok),
         })
     };
-    let footer = row
-        .cells
-        .iter()
-        .enumerate()
-        .find(|(i, c)| Some(*i) != columns.get(Field::Amount) && is_total_label(c));
-    if let Some((_, label)) = footer {
-        if payee.is_empty() || is_total_label(&payee) {
+    // A footer has no payee (or the label in the payee column), so real payees such as
+    // `TOTAL UK LTD` are never taken for one, and most rows skip the check.
+    if payee.is_empty() || is_total_label(&payee) {
+        let footer = row
+            .cells
+            .iter()
+            .enumerate()
+            .find(|(i, c)| Some(*i) != columns.get(Field::Amount) && is_total_label(c));
+        if let Some((_, label)) = footer {
             return refuse(RefusalReason::Footer {
                 label: label.trim().to_owned(),
             });
