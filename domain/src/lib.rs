@@ -75,7 +75,6 @@ macro_rules! slug_enum {
     };
 }
 
-
 pub mod accounts;
 pub mod cpv;
 pub mod ocds;

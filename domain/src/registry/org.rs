@@ -197,7 +197,6 @@ impl TurnoverBand {
     }
 }
 
-
 #[cfg(test)]
 #[allow(
     clippy::unwrap_used,
