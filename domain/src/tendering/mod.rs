@@ -79,8 +79,8 @@ pub use market::{
 };
 pub use model::{DeliveryPlace, LocalArea, PlanConstraints, TenderLine};
 pub use planner::{
-    quality_report, CpvLabels, Explained, Infeasible, Lot, LotDraft, LotPlan, NoLabels, Obstacle,
-    PlanEvaluation, PlanOutcome, PlanWarning, QualityReport, EXACT_MAX_LINES,
+    quality_report, ClosestPlan, CpvLabels, Explained, Infeasible, Lot, LotDraft, LotPlan,
+    NoLabels, Obstacle, PlanEvaluation, PlanOutcome, PlanWarning, QualityReport, EXACT_MAX_LINES,
 };
 pub use rules::Capacity;
 

@@ -113,8 +113,9 @@ pub enum Obstacle {
     /// The exhaustive search proved that no plan meets all the constraints together,
     /// though each one alone can be met.
     NoCombination,
-    /// The heuristic found no plan; one may exist (not proven either way).
-    NotFound,
+    /// The heuristic found no plan; one may exist (not proven either way). `closest`
+    /// describes the plan it found nearest to the limits.
+    NotFound { closest: Option<ClosestPlan> },
 }
 
 impl fmt::Display for Obstacle {
@@ -163,12 +164,40 @@ impl fmt::Display for Obstacle {
                 "no split of the lines meets max_lots, min_lot_value_gbp and \
                  min_bidders_per_lot together (checked exhaustively); relax one of them",
             ),
-            Self::NotFound => f.write_str(
-                "the planner found no split that meets max_lots, min_lot_value_gbp and \
-                 min_bidders_per_lot together; relax one of them or split the lots by hand",
-            ),
+            Self::NotFound { closest } => {
+                f.write_str(
+                    "the planner found no split that meets max_lots, min_lot_value_gbp and \
+                     min_bidders_per_lot together",
+                )?;
+                if let Some(c) = closest {
+                    write!(
+                        f,
+                        "; the closest has {} lots (max_lots is {})",
+                        c.lots, c.max_lots
+                    )?;
+                    if c.lots_below_min_value > 0 {
+                        write!(
+                            f,
+                            " and {} lot{} below the minimum value {}",
+                            c.lots_below_min_value,
+                            plural(c.lots_below_min_value as u64),
+                            c.min_lot_value_gbp
+                        )?;
+                    }
+                }
+                f.write_str("; relax a limit or split the lots by hand")
+            }
         }
     }
+}
+
+/// The heuristic's plan nearest to the limits when it found none within them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClosestPlan {
+    pub lots: usize,
+    pub max_lots: usize,
+    pub lots_below_min_value: usize,
+    pub min_lot_value_gbp: Gbp,
 }
 
 fn plural(n: u64) -> &'static str {
@@ -345,7 +374,9 @@ impl TenderMarket {
         let limits = Limits::from(constraints);
         let (upper_bound, reach_single_lot) = bounds(&index);
         let infeasible = |obstacles: Vec<Obstacle>| {
-            let proven = !obstacles.contains(&Obstacle::NotFound);
+            let proven = !obstacles
+                .iter()
+                .any(|o| matches!(o, Obstacle::NotFound { .. }));
             PlanOutcome::Infeasible(Infeasible {
                 obstacles: obstacles.into_iter().map(Explained::from).collect(),
                 proven,
@@ -358,17 +389,26 @@ impl TenderMarket {
         if !obstacles.is_empty() {
             return infeasible(obstacles);
         }
-        let found = solve(self, &index, &limits, exact);
-        let Some((key, mut lots)) = found else {
-            let mut obstacles = diagnose::after_search(self, &index, &limits);
-            if obstacles.is_empty() {
-                obstacles.push(if exact {
-                    Obstacle::NoCombination
-                } else {
-                    Obstacle::NotFound
-                });
+        let (key, mut lots) = match solve(self, &index, &limits, exact) {
+            Ok(found) => found,
+            Err(closest) => {
+                let mut obstacles = diagnose::after_search(self, &index, &limits);
+                if obstacles.is_empty() {
+                    obstacles.push(if exact {
+                        Obstacle::NoCombination
+                    } else {
+                        Obstacle::NotFound {
+                            closest: closest.map(|c| ClosestPlan {
+                                lots: c.lots,
+                                max_lots: limits.max_lots,
+                                lots_below_min_value: c.below_min_value,
+                                min_lot_value_gbp: Gbp::new(limits.min_value),
+                            }),
+                        }
+                    });
+                }
+                return infeasible(obstacles);
             }
-            return infeasible(obstacles);
         };
         debug_assert_eq!(index.key(&lots, &limits), Some(key));
         lots.sort_by_key(|l| l.iter().next());
@@ -667,16 +707,16 @@ fn bounds(index: &Index) -> (u32, u32) {
 }
 
 /// Runs the search: the heuristic, then (when `exact`) the exhaustive search with the
-/// heuristic's plan as the one to beat.
+/// heuristic's plan as the one to beat. Without a plan, the heuristic's nearest miss.
 fn solve(
     market: &TenderMarket,
     index: &Index,
     limits: &Limits,
     exact: bool,
-) -> Option<(Key, Vec<LineSet>)> {
+) -> Result<(Key, Vec<LineSet>), Option<heuristic::Closest>> {
     let heuristic = heuristic::best_plan(index, limits);
     if exact {
-        exact::best_plan(&Pool::new(market), limits, heuristic)
+        exact::best_plan(&Pool::new(market), limits, heuristic.as_ref().ok().cloned()).ok_or(None)
     } else {
         heuristic
     }
@@ -685,6 +725,8 @@ fn solve(
 /// How close the heuristic comes to the exact optimum on random 10-line tenders.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct QualityReport {
+    /// Lines per tender.
+    pub lines: usize,
     pub instances: usize,
     /// Instances where some plan meets the constraints (the others are not scored).
     pub feasible: usize,
@@ -704,10 +746,11 @@ impl fmt::Display for QualityReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "heuristic vs exact on {} random {EXACT_MAX_LINES}-line tenders ({} feasible): \
+            "heuristic vs exact on {} random {}-line tenders ({} feasible): \
              mean reach ratio {:.4}, worst {:.4}, equal reach {}/{}, equal plan quality {}/{}, \
              no plan found {}",
             self.instances,
+            self.lines,
             self.feasible,
             self.mean_ratio,
             self.worst_ratio,
@@ -725,7 +768,18 @@ impl fmt::Display for QualityReport {
 /// `seed + 1`, …) and compares their reach.
 #[must_use]
 pub fn quality_report(instances: usize, seed: u64) -> QualityReport {
+    compare_with_exact(&InstanceShape::small(EXACT_MAX_LINES, 400), instances, seed)
+}
+
+/// [`quality_report`] for any shape (the exact search is run whatever the size, so keep
+/// it small).
+pub(crate) fn compare_with_exact(
+    shape: &InstanceShape,
+    instances: usize,
+    seed: u64,
+) -> QualityReport {
     let mut report = QualityReport {
+        lines: shape.lines,
         instances,
         feasible: 0,
         equal_reach: 0,
@@ -736,10 +790,7 @@ pub fn quality_report(instances: usize, seed: u64) -> QualityReport {
     };
     let mut ratio_sum = 0.0;
     for k in 0..instances {
-        let inst = random_instance(
-            &InstanceShape::small(EXACT_MAX_LINES, 400),
-            seed.wrapping_add(k as u64),
-        );
+        let inst = random_instance(shape, seed.wrapping_add(k as u64));
         let Ok(market) = TenderMarket::new(inst.lines, inst.area, &inst.suppliers) else {
             continue;
         };
@@ -748,7 +799,7 @@ pub fn quality_report(instances: usize, seed: u64) -> QualityReport {
             continue;
         };
         report.feasible += 1;
-        let ratio = match heuristic::best_plan(&Index::new(&market), &limits) {
+        let ratio = match heuristic::best_plan(&Index::new(&market), &limits).ok() {
             Some((key, _)) => {
                 report.equal_reach += usize::from(key.reach == best.reach);
                 report.equal_key += usize::from(key == best);

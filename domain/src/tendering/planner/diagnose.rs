@@ -49,15 +49,16 @@ pub(crate) fn before_search(
 pub(crate) fn after_search(market: &TenderMarket, index: &Index, limits: &Limits) -> Vec<Obstacle> {
     let n = index.n();
     // Two lines are compatible when one lot can hold both and keep enough bidders.
-    let mut compatible = vec![vec![false; n]; n];
-    for i in 0..n {
-        for j in i + 1..n {
-            let pair = LineSet::single(i).union(LineSet::single(j));
-            let ok = index.bidders(pair) >= limits.min_bidders;
-            compatible[i][j] = ok;
-            compatible[j][i] = ok;
-        }
-    }
+    let compatible: Vec<Vec<bool>> = (0..n)
+        .map(|i| {
+            (0..n)
+                .map(|j| {
+                    let pair = LineSet::single(i).union(LineSet::single(j));
+                    i != j && index.bidders(pair) >= limits.min_bidders
+                })
+                .collect()
+        })
+        .collect();
     let mut found = Vec::new();
     let clique = largest_incompatible_group(&compatible);
     if clique.len() > limits.max_lots {
@@ -68,13 +69,13 @@ pub(crate) fn after_search(market: &TenderMarket, index: &Index, limits: &Limits
     }
     if limits.min_value > 0 {
         let pool = (n <= EXACT_MAX_LINES).then(|| Pool::new(market));
-        for i in 0..n {
+        for (i, with_i) in compatible.iter().enumerate() {
             // Every line of a feasible lot holding `i` must be compatible with `i`, so the
             // compatible lines bound the lot's value; small tenders get the exact figure.
             let best = match &pool {
                 Some(pool) => exact::best_value_with(pool, i, limits.min_bidders).unwrap_or(0),
                 None => (0..n)
-                    .filter(|&j| j == i || compatible[i][j])
+                    .filter(|&j| j == i || with_i[j])
                     .fold(0u64, |sum, j| sum.saturating_add(index.values[j])),
             };
             if best < limits.min_value {

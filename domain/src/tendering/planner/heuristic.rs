@@ -101,9 +101,16 @@ impl Candidate {
         }
     }
 
-    /// Before scoring: nothing lost yet, and at most the thinner lot's bidders.
-    fn bound(order: MergeOrder, fixes: u8, bidders_at_most: u64, pair: (usize, usize)) -> Self {
-        Self::scored(order, fixes, 0, bidders_at_most, pair)
+    /// Before scoring: at least the targets only one of the lots reaches are lost, and
+    /// at most the thinner lot's bidders stay.
+    fn bound(
+        order: MergeOrder,
+        fixes: u8,
+        lost_at_least: u64,
+        bidders_at_most: u64,
+        pair: (usize, usize),
+    ) -> Self {
+        Self::scored(order, fixes, lost_at_least, bidders_at_most, pair)
     }
 }
 
@@ -216,6 +223,16 @@ impl<'i> State<'i> {
         self.lots.iter().enumerate().filter(|(_, l)| l.alive)
     }
 
+    /// Targets only lot `i` reaches.
+    fn sole(&self, i: usize) -> u64 {
+        self.lots[i]
+            .elig
+            .iter()
+            .zip(&self.once)
+            .map(|(e, o)| u64::from((e & o).count_ones()))
+            .sum()
+    }
+
     /// Targets lost by merging lots `a` and `b`, and the merged lot's bidders; `None`
     /// when the merged lot would have too few bidders. A target only one of them reaches
     /// is lost when that lot is its only one; one both reach is lost when they are its
@@ -307,14 +324,17 @@ impl<'i> State<'i> {
         let fixes = |s: &Self, a: usize, b: usize| {
             u8::from(s.lots[a].value >= s.limits.min_value && s.lots[b].value >= s.limits.min_value)
         };
-        let bound = |s: &Self, a: usize, b: usize| {
+        // Targets only this lot reaches; only grows as merging goes on, so a value
+        // computed earlier is still a lower bound.
+        let mut sole: Vec<u64> = (0..self.lots.len()).map(|i| self.sole(i)).collect();
+        let bound = |s: &Self, sole: &[u64], a: usize, b: usize| {
             let bidders = s.lots[a].bidders.min(s.lots[b].bidders);
-            Candidate::bound(order, fixes(s, a, b), bidders, (a, b))
+            Candidate::bound(order, fixes(s, a, b), sole[a] + sole[b], bidders, (a, b))
         };
         let mut heap: BinaryHeap<Reverse<Candidate>> = BinaryHeap::new();
         for a in 0..self.lots.len() {
             for b in a + 1..self.lots.len() {
-                heap.push(Reverse(bound(self, a, b)));
+                heap.push(Reverse(bound(self, &sole, a, b)));
             }
         }
         while let Some(Reverse(candidate)) = heap.pop() {
@@ -338,9 +358,11 @@ impl<'i> State<'i> {
                 break;
             }
             let c = self.merge(a, b);
+            sole.resize(self.lots.len(), 0);
+            sole[c] = self.sole(c);
             for x in 0..self.lots.len() {
                 if x != c && self.lots[x].alive {
-                    heap.push(Reverse(bound(self, x, c)));
+                    heap.push(Reverse(bound(self, &sole, x, c)));
                 }
             }
         }
@@ -677,14 +699,25 @@ enum Start {
     SingleLot,
 }
 
-/// The heuristic's best plan under `limits`, or `None` when it finds no feasible plan.
+/// The plan nearest to the limits when none within them was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Closest {
+    pub(crate) lots: usize,
+    pub(crate) below_min_value: usize,
+}
+
+/// The heuristic's best plan under `limits`; without one, the nearest miss (`None` when
+/// no start could even be tried).
 ///
 /// Small tenders (up to [`SWAP_MAX_LINES`] lines) try every start and keep the best
 /// plan; larger ones stop at the first start that ends within the limits.
-pub(crate) fn best_plan(index: &Index, limits: &Limits) -> Option<(Key, Vec<LineSet>)> {
+pub(crate) fn best_plan(
+    index: &Index,
+    limits: &Limits,
+) -> Result<(Key, Vec<LineSet>), Option<Closest>> {
     let n = index.lines.len();
     if n == 0 {
-        return None;
+        return Err(None);
     }
     let starts = [
         Start::Greedy(MergeOrder::FewestLost),
@@ -692,6 +725,7 @@ pub(crate) fn best_plan(index: &Index, limits: &Limits) -> Option<(Key, Vec<Line
         Start::SingleLot,
     ];
     let mut best: Option<(Key, Vec<LineSet>)> = None;
+    let mut closest: Option<(Violation, Closest)> = None;
     for start in starts {
         let mut state = State::new(index, *limits);
         match start {
@@ -714,7 +748,22 @@ pub(crate) fn best_plan(index: &Index, limits: &Limits) -> Option<(Key, Vec<Line
             if n > SWAP_MAX_LINES {
                 break;
             }
+        } else {
+            let violation = state.violation();
+            if closest.is_none_or(|(v, _)| violation < v) {
+                let below_min_value = state
+                    .alive_lots()
+                    .filter(|(_, l)| l.value < limits.min_value)
+                    .count();
+                closest = Some((
+                    violation,
+                    Closest {
+                        lots: state.alive,
+                        below_min_value,
+                    },
+                ));
+            }
         }
     }
-    best
+    best.ok_or(closest.map(|(_, c)| c))
 }

@@ -399,6 +399,26 @@ fn constraints_that_only_fail_together_are_reported_as_such() {
 }
 
 #[test]
+fn without_a_proof_the_heuristic_says_it_found_nothing_and_how_close_it_came() {
+    // A 12-line tender (above the exact limit) whose limits cannot be met, but no single
+    // line or pair of lines shows why; the exhaustive search confirms there is no plan.
+    let inst = random_instance(&InstanceShape::small(12, 200), 45);
+    let m =
+        TenderMarket::new(inst.lines.clone(), inst.area.clone(), &inst.suppliers).expect("valid");
+    assert_eq!(
+        exact::best_plan(&Pool::new(&m), &Limits::from(&inst.constraints), None),
+        None
+    );
+    let (obstacles, messages, proven) = obstacles_of(m.plan(&inst.constraints, &NoLabels));
+    assert!(!proven);
+    assert!(
+        matches!(&obstacles[..], [Obstacle::NotFound { closest: Some(c) }] if c.lots > c.max_lots || c.lots_below_min_value > 0),
+        "{obstacles:?}"
+    );
+    assert!(messages[0].contains("the closest has"), "{}", messages[0]);
+}
+
+#[test]
 fn an_infeasible_answer_still_carries_the_reach_figures() {
     let (lines, suppliers) = two_trades();
     let outcome = market(lines, &suppliers).plan(&constraints(10, 0, 9), &NoLabels);
@@ -777,15 +797,25 @@ fn the_heuristic_comes_close_to_the_optimum_on_random_ten_line_tenders() {
     assert_eq!(report.missed, 0, "{report}");
 }
 
-/// The figure for the report: the quality floor test above on ten times as many
-/// tenders.
+/// The figures for the report: the quality floor test above on ten times as many
+/// tenders, the same on 12-line tenders (exhaustive search is still affordable) and on a
+/// denser market.
 #[test]
 #[ignore = "measurement: run with --release -- --ignored --nocapture"]
 fn measure_heuristic_quality_on_four_hundred_tenders() {
     println!("{}", quality_report(400, 10_000));
+    println!(
+        "{}",
+        compare_with_exact(&InstanceShape::small(12, 400), 400, 10_000)
+    );
+    println!(
+        "{} (2,000 suppliers)",
+        compare_with_exact(&InstanceShape::small(10, 2_000), 400, 10_000)
+    );
 }
 
-/// `TENDERS` and `LINES` override the 20 tenders of 100 lines.
+/// `TENDERS` and `LINES` override the 20 tenders of 100 lines; `TIGHT` gives them tight
+/// random constraints instead of the defaults.
 #[test]
 #[ignore = "timing: run with --release -- --ignored --nocapture"]
 fn time_a_hundred_line_tender_over_a_hundred_thousand_suppliers() {
@@ -801,7 +831,11 @@ fn time_a_hundred_line_tender_over_a_hundred_thousand_suppliers() {
     };
     let (tenders, lines) = (env("TENDERS", 20) as u64, env("LINES", 100));
     for seed in 0..tenders {
-        let inst = random_instance(&InstanceShape::large(lines, 100_000), seed);
+        let shape = InstanceShape {
+            tight: std::env::var("TIGHT").is_ok(),
+            ..InstanceShape::large(lines, 100_000)
+        };
+        let inst = random_instance(&shape, seed);
         let t = Instant::now();
         let m = TenderMarket::new(inst.lines.clone(), inst.area.clone(), &inst.suppliers)
             .expect("generated tenders are valid");
