@@ -21,49 +21,67 @@
 //!
 //! # How it is computed
 //! 1. **Compile once.** [`TenderMarket::new`] turns every searchable supplier into a bit
-//!    set of the lines it covers and serves (CPV codes looked up by division, distances
-//!    computed once per distinct delivery place and only for covered lines), its
-//!    capacity and its flags; suppliers that can do no line are dropped. The planner
-//!    then merges suppliers with identical (lines, capacity, target) into weighted
-//!    classes and indexes them per line. A lot's bidders are then the classes in its
-//!    rarest line's list whose bit set contains the lot and whose capacity takes its
-//!    value: no strings, no distances.
-//! 2. **Exact up to 10 lines.** Every partition of the lines is enumerated as a
-//!    restricted-growth string (Bell(10) = 115,975 partitions), with the bidders, target
-//!    count and value of all 2ⁿ subsets precomputed. Branches are cut as soon as a lot
-//!    has too few bidders (adding lines never adds bidders), there are too many lots, or
-//!    the lines left cannot lift every lot to the minimum value; a complete plan is only
-//!    scored when an optimistic bound (sum of its lots' targets) could beat the best so
-//!    far, which starts at the heuristic's plan. Reach is computed per group of targets
-//!    with the same lines: such a target is reached when the cheapest lot inside its
-//!    lines is within its capacity. A test checks the result against a deliberately naive
-//!    brute force over the rule functions on hundreds of random tenders.
-//! 3. **Heuristic above 10 lines** (up to 256): lazy-greedy merging from one lot per line
-//!    (fix lots below the minimum value first, then too many lots, then merges that lose
-//!    nobody), followed by a local search that moves single lines between lots or into a
-//!    new lot and merges lots that lose nobody, accepting only feasible improvements of
-//!    the same objective; it also starts from the single lot when that is feasible and
-//!    keeps the better result. It is deterministic: the search is bounded by a count of
-//!    work done, not by time. Its quality is measured against the exact optimum by
-//!    [`planner::quality_report`].
-//! 4. **Explain.** Every lot carries its evidence (eligible, target, local, SME and
+//!    set of the lines it covers and serves, its capacity and its flags, with the rule
+//!    functions above; what a CPV code covers, a location's distance to each delivery
+//!    place and whether an outcode is local are worked out once and shared by the
+//!    suppliers with that code or place. Suppliers that can do no line are dropped.
+//!    Market depth is one pass over the result.
+//! 2. **Suppliers as bits.** The planner numbers the capable suppliers in capacity
+//!    order, so "can take a lot worth v" is every bit from one index on, and keeps per
+//!    line the bit set of suppliers that can do it: a lot's bidders are the AND of its
+//!    lines' sets from that index on, and every score is a few word operations per 64
+//!    suppliers, with no strings or distances.
+//! 3. **Exact up to 10 lines.** Suppliers with the same lines, capacity and target flag
+//!    are merged into weighted classes, and the bidders, targets and value of all 2ⁿ
+//!    subsets of lines are precomputed. Every partition of the lines is enumerated as a
+//!    restricted-growth string (line `i` joins a lot opened so far or opens the next;
+//!    Bell(10) = 115,975 partitions), cutting a branch as soon as a lot has too few
+//!    bidders (adding lines never adds bidders), there are too many lots, or the lines
+//!    left cannot lift every lot to the minimum value. A complete plan is only scored
+//!    when an optimistic bound (the sum of its lots' targets) could beat the best so
+//!    far, which starts at the heuristic's plan; reach is then computed per group of
+//!    targets with the same lines (reached when the cheapest lot inside their lines is
+//!    within their capacity). A test checks the result against a deliberately naive
+//!    brute force over the rule functions on 250 random tenders, feasible and not.
+//! 4. **Heuristic above 10 lines** (up to 256; see `planner/heuristic.rs`): lazy-greedy
+//!    merging from one lot per line (lifting lots below the minimum value first, then
+//!    while there are too many lots, then while a merge loses nobody; always the merge
+//!    losing the fewest targets), then local search (move a line to another or a new
+//!    lot, swap two lines, merge two lots; only changes that bring the plan nearer the
+//!    limits or improve the objective), then kicks (give a line its own lot, or break a
+//!    lot into lines, search again, keep only improvements), with fallback starts when
+//!    no plan within the limits was found. Deterministic: the search is bounded by a
+//!    count of operations, not by time.
+//! 5. **Explain.** Every lot carries its evidence (eligible, target, local, SME and
 //!    social-economy counts, largest declared capacity, how many state none, targets who
 //!    can bid for no other lot, some target ids) and a sentence on why it is this size.
-//!    When no plan exists, [`Infeasible`] lists the lines or constraints at fault, each a
-//!    proof: a line with too few bidders alone, a total below the minimum lot value, a
-//!    group of lines no two of which can share a lot with enough bidders but more of them
-//!    than `max_lots`, a line that cannot be in any lot worth the minimum while keeping
-//!    enough bidders.
+//!    When no plan exists, [`Infeasible`] lists what makes it impossible, each item a
+//!    proof: a line with too few bidders even alone, a total below the minimum lot
+//!    value, a group of lines no two of which can share a lot with enough bidders but
+//!    more of them than `max_lots`, a line that cannot be in any lot worth the minimum
+//!    while keeping enough bidders, or (exhaustive search) "only the combination fails".
+//!
+//! # Quality and speed
+//! Measured with the generator in [`random`] (release build, a shared 2-core machine):
+//! - Heuristic against the exact optimum ([`quality_report`]), tight random limits:
+//!   400 tenders of 10 lines and 400 suppliers (161 feasible): mean reach ratio 0.991,
+//!   same reach on 158, no plan found on 1. 12 lines (144 feasible): 0.991, 140 equal,
+//!   1 not found. 10 lines and 2,000 suppliers (232 feasible): 0.9997, 230 equal. Of
+//!   1,000 random 12-line tenders, the 20 where the heuristic found no plan all have
+//!   none (exhaustive search).
+//! - 100 lines over 100,000 suppliers (20 tenders, ~60,000 of them capable): compiling
+//!   p50 76 ms / p95 127 ms, market depth p50 9 ms / p95 24 ms, plan p50 108 ms /
+//!   p95 189 ms. 200 lines: plan p95 under 200 ms. 10 lines (exact): plan under 100 ms.
 //!
 //! # Limits
-//! - Above 10 lines the plan is not proven optimal; on random 10-line tenders with tight
-//!   constraints the heuristic's reach is compared with the optimum in `make bench`.
-//!   When it finds no plan it says so ([`Obstacle::NotFound`], `proven: false`) rather
-//!   than claim none exists.
+//! - Above 10 lines the plan is not proven best: it is a local optimum of the moves
+//!   above. When the heuristic finds no plan it says so ([`Obstacle::NotFound`],
+//!   `proven: false`, with how close it came) rather than claim none exists.
 //! - At most [`MAX_LINES`] lines per tender.
 //! - Places are judged at outcode level (centroids), as everywhere in the product.
-//! - Capacity is one number per supplier: a supplier is not stopped from being eligible
-//!   for several lots whose sum exceeds its capacity (it may win only some of them).
+//! - Capacity is one number per supplier: a supplier may be eligible for several lots
+//!   whose sum exceeds its capacity (it could win only some of them). A supplier's
+//!   minimum contract value is not a rule of the planner.
 
 mod lineset;
 pub mod market;

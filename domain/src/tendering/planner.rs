@@ -361,15 +361,7 @@ impl TenderMarket {
     /// [`EXACT_MAX_LINES`] lines, heuristic above.
     #[must_use]
     pub fn plan(&self, constraints: &PlanConstraints, labels: &dyn CpvLabels) -> PlanOutcome {
-        self.plan_with(constraints, labels, self.lines.len() <= EXACT_MAX_LINES)
-    }
-
-    fn plan_with(
-        &self,
-        constraints: &PlanConstraints,
-        labels: &dyn CpvLabels,
-        exact: bool,
-    ) -> PlanOutcome {
+        let exact = self.lines.len() <= EXACT_MAX_LINES;
         let index = Index::new(self);
         let limits = Limits::from(constraints);
         let (upper_bound, reach_single_lot) = bounds(&index);
