@@ -591,7 +591,8 @@ impl TenderMarket {
                 }
             })
             .collect();
-        titles::make_distinct(&mut titles);
+        let proposed: Vec<bool> = lots.iter().map(|(title, _)| title.is_empty()).collect();
+        titles::make_distinct(&mut titles, &proposed);
         let context = WhyContext {
             lots: lots.len(),
             constraints,

@@ -874,3 +874,51 @@ fn time_a_hundred_line_tender_over_a_hundred_thousand_suppliers() {
         );
     }
 }
+
+#[test]
+fn a_large_tender_is_split_by_trade_when_lots_are_limited() {
+    // 12 lines (above the exact limit): four trades, each delivered in PR1, PR2 and PR3.
+    // Three local micro firms per trade do all three places; two national firms do
+    // everything. With four lots the only plan reaching all twelve local firms is one
+    // lot per trade.
+    const TRADES: [(&str, &str); 4] = [
+        ("77314000", "77310000"),
+        ("90911200", "90910000"),
+        ("45442100", "45440000"),
+        ("55524000", "55520000"),
+    ];
+    let mut lines = Vec::new();
+    let mut suppliers = vec![
+        national(900, &["77000000", "90000000", "45000000", "55000000"]),
+        national(901, &["77000000", "90000000", "45000000", "55000000"]),
+    ];
+    for (t, (line_code, firm_code)) in TRADES.iter().enumerate() {
+        let t = i64::try_from(t).expect("four trades");
+        for (k, outcode) in ["PR1", "PR2", "PR3"].iter().enumerate() {
+            let id = t * 10 + i64::try_from(k).expect("three places") + 1;
+            lines.push(line(id, line_code, 10_000, Some(place(outcode, PRESTON))));
+            let mut firm = local_micro(100 + id, &[firm_code], Some(40_000));
+            firm.service_outcodes = vec!["PR1".into(), "PR2".into(), "PR3".into()];
+            suppliers.push(firm);
+        }
+    }
+    let m = market(lines, &suppliers);
+    let plan = plan_of(m.plan(&constraints(4, 0, 3), &NoLabels));
+    assert!(!plan.exact);
+    assert_eq!(plan.reach, 12);
+    let items: Vec<Vec<i64>> = plan.lots.iter().map(|l| l.items.clone()).collect();
+    assert_eq!(
+        items,
+        [
+            vec![1, 2, 3],
+            vec![11, 12, 13],
+            vec![21, 22, 23],
+            vec![31, 32, 33]
+        ]
+    );
+    assert!(plan
+        .lots
+        .iter()
+        .all(|l| l.eligible_suppliers == 5 && l.target_suppliers == 3));
+    assert_eq!(plan.lots[0].title, "CPV 77314000 (PR1–PR3)");
+}

@@ -43,15 +43,19 @@ pub(crate) fn propose(lines: &[&TenderLine], labels: &dyn CpvLabels) -> String {
     }
 }
 
-/// Appends " (2)", " (3)"… to repeated titles, so every lot can be told apart.
-pub(crate) fn make_distinct(titles: &mut [String]) {
+/// Appends " (2)", " (3)"… to proposed titles that repeat an earlier title, so every
+/// lot can be told apart; titles the buyer wrote (`proposed[i]` false) are left as
+/// written.
+pub(crate) fn make_distinct(titles: &mut [String], proposed: &[bool]) {
     for i in 1..titles.len() {
+        if !proposed.get(i).copied().unwrap_or(true) {
+            continue;
+        }
         let (before, rest) = titles.split_at_mut(i);
         let title = &mut rest[0];
-        let repeats = before.iter().filter(|t| *t == title).count();
-        if repeats > 0 {
+        if before.contains(title) {
             let base = title.clone();
-            let mut k = repeats + 1;
+            let mut k = 2;
             while before.contains(&format!("{base} ({k})")) {
                 k += 1;
             }
@@ -229,10 +233,17 @@ mod tests {
     }
 
     #[test]
-    fn repeated_titles_get_a_number() {
+    fn repeated_proposed_titles_get_a_number() {
         let mut titles = vec!["A".to_owned(), "B".into(), "A".into(), "A".into()];
-        make_distinct(&mut titles);
+        make_distinct(&mut titles, &[true; 4]);
         assert_eq!(titles, ["A", "B", "A (2)", "A (3)"]);
+    }
+
+    #[test]
+    fn titles_the_buyer_wrote_are_never_renamed() {
+        let mut titles = vec!["A".to_owned(), "A".into(), "A".into()];
+        make_distinct(&mut titles, &[true, false, true]);
+        assert_eq!(titles, ["A", "A", "A (2)"]);
     }
 
     #[test]
