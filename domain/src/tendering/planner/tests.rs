@@ -764,6 +764,7 @@ fn the_exact_planner_matches_brute_force_on_random_tenders() {
             }
         }
     }
+    println!("{feasible} feasible and {infeasible} infeasible tenders agree with brute force");
     // Both kinds of answer must have been exercised for the comparison to mean much.
     assert!(feasible >= 100, "{feasible} feasible");
     assert!(infeasible >= 20, "{infeasible} infeasible");
