@@ -75,6 +75,7 @@ macro_rules! slug_enum {
     };
 }
 
+
 pub mod accounts;
 pub mod cpv;
 pub mod ocds;

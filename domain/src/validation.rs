@@ -37,9 +37,7 @@ impl FieldErrors {
     /// to the most specific, and the basic one is the one the user needs to see.
     /// Messages are shown as sentences, so the first letter is made upper case.
     pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0
-            .entry(field.into())
-            .or_insert_with(|| sentence(message.into()));
+        self.0.entry(field.into()).or_insert_with(|| sentence(message.into()));
     }
 
     /// True when no field has an error.

@@ -1,5 +1,6 @@
 //! Accounts: who may sign in and what each kind of user may do.
 
+
 slug_enum! {
     /// What a user account can do.
     Role, "role" {

@@ -197,6 +197,7 @@ impl TurnoverBand {
     }
 }
 
+
 #[cfg(test)]
 #[allow(
     clippy::unwrap_used,
