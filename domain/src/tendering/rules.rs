@@ -2,18 +2,14 @@
 //! The planner and market depth run a compiled form of these (see `TenderMarket`), and the
 //! tests check the compiled form against these functions.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 use super::model::{DeliveryPlace, LocalArea, TenderLine};
 use crate::cpv::CpvCode;
 use crate::place::{haversine_km, Outcode};
 use crate::registry::SupplierSnapshot;
+pub use crate::registry::{Capacity, DEFAULT_SERVICE_RADIUS_KM};
 use crate::text::Gbp;
-
-/// How far a supplier is taken to work when it states neither a radius nor outcodes.
-pub const DEFAULT_SERVICE_RADIUS_KM: f64 = 50.0;
 
 /// A supplier *covers* a line when one of its CPV codes lies on the line code's branch:
 /// equal, an ancestor or a descendant.
@@ -40,87 +36,27 @@ pub fn serves(supplier: &SupplierSnapshot, place: Option<&DeliveryPlace>) -> boo
     let Some(place) = place else {
         return true;
     };
-    names_outcode(supplier, &place.outcode)
-        || service_reach(supplier).is_some_and(|((lat, lon), radius)| {
-            haversine_km(lat, lon, place.lat, place.lon) <= radius
-        })
+    supplier
+        .service_area()
+        .serves(place.outcode.as_str(), (place.lat, place.lon))
 }
 
 /// True when the supplier names `outcode` among its service outcodes (any spelling).
 #[must_use]
 pub fn names_outcode(supplier: &SupplierSnapshot, outcode: &Outcode) -> bool {
-    supplier
-        .service_outcodes
-        .iter()
-        .any(|o| same_outcode(o, outcode))
+    supplier.service_area().names_outcode(outcode.as_str())
 }
 
-/// The circle a supplier serves beyond its named outcodes, as its location and radius in
-/// km: its stated radius; without one, [`DEFAULT_SERVICE_RADIUS_KM`] when it names no
-/// outcodes, and no circle at all when it does (or when its location is unknown).
+/// The circle a supplier serves beyond its named outcodes (see [`crate::registry::ServiceArea::reach`]).
 #[must_use]
 pub fn service_reach(supplier: &SupplierSnapshot) -> Option<((f64, f64), f64)> {
-    let names_outcodes = supplier
-        .service_outcodes
-        .iter()
-        .any(|o| !o.trim().is_empty());
-    let radius = match supplier.service_radius_km {
-        Some(km) => f64::from(km.max(0)),
-        None if names_outcodes => return None,
-        None => DEFAULT_SERVICE_RADIUS_KM,
-    };
-    supplier.location.map(|location| (location, radius))
-}
-
-/// The largest lot a supplier can take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "source", content = "gbp", rename_all = "snake_case")]
-pub enum Capacity {
-    /// Its stated maximum contract value.
-    MaxContractValue(Gbp),
-    /// Half its turnover, when it states no maximum contract value.
-    HalfTurnover(Gbp),
-    /// Neither stated: it counts as able to take any lot.
-    NotStated,
-}
-
-impl Capacity {
-    /// The largest lot value, `None` when unbounded.
-    #[must_use]
-    pub const fn limit(self) -> Option<Gbp> {
-        match self {
-            Self::MaxContractValue(g) | Self::HalfTurnover(g) => Some(g),
-            Self::NotStated => None,
-        }
-    }
-
-    /// True when a lot worth `value` is within the capacity.
-    #[must_use]
-    pub fn admits(self, value: Gbp) -> bool {
-        self.limit().is_none_or(|limit| value <= limit)
-    }
-}
-
-impl fmt::Display for Capacity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::MaxContractValue(g) => write!(f, "takes contracts up to {g}"),
-            Self::HalfTurnover(g) => write!(f, "up to {g} (half its turnover)"),
-            Self::NotStated => f.write_str("capacity not stated"),
-        }
-    }
+    supplier.service_area().reach()
 }
 
 /// The maximum contract value when stated, else half the turnover, else not stated.
-/// A negative figure (never accepted by the forms) counts as zero.
 #[must_use]
 pub fn capacity(supplier: &SupplierSnapshot) -> Capacity {
-    let pounds = |v: i64| Gbp::new(u64::try_from(v).unwrap_or(0));
-    match (supplier.max_contract_value_gbp, supplier.turnover_gbp) {
-        (Some(max), _) => Capacity::MaxContractValue(pounds(max)),
-        (None, Some(turnover)) => Capacity::HalfTurnover(Gbp::new(pounds(turnover).pounds() / 2)),
-        (None, None) => Capacity::NotStated,
-    }
+    supplier.capacity()
 }
 
 /// The value of a lot: the sum of its lines (saturating, so absurd inputs cannot wrap).
@@ -213,23 +149,6 @@ pub fn is_local(supplier: &SupplierSnapshot, area: &LocalArea) -> bool {
 #[must_use]
 pub fn is_target(supplier: &SupplierSnapshot, area: &LocalArea) -> bool {
     is_local(supplier, area) && (supplier.is_sme() || supplier.social_economy)
-}
-
-/// Compares a stored outcode with a parsed one ignoring case and spaces, without
-/// allocating (this runs for every supplier and line).
-fn same_outcode(stored: &str, outcode: &Outcode) -> bool {
-    let mut a = stored
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| c.to_ascii_uppercase());
-    let mut b = outcode.as_str().chars();
-    loop {
-        match (a.next(), b.next()) {
-            (None, None) => return true,
-            (Some(x), Some(y)) if x == y => {}
-            _ => return false,
-        }
-    }
 }
 
 #[cfg(test)]
