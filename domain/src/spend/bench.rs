@@ -268,7 +268,6 @@ pub fn suppliers(n: usize, seed: u64) -> Vec<SupplierSnapshot> {
             SupplierSnapshot {
                 id: i64::try_from(i).unwrap_or(i64::MAX) + 1,
                 name: name.trim().to_owned(),
-                trading_name: String::new(),
                 legal_form: Some(form),
                 size: Some(if rng.below(10) == 0 {
                     SizeClass::Large
@@ -278,27 +277,9 @@ pub fn suppliers(n: usize, seed: u64) -> Vec<SupplierSnapshot> {
                 social_economy: form.is_social_economy(),
                 published: true,
                 active: true,
-                verified: false,
-                postcode: None,
                 outcode: Some(outcode.to_owned()),
-                town: String::new(),
-                location: None,
-                service_radius_km: None,
-                service_outcodes: vec![],
-                cpv: vec![],
-                capability_statement: String::new(),
-                keywords: vec![],
-                contracts: vec![],
                 employees: Some(5),
-                turnover_gbp: None,
-                max_contract_value_gbp: None,
-                min_contract_value_gbp: None,
-                local_staff_pct: None,
-                local_spend_pct: None,
-                accreditations: vec![],
-                identifiers: vec![],
-                vat_number: String::new(),
-                updated_at: 0,
+                ..SupplierSnapshot::default()
             }
         })
         .collect()

@@ -96,7 +96,7 @@ pub fn parse_amount(input: &str) -> Result<i64, AmountError> {
     let whole = if whole.is_empty() && !fraction.is_empty() {
         "0".to_owned()
     } else {
-        ungroup(whole).ok_or(AmountError::Invalid)?
+        crate::text::ungroup(whole).ok_or(AmountError::Invalid)?
     };
     if !fraction.bytes().all(|b| b.is_ascii_digit()) {
         return Err(AmountError::Invalid);
@@ -122,30 +122,6 @@ fn strip_suffix_ignore_case<'a>(s: &'a str, suffix: &str) -> Option<&'a str> {
     let cut = s.len().checked_sub(suffix.len())?;
     let tail = s.get(cut..)?;
     tail.eq_ignore_ascii_case(suffix).then(|| &s[..cut])
-}
-
-/// Digits with optional thousands separators to plain digits; `None` when a comma is
-/// misplaced (`1,23`), since that is a typo or a decimal comma, not a UK amount.
-fn ungroup(s: &str) -> Option<String> {
-    let mut groups = s.split(',');
-    let first = groups.next()?;
-    let digits = |g: &str| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit());
-    if !digits(first) {
-        return None;
-    }
-    let mut out = first.to_owned();
-    let mut grouped = false;
-    for g in groups {
-        if g.len() != 3 || !digits(g) {
-            return None;
-        }
-        grouped = true;
-        out.push_str(g);
-    }
-    if grouped && first.len() > 3 {
-        return None;
-    }
-    Some(out)
 }
 
 /// Why a cell is not a date.
@@ -471,22 +447,6 @@ pub enum RowOutcome {
     Refused(Refusal),
 }
 
-/// Lowercase words of a cell, punctuation dropped: how labels are compared.
-fn label_words(cell: &str) -> String {
-    cell.chars()
-        .map(|c| {
-            if c.is_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                ' '
-            }
-        })
-        .collect::<String>()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// True for the labels of total lines. A payee merely starting with "Total" (`TOTAL UK
 /// LTD`) is not one: the caller also requires the payee cell to be empty or the label.
 fn is_total_label(cell: &str) -> bool {
@@ -512,7 +472,7 @@ fn is_total_label(cell: &str) -> bool {
         "sum",
         "end of report",
     ];
-    let words = label_words(cell);
+    let words = super::columns::normalise_header(cell);
     LABELS.contains(&words.as_str())
         || [
             "total for ",
