@@ -559,10 +559,19 @@ enum Fit {
     KeyWord,
 }
 
-/// Levenshtein distance, stopping early: headers are short.
-fn edit_distance(a: &str, b: &str) -> usize {
-    strsim::levenshtein(a, b)
+/// True when `variant` and `header` (of `header_chars` characters) are at most `limit`
+/// edits apart. The distance is at least the difference in length, so the quadratic
+/// comparison only runs for cells about as long as the variant.
+fn within_edits(variant: &str, header: &str, header_chars: usize, limit: usize) -> bool {
+    variant.chars().count().abs_diff(header_chars) <= limit
+        && strsim::levenshtein(variant, header) <= limit
 }
+
+/// Longest cell, in bytes once trimmed, that is compared with the known headers. Real
+/// headers are a few words; a longer cell among the first rows is a title, a note or a
+/// runaway quoted field, and normalising and comparing it for every field would make
+/// the cost of detection grow with the cell.
+const MAX_HEADER_BYTES: usize = 512;
 
 /// Errors a typo allowance tolerates for a header of this length: none for short ones,
 /// where one letter turns `date` into `data`.
@@ -585,12 +594,12 @@ fn fit(field: Field, header: &str) -> Option<Fit> {
     if let Some(rank) = variants.iter().position(|v| *v == header) {
         return Some(Fit::Exact(rank));
     }
-    let allowance = typo_allowance(header.chars().count());
+    let header_chars = header.chars().count();
+    let allowance = typo_allowance(header_chars);
     if allowance > 0 {
-        if let Some(rank) = variants
-            .iter()
-            .position(|v| typo_allowance(v.len()) > 0 && edit_distance(v, header) <= allowance)
-        {
+        if let Some(rank) = variants.iter().position(|v| {
+            typo_allowance(v.len()) > 0 && within_edits(v, header, header_chars, allowance)
+        }) {
             return Some(Fit::Typo(rank));
         }
     }
@@ -636,7 +645,17 @@ fn key_word_fit(field: Field, header: &str) -> bool {
 /// most important fields choosing first, and a column serves one field only.
 #[must_use]
 pub fn detect(header: &[String]) -> ColumnMap {
-    let normalised: Vec<String> = header.iter().map(|h| normalise_header(h)).collect();
+    let normalised: Vec<String> = header
+        .iter()
+        .map(|h| {
+            let h = h.trim();
+            if h.len() > MAX_HEADER_BYTES {
+                String::new()
+            } else {
+                normalise_header(h)
+            }
+        })
+        .collect();
     let mut map = ColumnMap::default();
     for &field in Field::ALL {
         let best = normalised
@@ -1052,6 +1071,26 @@ mod tests {
         assert_eq!(layout.header_row, Some(4));
         assert!(!layout.is_data(&file[3]));
         assert!(layout.is_data(&file[4]));
+    }
+
+    #[test]
+    fn long_cells_before_the_header_do_not_stall_detection() {
+        // Found by fuzzing: typo matching compared every header variant with every
+        // cell of the first 30 rows in full, so a preamble of long cells (a pasted
+        // description, an unclosed quote) cost minutes of CPU per upload.
+        let long = "x".repeat(256 * 1024);
+        let mut file: Vec<RawRow> = (1..=30)
+            .map(|row| RawRow::new(row, &[&long, &long, &long]))
+            .collect();
+        file.push(RawRow::new(31, &["Supplier Name", "Amount", "Date"]));
+        let started = std::time::Instant::now();
+        let err = detect_layout(&file, None).expect_err("no header among the first 30 rows");
+        assert!(matches!(err, ColumnsError::Missing { .. }));
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "header detection took {:?}",
+            started.elapsed()
+        );
     }
 
     #[test]
