@@ -1695,6 +1695,31 @@ mod tests {
     }
 
     #[test]
+    fn fractional_quantities_survive_export_and_re_import_exactly() {
+        // Found by fuzzing: serde_json's default float parsing may be one unit in the
+        // last place off, so a quantity exported as its shortest form read back as a
+        // neighbouring float. The domain now asks for `float_roundtrip`; this test
+        // always had it through a dev-dependency, so the fuzz seed
+        // `fuzz/corpus/ocds_json/regression-float-quantity` is what reproduces it.
+        for q in [
+            0.1,
+            2.5,
+            1_234.567_8,
+            0.300_000_000_000_000_04,
+            1.076_907_915_588_503_3e19,
+        ] {
+            let release = with(minimal(), "/tender/items/0/quantity", json!(q));
+            let tender = one(release);
+            assert_eq!(tender.tender.items[0].quantity, Some(q));
+            let export = crate::ocds::ExportTender::from_imported(&tender, Utc::now());
+            let prefix = crate::ocds::OcidPrefix::parse("ocds-abc123").expect("a valid prefix");
+            let text = crate::ocds::release(&export, &prefix).to_string();
+            let again = parse(&text).expect("the export imports").remove(0);
+            assert_eq!(again.tender.items[0].quantity, Some(q), "{text}");
+        }
+    }
+
+    #[test]
     fn an_item_naming_an_unknown_lot_in_a_single_lot_tender_is_placed_in_that_lot() {
         // Found by fuzzing: the item was left outside the only lot, and the exporter
         // (rightly, for OCDS) wrote it into that lot, so a re-import differed.
