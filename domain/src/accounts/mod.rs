@@ -1,4 +1,9 @@
-//! Accounts: who may sign in and what each kind of user may do.
+//! Accounts: who may sign in and what each kind of user may do, and which passwords
+//! they may choose.
+
+pub mod password;
+
+pub use password::{CommonPasswords, NewPasswordError};
 
 slug_enum! {
     /// What a user account can do.

@@ -559,10 +559,24 @@ enum Fit {
     KeyWord,
 }
 
-/// Levenshtein distance, stopping early: headers are short.
-fn edit_distance(a: &str, b: &str) -> usize {
-    strsim::levenshtein(a, b)
+/// True when `variant` and `header` (of `header_chars` characters) are at most `limit`
+/// edits apart. The distance is at least the difference in length, so the quadratic
+/// comparison only runs for cells about as long as the variant.
+fn within_edits(variant: &str, header: &str, header_chars: usize, limit: usize) -> bool {
+    variant.chars().count().abs_diff(header_chars) <= limit
+        && strsim::levenshtein(variant, header) <= limit
 }
+
+/// Longest cell, in bytes once trimmed, that is compared with the known headers. Real
+/// headers are a few words; a longer cell among the first rows is a title, a note or a
+/// runaway quoted field, and normalising and comparing it for every field would make
+/// the cost of detection grow with the cell.
+const MAX_HEADER_BYTES: usize = 512;
+
+/// Columns searched for known headers. Published payments files have a few dozen; a
+/// row thousands of cells wide would otherwise cost seconds of comparisons per row
+/// searched. A `columns=` mapping can still name any column.
+pub const MAX_HEADER_COLUMNS: usize = 256;
 
 /// Errors a typo allowance tolerates for a header of this length: none for short ones,
 /// where one letter turns `date` into `data`.
@@ -585,12 +599,12 @@ fn fit(field: Field, header: &str) -> Option<Fit> {
     if let Some(rank) = variants.iter().position(|v| *v == header) {
         return Some(Fit::Exact(rank));
     }
-    let allowance = typo_allowance(header.chars().count());
+    let header_chars = header.chars().count();
+    let allowance = typo_allowance(header_chars);
     if allowance > 0 {
-        if let Some(rank) = variants
-            .iter()
-            .position(|v| typo_allowance(v.len()) > 0 && edit_distance(v, header) <= allowance)
-        {
+        if let Some(rank) = variants.iter().position(|v| {
+            typo_allowance(v.len()) > 0 && within_edits(v, header, header_chars, allowance)
+        }) {
             return Some(Fit::Typo(rank));
         }
     }
@@ -636,7 +650,18 @@ fn key_word_fit(field: Field, header: &str) -> bool {
 /// most important fields choosing first, and a column serves one field only.
 #[must_use]
 pub fn detect(header: &[String]) -> ColumnMap {
-    let normalised: Vec<String> = header.iter().map(|h| normalise_header(h)).collect();
+    let normalised: Vec<String> = header
+        .iter()
+        .take(MAX_HEADER_COLUMNS)
+        .map(|h| {
+            let h = h.trim();
+            if h.len() > MAX_HEADER_BYTES {
+                String::new()
+            } else {
+                normalise_header(h)
+            }
+        })
+        .collect();
     let mut map = ColumnMap::default();
     for &field in Field::ALL {
         let best = normalised
@@ -716,8 +741,10 @@ pub fn detect_layout(
     if let Some(spec) = spec.filter(|s| s.is_positional()) {
         return positional_layout(&candidates, spec);
     }
+    let mut detected: Vec<ColumnMap> = Vec::with_capacity(candidates.len());
     for row in &candidates {
-        if let Ok(columns) = apply_spec(detect(&row.cells), &row.cells, spec) {
+        let columns = detect(&row.cells);
+        if let Ok(columns) = apply_spec(columns.clone(), &row.cells, spec) {
             if columns.missing_required().is_empty() {
                 return Ok(Layout {
                     header_row: Some(row.row),
@@ -726,13 +753,15 @@ pub fn detect_layout(
                 });
             }
         }
+        detected.push(columns);
     }
     // Report against the row most like a header: the one where most fields were seen.
-    let seen = candidates
+    let (seen, columns) = candidates
         .iter()
-        .max_by_key(|r| (detect(&r.cells).iter().count(), std::cmp::Reverse(r.row)))
-        .unwrap_or(first);
-    let columns = apply_spec(detect(&seen.cells), &seen.cells, spec)?;
+        .zip(detected)
+        .max_by_key(|(r, columns)| (columns.iter().count(), std::cmp::Reverse(r.row)))
+        .unwrap_or((first, ColumnMap::default()));
+    let columns = apply_spec(columns, &seen.cells, spec)?;
     Err(ColumnsError::Missing {
         missing: columns.missing_required(),
         header: seen.cells.clone(),
@@ -1052,6 +1081,59 @@ mod tests {
         assert_eq!(layout.header_row, Some(4));
         assert!(!layout.is_data(&file[3]));
         assert!(layout.is_data(&file[4]));
+    }
+
+    #[test]
+    fn long_cells_before_the_header_do_not_stall_detection() {
+        // Found by fuzzing: typo matching compared every header variant with every
+        // cell of the first 30 rows in full, so a preamble of long cells (a pasted
+        // description, an unclosed quote) cost minutes of CPU per upload.
+        let long = "x".repeat(256 * 1024);
+        let mut file: Vec<RawRow> = (1..=30)
+            .map(|row| RawRow::new(row, &[&long, &long, &long]))
+            .collect();
+        file.push(RawRow::new(31, &["Supplier Name", "Amount", "Date"]));
+        let started = std::time::Instant::now();
+        let err = detect_layout(&file, None).expect_err("no header among the first 30 rows");
+        assert!(matches!(err, ColumnsError::Missing { .. }));
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "header detection took {:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
+    fn very_wide_rows_before_the_header_do_not_stall_detection() {
+        // Found by fuzzing: every cell of the first 30 rows was compared with every
+        // header variant of every field, so rows of 4,000 short cells (a 2 MB file)
+        // took 11 seconds of CPU in a release build.
+        let cells: Vec<String> = (0..4000).map(|i| format!("payment date {i:04}")).collect();
+        let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
+        let file: Vec<RawRow> = (1..=30).map(|row| RawRow::new(row, &cells)).collect();
+        let started = std::time::Instant::now();
+        let layout = detect_layout(&file, None);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(3),
+            "header detection took {:?}",
+            started.elapsed()
+        );
+        assert!(matches!(layout, Err(ColumnsError::Missing { .. })));
+    }
+
+    #[test]
+    fn a_header_past_the_searched_columns_can_still_be_mapped_by_name() {
+        let mut header = vec![String::new(); MAX_HEADER_COLUMNS];
+        header.extend(["Supplier Name".to_owned(), "Amount".to_owned()]);
+        let header: Vec<&str> = header.iter().map(String::as_str).collect();
+        let file = [RawRow::new(1, &header)];
+        assert!(detect_layout(&file, None).is_err());
+        let spec = ColumnSpec::parse("supplier_name:Supplier Name,amount:Amount").expect("spec");
+        let layout = detect_layout(&file, Some(&spec)).expect("mapped by name");
+        assert_eq!(
+            layout.columns.get(Field::Amount),
+            Some(MAX_HEADER_COLUMNS + 1)
+        );
     }
 
     #[test]

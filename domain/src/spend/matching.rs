@@ -242,6 +242,16 @@ const SCORED_CANDIDATES: usize = 25;
 /// Words shorter than this are not looked up with a typo allowance.
 const MIN_TYPO_WORD: usize = 5;
 
+/// Words longer than this are not looked up with a typo allowance either: no name has
+/// such words, and the deletion variants of a word of n characters take n² of memory,
+/// so a payee cell holding one long run of letters would exhaust it.
+const MAX_TYPO_WORD: usize = 40;
+
+/// True for a word that typo matching considers.
+fn typo_sized(word: &str) -> bool {
+    (MIN_TYPO_WORD..=MAX_TYPO_WORD).contains(&word.chars().count())
+}
+
 fn deletion_variants(word: &str) -> Vec<String> {
     let chars: Vec<char> = word.chars().collect();
     (0..chars.len())
@@ -297,7 +307,7 @@ impl Matcher {
             .collect();
         m.sorted_vocabulary.sort_unstable();
         for (word, &id) in &m.vocabulary {
-            if word.chars().count() >= MIN_TYPO_WORD {
+            if typo_sized(word) {
                 for variant in deletion_variants(word) {
                     m.deletions.entry(variant).or_default().push(id);
                 }
@@ -707,7 +717,7 @@ impl Matcher {
             return vec![(id, 1.0)];
         }
         let mut out: Vec<(u32, f64)> = Vec::new();
-        if word.chars().count() >= MIN_TYPO_WORD {
+        if typo_sized(word) {
             let mut probe = deletion_variants(word);
             probe.push(word.to_owned());
             for variant in &probe {
@@ -1027,6 +1037,28 @@ pub(crate) mod tests {
             attached(&m.match_payee("OXFORD COMMUNITY WORK AGENCY L", &none())),
             Some(8)
         );
+    }
+
+    #[test]
+    fn a_payee_of_one_enormous_word_is_unmatched_quickly() {
+        // A cell can hold up to 1 MiB. Typo matching made every deletion variant of
+        // each payee word, n² bytes for a word of n letters: 900 MB and many seconds
+        // for this 30 KB word, and out of memory for a longer one.
+        let m = Matcher::new(&registry(), &[]);
+        let payee = "stanley".repeat(4_300);
+        let started = std::time::Instant::now();
+        let outcome = m.match_payee(&payee, &none());
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "matching took {:?}",
+            started.elapsed()
+        );
+        assert!(
+            matches!(outcome, MatchOutcome::Unmatched { .. }),
+            "{outcome:?}"
+        );
+        // Typos in words of ordinary length are still forgiven: see
+        // a_typo_finds_a_candidate_for_review_but_never_attaches.
     }
 
     #[test]

@@ -54,10 +54,21 @@ pub fn parse_amount(input: &str) -> Result<i64, AmountError> {
         return Err(AmountError::Empty);
     }
     let mut s = compact.as_str();
+    // Peel markers from both ends until only the number is left. Each may appear at
+    // most once (`+£5`, `(£5)`, `£5 CR`): a marker seen twice (`++5`, `££5`) or two
+    // negatives (`(-5)`) mean the cell is not a sum of money.
     let mut negations = 0u8;
-    // Peel markers from both ends until only the number is left; each marker may appear
-    // at most once, which the bound on rounds and the negation count enforce.
-    for _ in 0..6 {
+    // The other markers, each with the index under which it is counted in `seen`.
+    let markers: [(usize, Peel); 6] = [
+        (0, |s| s.strip_prefix('+')),
+        (1, |s| s.strip_prefix('£')),
+        (1, |s| s.strip_suffix('£')),
+        (2, |s| strip_prefix_ignore_case(s, "GBP")),
+        (2, |s| strip_suffix_ignore_case(s, "GBP")),
+        (3, |s| strip_suffix_ignore_case(s, "DR")),
+    ];
+    let mut seen = [0u8; 4];
+    loop {
         let before = s.len();
         if let Some(inner) = s.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
             s = inner;
@@ -73,24 +84,22 @@ pub fn parse_amount(input: &str) -> Result<i64, AmountError> {
                 negations += 1;
             }
         }
-        if let Some(rest) = s.strip_prefix('+') {
-            s = rest;
-        }
-        s = s.strip_prefix('£').unwrap_or(s);
-        s = s.strip_suffix('£').unwrap_or(s);
-        s = strip_prefix_ignore_case(s, "GBP").unwrap_or(s);
-        s = strip_suffix_ignore_case(s, "GBP").unwrap_or(s);
         if let Some(rest) = strip_suffix_ignore_case(s, "CR") {
             s = rest;
             negations += 1;
         }
-        s = strip_suffix_ignore_case(s, "DR").unwrap_or(s);
+        for (counter, peel) in markers {
+            if let Some(rest) = peel(s) {
+                s = rest;
+                seen[counter] += 1;
+            }
+        }
+        if negations > 1 || seen.iter().any(|&n| n > 1) {
+            return Err(AmountError::Invalid);
+        }
         if s.len() == before {
             break;
         }
-    }
-    if negations > 1 {
-        return Err(AmountError::Invalid);
     }
     let (whole, fraction) = s.split_once('.').unwrap_or((s, ""));
     let whole = if whole.is_empty() && !fraction.is_empty() {
@@ -111,6 +120,9 @@ pub fn parse_amount(input: &str) -> Result<i64, AmountError> {
         .ok_or(AmountError::TooLarge)?;
     Ok(if negations == 1 { -pence } else { pence })
 }
+
+/// Removes a marker from one end of a cell, if it is there.
+type Peel = fn(&str) -> Option<&str>;
 
 fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
@@ -637,6 +649,27 @@ mod tests {
         for (cell, pence) in cases {
             assert_eq!(parse_amount(cell), Ok(pence), "{cell}");
         }
+    }
+
+    #[test]
+    fn a_marker_given_twice_is_refused() {
+        // Found by fuzzing: markers were peeled once per round for six rounds, so
+        // `++++++0` read as £0 and `£££5` as £5, while `£++++++0` was refused.
+        for cell in [
+            "++5",
+            "++++++0",
+            "££5",
+            "5££",
+            "£5£",
+            "GBP GBP 5",
+            "5 DR DR",
+            "+£+5",
+            "(5) CR",
+        ] {
+            assert_eq!(parse_amount(cell), Err(AmountError::Invalid), "{cell}");
+        }
+        assert_eq!(parse_amount("+£5.00 DR"), Ok(500));
+        assert_eq!(parse_amount("(GBP £5.00)"), Ok(-500));
     }
 
     #[test]

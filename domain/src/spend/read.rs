@@ -311,15 +311,31 @@ fn xlsx_error(e: impl std::fmt::Display) -> ReadError {
     ReadError::Xlsx(e.to_string())
 }
 
+/// Runs a call into calamine, turning a panic into [`ReadError::Xlsx`].
+///
+/// calamine panics on some malformed workbooks (found by fuzzing: in 0.38, a cell
+/// reference with an overlong column part overflows its arithmetic wherever overflow
+/// checks are on, as in debug builds); an uploaded file must not take a worker down.
+/// Callers stop using the workbook after such an error.
+fn guarded<T>(call: impl FnOnce() -> Result<T, ReadError>) -> Result<T, ReadError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).unwrap_or_else(|_| {
+        Err(ReadError::Xlsx(
+            "it is damaged or not a real XLSX file".to_owned(),
+        ))
+    })
+}
+
 impl<RS: Read + Seek> XlsxBook<RS> {
     /// Opens a workbook (reads its directory, shared strings and styles; not the sheets).
     ///
     /// # Errors
     /// [`ReadError::Xlsx`] when the file is not a readable XLSX.
     pub fn open(reader: RS) -> Result<Self, ReadError> {
-        Xlsx::new(reader)
-            .map(|book| Self { book })
-            .map_err(xlsx_error)
+        guarded(|| {
+            Xlsx::new(reader)
+                .map(|book| Self { book })
+                .map_err(xlsx_error)
+        })
     }
 
     /// The sheets' names, in workbook order.
@@ -334,6 +350,10 @@ impl<RS: Read + Seek> XlsxBook<RS> {
     /// [`ReadError::NoSuchSheet`], [`ReadError::NoData`] when every sheet is empty, or
     /// [`ReadError::Xlsx`].
     pub fn rows(&mut self, sheet: Option<&str>) -> Result<XlsxRows<'_, RS>, ReadError> {
+        guarded(|| self.open_rows(sheet))
+    }
+
+    fn open_rows(&mut self, sheet: Option<&str>) -> Result<XlsxRows<'_, RS>, ReadError> {
         let names = self.book.sheet_names();
         let name = match sheet {
             Some(wanted) => names
@@ -424,6 +444,18 @@ fn format_number(f: f64) -> String {
 
 impl<RS: Read + Seek> RowSource for XlsxRows<'_, RS> {
     fn next_row(&mut self) -> Result<Option<RawRow>, ReadError> {
+        let row = guarded(|| self.read_row());
+        if row.is_err() {
+            // After a failure the reader's state is unknown: read no further.
+            self.done = true;
+            self.pending = None;
+        }
+        row
+    }
+}
+
+impl<RS: Read + Seek> XlsxRows<'_, RS> {
+    fn read_row(&mut self) -> Result<Option<RawRow>, ReadError> {
         loop {
             let mut current: Option<(u32, Vec<String>)> = None;
             if let Some((row, col, text)) = self.pending.take() {
@@ -487,6 +519,8 @@ impl<RS: Read + Seek> RowSource for XlsxRows<'_, RS> {
 
 #[cfg(test)]
 mod tests {
+    use std::io::Cursor;
+
     use super::*;
 
     fn read(bytes: &[u8]) -> Vec<RawRow> {
@@ -595,6 +629,25 @@ mod tests {
             err.to_string().starts_with("row 2: a field runs on"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_damaged_workbook_is_an_error_not_a_panic() {
+        // Found by fuzzing: a cell reference such as AAAAAAAAAAAAAAAA2 overflows
+        // calamine's column arithmetic, which panics where overflow checks are on.
+        let bytes = include_bytes!("testdata/overlong-cell-reference.xlsx");
+        let mut book = XlsxBook::open(Cursor::new(&bytes[..])).expect("opens");
+        let mut rows = book.rows(None).expect("the sheet has data");
+        let header = rows.next_row().expect("readable").expect("a header row");
+        assert_eq!(header.cells, ["Supplier Name", "Amount"]);
+        let damaged = rows.next_row();
+        if cfg!(debug_assertions) {
+            assert!(
+                matches!(&damaged, Err(ReadError::Xlsx(m)) if m.contains("damaged")),
+                "{damaged:?}"
+            );
+            assert!(matches!(rows.next_row(), Ok(None)), "no reading after it");
+        }
     }
 
     #[test]
