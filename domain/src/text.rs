@@ -451,7 +451,7 @@ impl Gbp {
 
 /// Digits with optional thousands separators ("1,200,000") to plain digits; `None` when
 /// the grouping is wrong ("1,20,0"), since a misplaced comma usually means a typo.
-fn ungroup(s: &str) -> Option<String> {
+pub(crate) fn ungroup(s: &str) -> Option<String> {
     let mut groups = s.split(',');
     let first = groups.next()?;
     let digits = |g: &str| g.chars().all(|c| c.is_ascii_digit());

@@ -1,4 +1,5 @@
-//! Accounts: who may sign in and what each kind of user may do.
+//! Accounts: who may sign in and what each kind of user may do, and which passwords
+//! they may choose.
 //!
 //! The acting user reaches every service as an [`Actor`]: a role, the user's status and the
 //! organisation it belongs to with that organisation's status. The rules of who may do what
@@ -6,6 +7,9 @@
 //! rules are unit-tested without a database.
 
 pub mod dto;
+pub mod password;
+
+pub use password::{CommonPasswords, NewPasswordError};
 
 use serde::{Deserialize, Serialize};
 

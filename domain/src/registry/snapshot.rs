@@ -21,6 +21,7 @@ pub struct PastContract {
 /// Everything the other contexts read about a supplier, loaded in one place.
 ///
 /// Built by the registry's loader from the profile and its child rows; never written back.
+/// `Default` is an empty, unpublished draft (useful for building one in tests and tools).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SupplierSnapshot {
     /// The supplier organisation's id.
@@ -119,35 +120,16 @@ mod tests {
         SupplierSnapshot {
             id: 1,
             name: "Ribble Valley Joinery Ltd".into(),
-            trading_name: String::new(),
             legal_form: Some(LegalForm::PrivateLimitedCompany),
             size: Some(SizeClass::Micro),
-            social_economy: false,
             published: true,
             active: true,
-            verified: false,
             postcode: Some("PR1 2HE".into()),
             outcode: Some("PR1".into()),
             town: "Preston".into(),
             location: Some((53.76, -2.70)),
-            service_radius_km: None,
-            service_outcodes: vec![],
-            cpv: vec![],
-            capability_statement: String::new(),
-            keywords: vec![],
-            contracts: vec![],
             employees: Some(4),
-            turnover_gbp: None,
-            max_contract_value_gbp: None,
-            min_contract_value_gbp: None,
-            local_staff_pct: None,
-            local_spend_pct: None,
-            accreditations: vec![],
-            identifiers: vec![],
-            vat_number: String::new(),
-            website: String::new(),
-            email: String::new(),
-            updated_at: 0,
+            ..SupplierSnapshot::default()
         }
     }
 

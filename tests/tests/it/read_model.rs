@@ -87,7 +87,7 @@ async fn a_snapshot_holds_what_other_contexts_read_about_a_supplier() {
         ["45000000"]
     );
     assert_eq!(s.keywords, ["joinery", "shopfitting"]);
-    assert_eq!(s.capacity().gbp(), Some(150_000));
+    assert_eq!(s.capacity().limit().map(|g| g.pounds()), Some(150_000));
     assert_eq!(s.local_staff_pct, Some(80));
     assert_eq!(
         (s.website.as_str(), s.email.as_str()),
