@@ -6,10 +6,11 @@ use tantivy::schema::{
 };
 use tantivy::TantivyDocument;
 
-use crate::model::{cpv_significant, SupplierDoc};
+use domain::registry::Capacity;
 
-pub(crate) const STEM_TOKENIZER: &str = "en_stem";
-pub(crate) const RAW_TOKENIZER: &str = "default";
+use crate::model::SupplierDoc;
+use crate::tokens::{RAW_TOKENIZER, STEM_TOKENIZER};
+use crate::vocabulary::significant;
 
 /// Field handles, resolved once.
 #[derive(Clone, Debug)]
@@ -25,6 +26,13 @@ pub(crate) struct Fields {
     /// Every searchable text, lower-cased but not stemmed: the target of fuzzy terms.
     pub all_raw: Field,
     pub cpv_prefix: Field,
+    /// The significant digits of each declared code (not its prefixes): for "a declared
+    /// code is an ancestor of this one".
+    pub cpv_code: Field,
+    /// The prefixes of every declared code as words, for BM25: a code the query names
+    /// scores more for a supplier who declared few codes (a specialist) than for one
+    /// declaring many.
+    pub cpv_tokens: Field,
     pub legal_form: Field,
     pub size: Field,
     pub social_economy: Field,
@@ -37,6 +45,12 @@ pub(crate) struct Fields {
     /// Grid cells holding the supplier's location, one per [`GEO_LEVELS`] level.
     pub geo_cell: Field,
     pub max_value: Field,
+    /// The capacity rule's figure (`i64::MAX` when neither figure is stated).
+    pub capacity: Field,
+    /// Named service outcodes.
+    pub service_outcode: Field,
+    /// The service radius that applies (absent when only outcodes are named).
+    pub service_radius: Field,
     pub updated_at: Field,
     pub name_sort: Field,
 }
@@ -53,13 +67,17 @@ pub(crate) const F_LON: &str = "lon";
 pub(crate) const F_UPDATED: &str = "updated_at";
 pub(crate) const F_NAME_SORT: &str = "name_sort";
 pub(crate) const F_ID: &str = "id";
+pub(crate) const F_SERVICE_OUTCODE: &str = "service_outcode";
+pub(crate) const F_SERVICE_RADIUS: &str = "service_radius";
+pub(crate) const F_CAPACITY: &str = "capacity";
 
 pub(crate) fn build_schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let stemmed = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
             .set_tokenizer(STEM_TOKENIZER)
-            .set_index_option(IndexRecordOption::WithFreqs),
+            // Positions: phrase and proximity matches rank above scattered words.
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
     let raw = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
@@ -79,6 +97,15 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
         contracts: b.add_text_field("contracts_text", stemmed),
         all_raw: b.add_text_field("all_raw", raw),
         cpv_prefix: b.add_text_field(F_CPV_PREFIX, keyword_fast.clone()),
+        cpv_code: b.add_text_field("cpv_code", STRING),
+        cpv_tokens: b.add_text_field(
+            "cpv_tokens",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(RAW_TOKENIZER)
+                    .set_index_option(IndexRecordOption::WithFreqs),
+            ),
+        ),
         legal_form: b.add_text_field(F_LEGAL_FORM, keyword_fast.clone()),
         size: b.add_text_field(F_SIZE, keyword_fast.clone()),
         social_economy: b.add_bool_field(F_SOCIAL, INDEXED | FAST),
@@ -90,6 +117,9 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
         outcode: b.add_text_field("outcode", STRING),
         geo_cell: b.add_text_field("geo_cell", STRING),
         max_value: b.add_i64_field("max_contract_value_gbp", FAST),
+        capacity: b.add_i64_field(F_CAPACITY, FAST),
+        service_outcode: b.add_text_field(F_SERVICE_OUTCODE, keyword_fast.clone()),
+        service_radius: b.add_f64_field(F_SERVICE_RADIUS, NumericOptions::default().set_fast()),
         updated_at: b.add_i64_field(F_UPDATED, FAST),
         name_sort: b.add_text_field(F_NAME_SORT, keyword_fast),
     };
@@ -170,14 +200,20 @@ pub(crate) fn to_document(f: &Fields, doc: &SupplierDoc) -> serde_json::Result<T
         d.add_text(f.cpv_labels, l);
         d.add_text(f.all_raw, l);
     }
+    let mut declared: Vec<String> = doc.cpv.iter().filter_map(|c| significant(c)).collect();
+    declared.sort_unstable();
+    declared.dedup();
     let mut prefixes: Vec<&str> = Vec::new();
-    for code in &doc.cpv {
-        if let Some(sig) = cpv_significant(code) {
-            for len in 2..=sig.len() {
-                prefixes.push(&sig[..len]);
-            }
+    let mut tokens = String::new();
+    for sig in &declared {
+        for len in 2..=sig.len() {
+            prefixes.push(&sig[..len]);
+            tokens.push_str(&sig[..len]);
+            tokens.push(' ');
         }
+        d.add_text(f.cpv_code, sig);
     }
+    d.add_text(f.cpv_tokens, &tokens);
     prefixes.sort_unstable();
     prefixes.dedup();
     for p in prefixes {
@@ -218,7 +254,27 @@ pub(crate) fn to_document(f: &Fields, doc: &SupplierDoc) -> serde_json::Result<T
     if let Some(v) = doc.max_contract_value_gbp {
         d.add_i64(f.max_value, v);
     }
+    d.add_i64(f.capacity, capacity_key(doc.capacity()));
+    let mut service: Vec<String> = doc
+        .service_outcodes
+        .iter()
+        .map(|o| normalise_outcode(o))
+        .filter(|o| !o.is_empty())
+        .collect();
+    service.sort_unstable();
+    service.dedup();
+    for o in service {
+        d.add_text(f.service_outcode, o);
+    }
+    if let Some(r) = doc.service_area().effective_radius_km() {
+        d.add_f64(f.service_radius, r);
+    }
     d.add_i64(f.updated_at, doc.updated_at);
     d.add_text(f.name_sort, name_sort_key(&doc.name));
     Ok(d)
+}
+
+/// The capacity as one comparable number: "not stated" takes any value.
+pub(crate) fn capacity_key(c: Capacity) -> i64 {
+    c.gbp().unwrap_or(i64::MAX)
 }
