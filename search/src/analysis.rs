@@ -94,8 +94,8 @@ pub(crate) struct Concept {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Analysed {
     pub concepts: Vec<Concept>,
-    /// The buyer's content words in order, `(position, stem)`: a bonus when they stand
-    /// together in a supplier's text.
+    /// The buyer's words in order, `(position, stem)`: a bonus when they stand together in
+    /// a supplier's text.
     pub proximity: Vec<(usize, String)>,
 }
 
@@ -201,7 +201,6 @@ pub(crate) fn analyse(
     }
     let proximity = tokens
         .iter()
-        .filter(|t| !is_stop(&t.raw))
         .map(|t| (t.position, t.stem.clone()))
         .collect();
     Ok(Analysed {

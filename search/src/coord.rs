@@ -1,94 +1,48 @@
-//! Two transforms of a query's score, applied as documents are scored (no second pass over
-//! the postings):
-//!
-//! - the coordination bonus: the inner score plus a constant. Wrapped around each part of a
-//!   query (one per concept the buyer typed), it makes a supplier matching more of the parts
-//!   rank above one matching fewer, in proportion to how telling each part is;
-//! - saturation: `x·s/(x+s)`, which grows like `x` for small scores and never passes `s`.
-//!   Wrapped around one way of saying a concept, it keeps one phrase repeated in a name,
-//!   keywords and statement from outscoring several different ways of saying the thing.
+//! The coordination bonus: a query whose documents score what the inner query scores plus
+//! a constant, applied as documents are scored (no second pass over the postings). Wrapped
+//! around each part of a query (one per concept the buyer typed), it makes a supplier
+//! matching more of the parts rank above one matching fewer, in proportion to how telling
+//! each part is.
 
 use std::fmt;
 
 use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, Term};
 
-/// `x·s/(x+s)`: the saturated value of a score `x` with ceiling `s`.
-pub(crate) fn saturate(x: Score, s: Score) -> Score {
-    if x <= 0.0 {
-        0.0
-    } else {
-        x * s / (x + s)
-    }
-}
-
-#[derive(Clone, Copy, Debug)]
-enum Transform {
-    Plus(Score),
-    Saturate(Score),
-}
-
-impl Transform {
-    fn apply(self, x: Score) -> Score {
-        match self {
-            Self::Plus(b) => x + b,
-            Self::Saturate(s) => saturate(x, s),
-        }
-    }
-}
-
-/// Matches what `query` matches; scores a transform of its score.
-pub(crate) struct TransformQuery {
+/// Matches what `query` matches; scores its score plus `bonus`.
+pub(crate) struct PlusConstQuery {
     query: Box<dyn Query>,
-    transform: Transform,
+    bonus: Score,
 }
-
-/// The inner query's score plus `bonus`.
-pub(crate) struct PlusConstQuery;
 
 impl PlusConstQuery {
-    pub(crate) fn new(query: Box<dyn Query>, bonus: Score) -> TransformQuery {
-        TransformQuery {
-            query,
-            transform: Transform::Plus(bonus),
-        }
+    pub(crate) fn new(query: Box<dyn Query>, bonus: Score) -> Self {
+        Self { query, bonus }
     }
 }
 
-/// The inner query's score, saturated at `ceiling`.
-pub(crate) struct SaturateQuery;
-
-impl SaturateQuery {
-    pub(crate) fn new(query: Box<dyn Query>, ceiling: Score) -> TransformQuery {
-        TransformQuery {
-            query,
-            transform: Transform::Saturate(ceiling),
-        }
-    }
-}
-
-impl Clone for TransformQuery {
+impl Clone for PlusConstQuery {
     fn clone(&self) -> Self {
         Self {
             query: self.query.box_clone(),
-            transform: self.transform,
+            bonus: self.bonus,
         }
     }
 }
 
-impl fmt::Debug for TransformQuery {
+impl fmt::Debug for PlusConstQuery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}({:?})", self.transform, self.query)
+        write!(f, "PlusConst({:?}, {})", self.query, self.bonus)
     }
 }
 
-impl Query for TransformQuery {
+impl Query for PlusConstQuery {
     fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
         let inner = self.query.weight(enable_scoring)?;
         if enable_scoring.is_scoring_enabled() {
-            Ok(Box::new(TransformWeight {
+            Ok(Box::new(PlusConstWeight {
                 inner,
-                transform: self.transform,
+                bonus: self.bonus,
             }))
         } else {
             Ok(inner)
@@ -100,26 +54,22 @@ impl Query for TransformQuery {
     }
 }
 
-struct TransformWeight {
+struct PlusConstWeight {
     inner: Box<dyn Weight>,
-    transform: Transform,
+    bonus: Score,
 }
 
-impl Weight for TransformWeight {
+impl Weight for PlusConstWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        // The inner query is scored unboosted, transformed, then boosted: a boost scales
-        // the transformed score (a synonym's saturated match counts for less).
-        Ok(Box::new(TransformScorer {
-            inner: self.inner.scorer(reader, 1.0)?,
-            transform: self.transform,
-            boost,
+        Ok(Box::new(PlusConstScorer {
+            inner: self.inner.scorer(reader, boost)?,
+            bonus: self.bonus * boost,
         }))
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
         let inner = self.inner.explain(reader, doc)?;
-        let value = self.transform.apply(inner.value());
-        let mut e = Explanation::new_with_string(format!("{:?}", self.transform), value);
+        let mut e = Explanation::new("plus coordination bonus", inner.value() + self.bonus);
         e.add_detail(inner);
         Ok(e)
     }
@@ -129,13 +79,12 @@ impl Weight for TransformWeight {
     }
 }
 
-struct TransformScorer {
+struct PlusConstScorer {
     inner: Box<dyn Scorer>,
-    transform: Transform,
-    boost: Score,
+    bonus: Score,
 }
 
-impl DocSet for TransformScorer {
+impl DocSet for PlusConstScorer {
     fn advance(&mut self) -> DocId {
         self.inner.advance()
     }
@@ -161,10 +110,9 @@ impl DocSet for TransformScorer {
     }
 }
 
-impl Scorer for TransformScorer {
+impl Scorer for PlusConstScorer {
     fn score(&mut self) -> Score {
-        let x = self.inner.score();
-        self.boost * self.transform.apply(x)
+        self.inner.score() + self.bonus
     }
 }
 
@@ -202,14 +150,5 @@ mod tests {
             .expect("search");
         assert_eq!(top[0].1.doc_id, 1, "both parts beat one part said often");
         assert!(top[0].0 - top[1].0 > 9.0, "{top:?}");
-    }
-
-    #[test]
-    fn saturation_grows_like_the_score_then_levels_off() {
-        assert_eq!(saturate(0.0, 3.0), 0.0);
-        assert!((saturate(0.1, 3.0) - 0.1).abs() < 0.01);
-        assert!((saturate(3.0, 3.0) - 1.5).abs() < 1e-6);
-        assert!(saturate(1000.0, 3.0) < 3.0);
-        assert!(saturate(2.0, 3.0) < saturate(4.0, 3.0));
     }
 }

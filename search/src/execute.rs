@@ -4,8 +4,7 @@
 use std::sync::Arc;
 
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
-use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::schema::Value;
 use tantivy::{Searcher, TantivyDocument, Term};
 
 use crate::analysis::{analyse, Analysed, Stats};
@@ -13,7 +12,7 @@ use crate::collector::{split_cpv, Cand, Fruit, Ranked, SupplierCollector};
 use crate::explain::{reasons, snippet};
 use crate::index::{Result, SupplierIndex};
 use crate::model::{Facets, Hit, IndexQuery, SearchResults, SortOrder, SupplierDoc};
-use crate::query::{build, coordination_bonus, text_fields, text_query, Matching};
+use crate::query::{build, coordination_bonus, text_query, word_in, Matching};
 use crate::schema::Fields;
 
 const MAX_LIMIT: usize = 1000;
@@ -33,21 +32,8 @@ impl Stats for IndexStats<'_> {
     }
 
     fn text_df(&self, stem: &str) -> tantivy::Result<u64> {
-        let f = self.fields;
-        let mut df = 0;
-        for field in [
-            f.name,
-            f.trading_name,
-            f.keywords,
-            f.cpv_labels,
-            f.capability,
-        ] {
-            df = df.max(
-                self.searcher
-                    .doc_freq(&Term::from_field_text(field, stem))?,
-            );
-        }
-        Ok(df)
+        self.searcher
+            .doc_freq(&Term::from_field_text(self.fields.text, stem))
     }
 
     fn cpv_df(&self, prefix: &str) -> tantivy::Result<u64> {
@@ -207,23 +193,8 @@ impl SupplierIndex {
         bonus: f32,
         k: usize,
     ) -> Result<Option<Vec<Ranked>>> {
-        let clauses = text_fields(&self.fields)
-            .into_iter()
-            .map(|(field, boost)| {
-                let q: Box<dyn Query> = Box::new(BoostQuery::new(
-                    Box::new(TermQuery::new(
-                        Term::from_field_text(field, stem),
-                        IndexRecordOption::WithFreqs,
-                    )),
-                    boost,
-                ));
-                (Occur::Should, q)
-            })
-            .collect();
-        let top = searcher.search(
-            &BooleanQuery::new(clauses),
-            &TopDocs::with_limit(k + 1).order_by_score(),
-        )?;
+        let term = word_in(self.fields.text, stem);
+        let top = searcher.search(&*term, &TopDocs::with_limit(k + 1).order_by_score())?;
         if top.len() > k && top[k].0 >= top[k - 1].0 {
             return Ok(None);
         }
@@ -296,7 +267,7 @@ impl SupplierIndex {
             });
             hits.push(Hit {
                 id: doc.id,
-                snippet_html: snippet(&doc.capability_statement, &marks, self.fields.capability),
+                snippet_html: snippet(&doc.capability_statement, &marks, self.fields.text),
                 distance_km,
                 name: doc.name,
                 score: if scoring { r.cand.score } else { 0.0 },

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use tantivy::snippet::SnippetGenerator;
 
-use crate::analysis::{Alternative, Analysed, CodeMatch};
+use crate::analysis::{ancestor_prefix, Alternative, Analysed, CodeMatch};
 use crate::tokens::{within_distance, Analyzers, Token};
 use crate::vocabulary::{significant, Vocabulary};
 
@@ -81,13 +81,17 @@ impl FieldMatch<'_> {
     }
 }
 
-/// A declared code of the supplier on the branch of a code the words name: the code
-/// itself or a descendant, or an ancestor at group level or finer.
-fn declared_on_branch<'a>(declared: &'a [String], m: &CodeMatch) -> Option<&'a String> {
+/// A declared code of the supplier that the words' code finds (as the query does): the code
+/// itself or a descendant, or the code's nearest ancestor at category level or finer.
+fn declared_on_branch<'a>(
+    vocabulary: &Vocabulary,
+    declared: &'a [String],
+    m: &CodeMatch,
+) -> Option<&'a String> {
+    let parent = ancestor_prefix(vocabulary, &m.code);
     declared.iter().find(|d| {
-        significant(d).is_some_and(|sig| {
-            sig.starts_with(&m.prefix) || (sig.len() >= 3 && m.prefix.starts_with(&sig))
-        })
+        significant(d)
+            .is_some_and(|sig| sig.starts_with(&m.prefix) || parent.as_ref() == Some(&sig))
     })
 }
 
@@ -151,7 +155,7 @@ pub(crate) fn reasons(
     let mut offered: Vec<&String> = Vec::new();
     for c in &analysed.concepts {
         for m in &c.codes {
-            if let Some(code) = declared_on_branch(&doc.cpv, m) {
+            if let Some(code) = declared_on_branch(vocabulary, &doc.cpv, m) {
                 if offered.contains(&code) {
                     continue;
                 }

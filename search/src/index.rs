@@ -12,6 +12,7 @@ use crate::facet_cache::FacetCache;
 use crate::model::SupplierDoc;
 use crate::schema::{build_schema, to_document, Fields};
 use crate::thesaurus::ThesaurusError;
+use crate::tokens::Analyzers;
 use crate::vocabulary::Vocabulary;
 
 /// Errors from the search engine.
@@ -206,8 +207,9 @@ impl SupplierIndex {
     /// If a document cannot be serialised or the writer has failed.
     pub fn upsert(&self, docs: &[SupplierDoc]) -> Result<()> {
         let writer = self.writer()?;
+        let mut analyzers = Analyzers::default();
         for doc in docs {
-            let tdoc = to_document(&self.fields, doc)?;
+            let tdoc = to_document(&self.fields, &mut analyzers, doc)?;
             writer.delete_term(Term::from_field_i64(self.fields.id, doc.id));
             writer.add_document(tdoc)?;
         }

@@ -43,3 +43,5 @@ pub fn suggest_cpv(vocabulary: &Vocabulary, text: &str, limit: usize) -> Vec<Cpv
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_meaning;

@@ -12,66 +12,50 @@ use std::ops::Bound;
 
 use domain::CpvCode;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
-    RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery,
+    Occur, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::Term;
 
 use crate::analysis::{ancestor_prefix, Alternative, Analysed, Concept};
 use crate::collector::{valid_on_plan, Plan};
-use crate::coord::{PlusConstQuery, SaturateQuery};
+use crate::coord::PlusConstQuery;
 use crate::index::{Result, SearchError};
 use crate::model::IndexQuery;
 use crate::schema::{
-    geo_cell_at, geo_cell_index, normalise_outcode, normalise_slug, Fields, GEO_LEVELS,
+    bigram, geo_cell_at, geo_cell_index, normalise_outcode, normalise_slug, skip_bigram, Fields,
+    GEO_LEVELS,
 };
 use crate::vocabulary::Vocabulary;
 
-/// Field weights: the name matters most, then what the supplier says it does.
-const NAME_BOOST: f32 = 4.0;
-const TRADING_NAME_BOOST: f32 = 3.0;
-const KEYWORDS_BOOST: f32 = 2.5;
-const CPV_LABELS_BOOST: f32 = 2.0;
-const CAPABILITY_BOOST: f32 = 1.0;
-const CONTRACTS_BOOST: f32 = 0.7;
 /// A thesaurus synonym counts a little less than the buyer's own word.
 const SYNONYM_FACTOR: f32 = 0.8;
-/// A declared CPV code the words name: BM25 over the declared codes, weighted about as a
-/// keyword.
-const CPV_CODE_BOOST: f32 = 2.5;
+/// The buyer's words scattered through a supplier's text count this much of them standing
+/// together.
+const SCATTERED_FACTOR: f32 = 0.5;
+/// A declared CPV code the words name: BM25 over the declared codes, weighted about as
+/// the same words in the keywords.
+const CPV_CODE_BOOST: f32 = 1.5;
 /// A declared parent of such a code counts this much of it, per unit of the code's idf.
-const CPV_ANCESTOR_SCORE: f32 = 1.0;
-/// One way of saying a concept earns at most about this many field-weighted matches: a
-/// phrase repeated in the name, keywords and statement counts for less than three
-/// different ways of saying the same thing.
-const SATURATION: f32 = 3.0;
+const CPV_ANCESTOR_SCORE: f32 = 0.7;
+/// Each way of saying a concept beyond the best one adds this share of its score.
+const ALTERNATIVES_TIE_BREAKER: f32 = 0.3;
 /// The coordination bonus of a matched concept, per unit of its weight.
 const COORD_BOOST: f32 = 1.0;
 /// A fuzzy match scores a constant, well under any exact match.
 const FUZZY_SCORE: f32 = 0.25;
-/// Words of a thesaurus phrase may stand this far apart ("solar PV panels").
-const PHRASE_SLOP: u32 = 1;
-/// The buyer's words within this many positions of each other earn the proximity bonus.
-const PROXIMITY_SLOP: u32 = 3;
-const PROXIMITY_BOOST: f32 = 1.0;
+/// Words of a phrase one word apart ("solar PV panels" for "solar panels") count this
+/// much of them standing next to each other.
+const SKIP_FACTOR: f32 = 0.6;
+/// The buyer's words standing together, when read as several concepts.
+const PROXIMITY_BOOST: f32 = 0.5;
 /// A relaxed search requires concepts carrying this share of the query's weight.
 pub(crate) const RELAXED_COVERAGE: f32 = 0.5;
 /// Most concepts whose combinations a relaxed search enumerates (2^n subsets).
 const MAX_RELAXED_CONCEPTS: usize = 8;
 /// Most grid cells a radius search unions (see [`GEO_LEVELS`]).
 const MAX_CELLS: i64 = 16;
-
-pub(crate) fn text_fields(f: &Fields) -> [(Field, f32); 6] {
-    [
-        (f.name, NAME_BOOST),
-        (f.trading_name, TRADING_NAME_BOOST),
-        (f.keywords, KEYWORDS_BOOST),
-        (f.cpv_labels, CPV_LABELS_BOOST),
-        (f.capability, CAPABILITY_BOOST),
-        (f.contracts, CONTRACTS_BOOST),
-    ]
-}
 
 fn should(q: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
     (Occur::Should, q)
@@ -85,63 +69,53 @@ fn constant(q: Box<dyn Query>, score: f32) -> Box<dyn Query> {
     Box::new(ConstScoreQuery::new(q, score))
 }
 
-fn word_in(field: Field, stem: &str) -> Box<dyn Query> {
+/// BM25 of one term (the text field weighs every part of a supplier's text at once).
+pub(crate) fn word_in(field: Field, stem: &str) -> Box<dyn Query> {
     Box::new(TermQuery::new(
         Term::from_field_text(field, stem),
         IndexRecordOption::WithFreqs,
     ))
 }
 
-fn phrase_in(field: Field, stems: &[String], slop: u32) -> Box<dyn Query> {
-    let terms = stems
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (i, Term::from_field_text(field, s)))
-        .collect();
-    Box::new(PhraseQuery::new_with_offset_and_slop(terms, slop))
+/// Two stems next to each other, or one word apart (counting for less).
+fn pair_in(field: Field, a: &str, b: &str) -> Box<dyn Query> {
+    Box::new(BooleanQuery::new(vec![
+        should(word_in(field, &bigram(a, b))),
+        should(boosted(word_in(field, &skip_bigram(a, b)), SKIP_FACTOR)),
+    ]))
 }
 
-/// One way of saying a concept, in every field, its matches saturating. A thesaurus term
-/// of several words must stand as a phrase; the buyer's own words may stand anywhere in a
-/// supplier's text (the phrase ranks higher), as a plain search would find them.
-fn alternative_query(f: &Fields, a: &Alternative) -> Box<dyn Query> {
+/// A phrase: every pair of its consecutive stems.
+fn phrase_in(field: Field, stems: &[String]) -> Box<dyn Query> {
+    Box::new(BooleanQuery::new(
+        stems
+            .windows(2)
+            .map(|w| (Occur::Must, pair_in(field, &w[0], &w[1])))
+            .collect(),
+    ))
+}
+
+/// The ways one alternative is matched: a word; a phrase (a thesaurus term of several
+/// words must stand together); and for the buyer's own words also the words anywhere in a
+/// supplier's text, as a plain search finds them, counting for less than the phrase.
+fn alternative_queries(f: &Fields, a: &Alternative) -> Vec<Box<dyn Query>> {
     let factor = if a.original { 1.0 } else { SYNONYM_FACTOR };
+    if let [stem] = a.stems.as_slice() {
+        return vec![boosted(word_in(f.text, stem), factor)];
+    }
+    let mut out = vec![boosted(phrase_in(f.shingles, &a.stems), factor)];
     let content: Vec<&String> = a.content().collect();
-    let inner: Box<dyn Query> = match (a.stems.as_slice(), a.original && content.len() > 1) {
-        ([stem], _) => Box::new(BooleanQuery::new(
-            text_fields(f)
-                .into_iter()
-                .map(|(field, boost)| should(boosted(word_in(field, stem), boost)))
-                .collect(),
-        )),
-        (stems, true) => {
-            let mut clauses: Vec<(Occur, Box<dyn Query>)> = content
-                .iter()
-                .map(|stem| {
-                    let any_field = text_fields(f)
-                        .into_iter()
-                        .map(|(field, boost)| should(boosted(word_in(field, stem), boost)))
-                        .collect();
-                    (
-                        Occur::Must,
-                        Box::new(BooleanQuery::new(any_field)) as Box<dyn Query>,
-                    )
-                })
-                .collect();
-            for (field, boost) in text_fields(f) {
-                clauses.push(should(boosted(phrase_in(field, stems, PHRASE_SLOP), boost)));
-            }
-            Box::new(BooleanQuery::new(clauses))
-        }
-        (stems, false) => Box::new(BooleanQuery::new(
-            text_fields(f)
-                .into_iter()
-                .map(|(field, boost)| should(boosted(phrase_in(field, stems, PHRASE_SLOP), boost)))
-                .collect(),
-        )),
-    };
-    let scale = SATURATION * a.idf.max(f32::EPSILON);
-    boosted(Box::new(SaturateQuery::new(inner, scale)), factor)
+    if a.original && content.len() > 1 {
+        let all_words = content
+            .iter()
+            .map(|stem| (Occur::Must, word_in(f.text, stem)))
+            .collect();
+        out.push(boosted(
+            Box::new(BooleanQuery::new(all_words)),
+            factor * SCATTERED_FACTOR,
+        ));
+    }
+    out
 }
 
 /// What matching a concept of this weight adds to a supplier's score.
@@ -152,11 +126,17 @@ pub(crate) fn coordination_bonus(weight: f32) -> f32 {
 /// Every way of saying the concept in every field, the CPV codes it names, plus the
 /// coordination bonus; a typo-tolerant match of the word beside it, without the bonus.
 pub(crate) fn concept_query(f: &Fields, vocabulary: &Vocabulary, c: &Concept) -> Box<dyn Query> {
-    let mut ways: Vec<(Occur, Box<dyn Query>)> = c
+    // The best way of saying it counts fully, the others a little: nested synonyms
+    // ("accessible vehicles" in "wheelchair accessible vehicles") must not count the same
+    // words twice, but a supplier saying it several ways is more likely to mean it.
+    let said: Vec<Box<dyn Query>> = c
         .alternatives
         .iter()
-        .map(|a| should(alternative_query(f, a)))
+        .flat_map(|a| alternative_queries(f, a))
         .collect();
+    let mut ways: Vec<(Occur, Box<dyn Query>)> = vec![should(Box::new(
+        DisjunctionMaxQuery::with_tie_breaker(said, ALTERNATIVES_TIE_BREAKER),
+    ))];
     for m in &c.codes {
         ways.push(should(boosted(
             word_in(f.cpv_tokens, &m.prefix),
@@ -192,31 +172,18 @@ pub(crate) fn concept_query(f: &Fields, vocabulary: &Vocabulary, c: &Concept) ->
     }
 }
 
-/// The bonus for the buyer's words standing together in a name, keywords or statement.
+/// The bonus for the buyer's words standing together in a supplier's text, when they are
+/// read as several concepts (one concept has its own phrase).
 fn proximity_query(f: &Fields, a: &Analysed) -> Option<Box<dyn Query>> {
-    if a.proximity.len() < 2 || a.proximity.len() > 6 {
+    if a.concepts.len() < 2 || a.proximity.len() < 2 {
         return None;
     }
-    let first = a.proximity[0].0;
-    let clauses = [
-        (f.name, NAME_BOOST),
-        (f.trading_name, TRADING_NAME_BOOST),
-        (f.keywords, KEYWORDS_BOOST),
-        (f.capability, CAPABILITY_BOOST),
-    ]
-    .into_iter()
-    .map(|(field, boost)| {
-        let terms = a
-            .proximity
-            .iter()
-            .map(|(pos, stem)| (pos - first, Term::from_field_text(field, stem)))
-            .collect();
-        let q: Box<dyn Query> =
-            Box::new(PhraseQuery::new_with_offset_and_slop(terms, PROXIMITY_SLOP));
-        should(boosted(q, boost * PROXIMITY_BOOST))
-    })
-    .collect();
-    Some(Box::new(BooleanQuery::new(clauses)))
+    let pairs = a
+        .proximity
+        .windows(2)
+        .map(|w| should(pair_in(f.shingles, &w[0].1, &w[1].1)))
+        .collect();
+    Some(boosted(Box::new(BooleanQuery::new(pairs)), PROXIMITY_BOOST))
 }
 
 /// How a search treats the words.

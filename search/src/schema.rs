@@ -9,7 +9,7 @@ use tantivy::TantivyDocument;
 use domain::registry::Capacity;
 
 use crate::model::SupplierDoc;
-use crate::tokens::{RAW_TOKENIZER, STEM_TOKENIZER};
+use crate::tokens::{is_stop, Analyzers, LABEL_FILLER, RAW_TOKENIZER};
 use crate::vocabulary::significant;
 
 /// Field handles, resolved once.
@@ -17,12 +17,15 @@ use crate::vocabulary::significant;
 pub(crate) struct Fields {
     pub id: Field,
     pub doc_json: Field,
-    pub name: Field,
-    pub trading_name: Field,
-    pub keywords: Field,
-    pub capability: Field,
-    pub cpv_labels: Field,
-    pub contracts: Field,
+    /// Every searchable text as stems, each part repeated by its weight (name 3, trading
+    /// name and keywords 2, CPV labels, statement and past contracts 1): one BM25 term
+    /// scorer per word weighs every field at once (BM25F by repetition), where a field each
+    /// would need six.
+    pub text: Field,
+    /// Pairs of consecutive stems (`solar_pv`) and of stems one word apart
+    /// (`solar__panel`), weighted like `text`: a phrase is a few term lookups instead of a
+    /// walk over positions.
+    pub shingles: Field,
     /// Every searchable text, lower-cased but not stemmed: the target of fuzzy terms.
     pub all_raw: Field,
     pub cpv_prefix: Field,
@@ -67,17 +70,18 @@ pub(crate) const F_LON: &str = "lon";
 pub(crate) const F_UPDATED: &str = "updated_at";
 pub(crate) const F_NAME_SORT: &str = "name_sort";
 pub(crate) const F_ID: &str = "id";
+pub(crate) const F_TEXT: &str = "text";
 pub(crate) const F_SERVICE_OUTCODE: &str = "service_outcode";
 pub(crate) const F_SERVICE_RADIUS: &str = "service_radius";
 pub(crate) const F_CAPACITY: &str = "capacity";
 
 pub(crate) fn build_schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let stemmed = TextOptions::default().set_indexing_options(
+    // Stems and shingles are made once in `to_document`; tantivy only splits on spaces.
+    let pre_analysed = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
-            .set_tokenizer(STEM_TOKENIZER)
-            // Positions: phrase and proximity matches rank above scattered words.
-            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            .set_tokenizer(PRE_ANALYSED_TOKENIZER)
+            .set_index_option(IndexRecordOption::WithFreqs),
     );
     let raw = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
@@ -89,12 +93,8 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
     let fields = Fields {
         id: b.add_i64_field(F_ID, INDEXED | STORED | FAST),
         doc_json: b.add_bytes_field("doc_json", STORED),
-        name: b.add_text_field("name", stemmed.clone()),
-        trading_name: b.add_text_field("trading_name", stemmed.clone()),
-        keywords: b.add_text_field("keywords", stemmed.clone()),
-        capability: b.add_text_field("capability_statement", stemmed.clone()),
-        cpv_labels: b.add_text_field("cpv_labels", stemmed.clone()),
-        contracts: b.add_text_field("contracts_text", stemmed),
+        text: b.add_text_field(F_TEXT, pre_analysed.clone()),
+        shingles: b.add_text_field("shingles", pre_analysed),
         all_raw: b.add_text_field("all_raw", raw),
         cpv_prefix: b.add_text_field(F_CPV_PREFIX, keyword_fast.clone()),
         cpv_code: b.add_text_field("cpv_code", STRING),
@@ -180,24 +180,96 @@ pub(crate) fn name_sort_key(name: &str) -> String {
     name.trim().to_lowercase()
 }
 
-pub(crate) fn to_document(f: &Fields, doc: &SupplierDoc) -> serde_json::Result<TantivyDocument> {
+/// The text and shingle fields hold stems made by [`Analyzers`]: tantivy splits them on
+/// spaces only.
+pub(crate) const PRE_ANALYSED_TOKENIZER: &str = "whitespace";
+
+/// How many times each part of a supplier's text counts in `text` and `shingles`.
+const NAME_WEIGHT: usize = 3;
+const TRADING_NAME_WEIGHT: usize = 2;
+const KEYWORDS_WEIGHT: usize = 2;
+const CPV_LABELS_WEIGHT: usize = 1;
+const STATEMENT_WEIGHT: usize = 1;
+const CONTRACTS_WEIGHT: usize = 1;
+
+/// The shingle of two stems next to each other.
+pub(crate) fn bigram(a: &str, b: &str) -> String {
+    format!("{a}_{b}")
+}
+
+/// The shingle of two stems with one word between them.
+pub(crate) fn skip_bigram(a: &str, b: &str) -> String {
+    format!("{a}__{b}")
+}
+
+/// Adds one text's stems (stop words left out, and for CPV labels the words every label
+/// has) and shingles (stop words kept: "meals on wheels"), `weight` times over. No shingle
+/// spans two texts: a keyword's last word and the next keyword's first are no phrase.
+fn add_text(
+    an: &mut Analyzers,
+    text: &str,
+    weight: usize,
+    label: bool,
+    stems_out: &mut String,
+    shingles_out: &mut String,
+) {
+    let tokens = an.tokens(text, 10_000);
+    let mut stems = String::new();
+    let mut shingles = String::new();
+    for (i, t) in tokens.iter().enumerate() {
+        let filler = is_stop(&t.raw) || (label && LABEL_FILLER.contains(&t.raw.as_str()));
+        if !filler {
+            stems.push_str(&t.stem);
+            stems.push(' ');
+        }
+        if let Some(b) = tokens.get(i + 1) {
+            shingles.push_str(&bigram(&t.stem, &b.stem));
+            shingles.push(' ');
+        }
+        // CPV labels are terse: their words one apart are not the same phrase.
+        if let Some(c) = tokens.get(i + 2).filter(|_| !label) {
+            shingles.push_str(&skip_bigram(&t.stem, &c.stem));
+            shingles.push(' ');
+        }
+    }
+    for _ in 0..weight {
+        stems_out.push_str(&stems);
+        shingles_out.push_str(&shingles);
+    }
+}
+
+pub(crate) fn to_document(
+    f: &Fields,
+    an: &mut Analyzers,
+    doc: &SupplierDoc,
+) -> serde_json::Result<TantivyDocument> {
     let mut d = TantivyDocument::default();
+    let (mut stems, mut shingles) = (String::new(), String::new());
+    let mut add = |text: &str, weight: usize, label: bool| {
+        add_text(an, text, weight, label, &mut stems, &mut shingles);
+    };
+    add(&doc.name, NAME_WEIGHT, false);
+    add(&doc.trading_name, TRADING_NAME_WEIGHT, false);
+    for k in &doc.keywords {
+        add(k, KEYWORDS_WEIGHT, false);
+    }
+    for l in &doc.cpv_labels {
+        add(l, CPV_LABELS_WEIGHT, true);
+    }
+    add(&doc.capability_statement, STATEMENT_WEIGHT, false);
+    add(&doc.contracts_text, CONTRACTS_WEIGHT, false);
+    d.add_text(f.text, &stems);
+    d.add_text(f.shingles, &shingles);
     d.add_i64(f.id, doc.id);
     d.add_bytes(f.doc_json, &serde_json::to_vec(doc)?);
-    d.add_text(f.name, &doc.name);
-    d.add_text(f.trading_name, &doc.trading_name);
-    d.add_text(f.capability, &doc.capability_statement);
-    d.add_text(f.contracts, &doc.contracts_text);
     d.add_text(f.all_raw, &doc.name);
     d.add_text(f.all_raw, &doc.trading_name);
     d.add_text(f.all_raw, &doc.capability_statement);
     d.add_text(f.all_raw, &doc.contracts_text);
     for k in &doc.keywords {
-        d.add_text(f.keywords, k);
         d.add_text(f.all_raw, k);
     }
     for l in &doc.cpv_labels {
-        d.add_text(f.cpv_labels, l);
         d.add_text(f.all_raw, l);
     }
     let mut declared: Vec<String> = doc.cpv.iter().filter_map(|c| significant(c)).collect();

@@ -253,6 +253,13 @@ fn suffix(form: LegalForm) -> &'static str {
 /// `count` suppliers as `anchorlink seed --suppliers count --random-seed seed` makes them,
 /// with ids from 1 (as in a fresh database).
 pub fn seeded(count: usize, seed: u64) -> Vec<SupplierSnapshot> {
+    let mut out = Vec::with_capacity(count);
+    seeded_each(count, seed, |s| out.push(s));
+    out
+}
+
+/// [`seeded`], one supplier at a time (a million do not fit in memory alongside an index).
+pub fn seeded_each(count: usize, seed: u64, mut each: impl FnMut(SupplierSnapshot)) {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut places: Vec<&OutcodeInfo> = outcodes().iter().collect();
     places.sort_by(|a, b| a.outcode.as_str().cmp(b.outcode.as_str()));
@@ -272,7 +279,6 @@ pub fn seeded(count: usize, seed: u64) -> Vec<SupplierSnapshot> {
             (t, codes)
         })
         .collect();
-    let mut out = Vec::with_capacity(count);
     for k in 0..count {
         let r: f64 = rng.gen();
         let place = places[order[((r * r) * order.len() as f64) as usize % order.len()]];
@@ -331,7 +337,6 @@ pub fn seeded(count: usize, seed: u64) -> Vec<SupplierSnapshot> {
         s.town = town;
         s.keywords = trade.keywords.iter().map(|k| (*k).to_owned()).collect();
         s.cpv = codes.iter().take(take).cloned().collect();
-        out.push(s);
+        each(s);
     }
-    out
 }
