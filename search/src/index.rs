@@ -10,7 +10,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Ta
 
 use crate::facet_cache::FacetCache;
 use crate::model::SupplierDoc;
-use crate::schema::{build_schema, to_document, Fields};
+use crate::schema::{build_schema, to_document, Fields, Scratch};
 use crate::thesaurus::ThesaurusError;
 use crate::tokens::Analyzers;
 use crate::vocabulary::Vocabulary;
@@ -208,8 +208,9 @@ impl SupplierIndex {
     pub fn upsert(&self, docs: &[SupplierDoc]) -> Result<()> {
         let writer = self.writer()?;
         let mut analyzers = Analyzers::default();
+        let mut scratch = Scratch::default();
         for doc in docs {
-            let tdoc = to_document(&self.fields, &mut analyzers, doc)?;
+            let tdoc = to_document(&self.fields, &mut analyzers, &mut scratch, doc)?;
             writer.delete_term(Term::from_field_i64(self.fields.id, doc.id));
             writer.add_document(tdoc)?;
         }

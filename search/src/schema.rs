@@ -4,6 +4,7 @@ use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST,
     INDEXED, STORED, STRING,
 };
+use tantivy::tokenizer::TokenStream;
 use tantivy::TantivyDocument;
 
 use domain::registry::Capacity;
@@ -192,14 +193,30 @@ const CPV_LABELS_WEIGHT: usize = 1;
 const STATEMENT_WEIGHT: usize = 1;
 const CONTRACTS_WEIGHT: usize = 1;
 
+/// Joins two stems next to each other into a shingle (stems never hold `_`: the
+/// tokenizer splits on it).
+const NEXT_TO: &str = "_";
+/// Joins two stems with one word between them.
+const ONE_APART: &str = "__";
+
 /// The shingle of two stems next to each other.
 pub(crate) fn bigram(a: &str, b: &str) -> String {
-    format!("{a}_{b}")
+    format!("{a}{NEXT_TO}{b}")
 }
 
 /// The shingle of two stems with one word between them.
 pub(crate) fn skip_bigram(a: &str, b: &str) -> String {
-    format!("{a}__{b}")
+    format!("{a}{ONE_APART}{b}")
+}
+
+/// Buffers reused from one text to the next, so indexing allocates per batch rather
+/// than per word.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    stems: String,
+    spans: Vec<(usize, usize, bool)>,
+    text: String,
+    shingles: String,
 }
 
 /// Adds one text's stems (stop words left out, and for CPV labels the words every label
@@ -207,46 +224,68 @@ pub(crate) fn skip_bigram(a: &str, b: &str) -> String {
 /// spans two texts: a keyword's last word and the next keyword's first are no phrase.
 fn add_text(
     an: &mut Analyzers,
+    scratch: &mut Scratch,
     text: &str,
     weight: usize,
     label: bool,
     stems_out: &mut String,
     shingles_out: &mut String,
 ) {
-    let tokens = an.tokens(text, 10_000);
-    let mut stems = String::new();
-    let mut shingles = String::new();
-    for (i, t) in tokens.iter().enumerate() {
-        let filler = is_stop(&t.raw) || (label && LABEL_FILLER.contains(&t.raw.as_str()));
+    let Scratch {
+        stems,
+        spans,
+        text: words,
+        shingles,
+    } = scratch;
+    stems.clear();
+    spans.clear();
+    words.clear();
+    shingles.clear();
+    let mut raw = an.raw.token_stream(text);
+    let mut stem = an.stem.token_stream(text);
+    while let (Some(r), Some(t)) = (raw.next(), stem.next()) {
+        let filler = is_stop(&r.text) || (label && LABEL_FILLER.contains(&r.text.as_str()));
+        let start = stems.len();
+        stems.push_str(&t.text);
+        spans.push((start, stems.len(), filler));
+    }
+    for (i, &(start, end, filler)) in spans.iter().enumerate() {
+        let a = &stems[start..end];
         if !filler {
-            stems.push_str(&t.stem);
-            stems.push(' ');
+            words.push_str(a);
+            words.push(' ');
         }
-        if let Some(b) = tokens.get(i + 1) {
-            shingles.push_str(&bigram(&t.stem, &b.stem));
-            shingles.push(' ');
+        if let Some(&(s, e, _)) = spans.get(i + 1) {
+            push_pair(shingles, a, NEXT_TO, &stems[s..e]);
         }
         // CPV labels are terse: their words one apart are not the same phrase.
-        if let Some(c) = tokens.get(i + 2).filter(|_| !label) {
-            shingles.push_str(&skip_bigram(&t.stem, &c.stem));
-            shingles.push(' ');
+        if let Some(&(s, e, _)) = spans.get(i + 2).filter(|_| !label) {
+            push_pair(shingles, a, ONE_APART, &stems[s..e]);
         }
     }
     for _ in 0..weight {
-        stems_out.push_str(&stems);
-        shingles_out.push_str(&shingles);
+        stems_out.push_str(words);
+        shingles_out.push_str(shingles);
     }
+}
+
+fn push_pair(out: &mut String, a: &str, joint: &str, b: &str) {
+    out.push_str(a);
+    out.push_str(joint);
+    out.push_str(b);
+    out.push(' ');
 }
 
 pub(crate) fn to_document(
     f: &Fields,
     an: &mut Analyzers,
+    scratch: &mut Scratch,
     doc: &SupplierDoc,
 ) -> serde_json::Result<TantivyDocument> {
     let mut d = TantivyDocument::default();
     let (mut stems, mut shingles) = (String::new(), String::new());
     let mut add = |text: &str, weight: usize, label: bool| {
-        add_text(an, text, weight, label, &mut stems, &mut shingles);
+        add_text(an, scratch, text, weight, label, &mut stems, &mut shingles);
     };
     add(&doc.name, NAME_WEIGHT, false);
     add(&doc.trading_name, TRADING_NAME_WEIGHT, false);
