@@ -499,7 +499,7 @@ async fn tune_pg(db_url: &str, name: &str, data_bytes: u64, report: &mut Report)
         mib(data_bytes),
         if shared >= data_bytes { "" } else { " — below the data size: restart PostgreSQL with a larger shared_buffers (scripts/bench.sh)" }
     ));
-    Ok(server::connect(db_url).await?)
+    server::connect(db_url).await
 }
 
 /// Total memory of the machine, in KiB.
@@ -735,7 +735,7 @@ async fn run_one(ctx: &Ctx, engine: Engine, q: &Q) -> anyhow::Result<(u64, BTree
 
 /// One row of a baseline's page: what the app shows for a hit.
 #[derive(Debug, Default)]
-#[allow(dead_code, reason = "read back as the app reads its page, then dropped")]
+#[expect(dead_code, reason = "read back as the app reads its page, then dropped")]
 struct SqlHit {
     id: i64,
     name: String,
@@ -754,7 +754,6 @@ struct SqlHit {
 /// What a baseline returns: the app's page (top-k with display fields and CPV codes), the
 /// total, and the app's facet counts.
 #[derive(Debug, Default)]
-#[allow(dead_code, reason = "computed as the app computes them, then dropped")]
 struct SqlResults {
     total: u64,
     hits: Vec<SqlHit>,

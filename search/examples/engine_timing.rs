@@ -216,6 +216,18 @@ fn build(dir: &str, n: usize) {
     );
 }
 
+/// CPU time this process has used (user + system, all threads), from `/proc/self/stat`: a
+/// measure of the engine's work that other processes on a busy machine do not inflate.
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // The kernel's USER_HZ is 100 on Linux.
+    Some(Duration::from_millis(ticks * 10))
+}
+
 fn pct(sorted: &[Duration], p: f64) -> f64 {
     let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
     sorted[rank - 1].as_secs_f64() * 1000.0
@@ -272,7 +284,7 @@ fn slowest(dir: &str, n: usize) {
             (t.elapsed(), r.total, q)
         })
         .collect();
-    timed.sort_by(|a, b| b.0.cmp(&a.0));
+    timed.sort_by_key(|t| std::cmp::Reverse(t.0));
     for (d, total, q) in timed.into_iter().take(n) {
         println!(
             "{:8.2} ms  total {total:>7}  {:?} near={} cpv={:?} forms={:?} sizes={:?}",
@@ -315,13 +327,19 @@ fn query(dir: &str, rounds: usize) {
         index.len(),
         mix.len()
     );
-    println!("| workers | p50 ms | p95 ms | p99 ms | mean ms | queries/s |");
-    println!("|---:|---:|---:|---:|---:|---:|");
+    println!("| workers | p50 ms | p95 ms | p99 ms | mean ms | queries/s | CPU ms/query |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
     for workers in [1, 2] {
+        let cpu_before = cpu_time();
         let (lat, wall) = measure(&index, &mix, workers, rounds);
+        let cpu = cpu_time()
+            .zip(cpu_before)
+            .map_or(f64::NAN, |(after, before)| {
+                (after - before).as_secs_f64() * 1000.0 / lat.len() as f64
+            });
         let mean = lat.iter().map(Duration::as_secs_f64).sum::<f64>() * 1000.0 / lat.len() as f64;
         println!(
-            "| {workers} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0} |",
+            "| {workers} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0} | {cpu:.2} |",
             pct(&lat, 0.5),
             pct(&lat, 0.95),
             pct(&lat, 0.99),

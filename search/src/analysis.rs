@@ -88,6 +88,8 @@ pub(crate) struct Concept {
     pub optional: bool,
     /// How telling the concept is: idf of its commonest way of being matched.
     pub weight: f32,
+    /// Some supplier matches it (a word no supplier uses cannot tell suppliers apart).
+    pub known: bool,
 }
 
 /// A query, analysed.
@@ -191,6 +193,7 @@ pub(crate) fn analyse(
             fuzzy: (distance > 0).then(|| (t.raw.clone(), distance)),
             optional: is_filler(&t.raw),
             weight: 0.0,
+            known: false,
         });
     }
     concepts.dedup_by(|a, b| a.alternatives == b.alternatives);
@@ -256,6 +259,7 @@ fn from_thesaurus(
         fuzzy,
         optional,
         weight: 0.0,
+        known: false,
     }
 }
 
@@ -316,6 +320,7 @@ fn measure(stats: &dyn Stats, c: &mut Concept) -> tantivy::Result<()> {
         df = df.max(code_df);
     }
     c.weight = idf(df, n);
+    c.known = df > 0;
     if let Some((raw, _)) = &c.fuzzy {
         // Typo tolerance for a word the index hardly knows; a corrected typo keeps it.
         let exact = match c.alternatives.first() {

@@ -52,8 +52,9 @@ const SKIP_FACTOR: f32 = 0.6;
 const PROXIMITY_BOOST: f32 = 0.5;
 /// A relaxed search requires concepts carrying this share of the query's weight.
 pub(crate) const RELAXED_COVERAGE: f32 = 0.5;
-/// Most concepts whose combinations a relaxed search enumerates (2^n subsets).
-const MAX_RELAXED_CONCEPTS: usize = 8;
+/// Most concepts whose combinations a relaxed search enumerates (2^n subsets); beyond, it
+/// counts matched concepts instead.
+const MAX_ENUMERATED: usize = 4;
 /// Most grid cells a radius search unions (see [`GEO_LEVELS`]).
 const MAX_CELLS: i64 = 16;
 
@@ -218,6 +219,28 @@ pub(crate) fn text_query(
                 clauses.push((occur, concept_query(f, vocabulary, c)));
             }
         }
+        Matching::Relaxed if required.len() > MAX_ENUMERATED => {
+            // A pasted description: at least half the concepts some supplier matches, scored
+            // in the same pass; words nobody uses (a description is full of them) and filler
+            // only rank.
+            let is_known = |c: &Concept| c.known && required.iter().any(|r| std::ptr::eq(*r, c));
+            let known: Vec<Box<dyn Query>> = a
+                .concepts
+                .iter()
+                .filter(|c| is_known(c))
+                .map(|c| concept_query(f, vocabulary, c))
+                .collect();
+            let at_least = known.len().div_ceil(2).max(1);
+            clauses.push((
+                Occur::Must,
+                Box::new(BooleanQuery::union_with_minimum_required_clauses(
+                    known, at_least,
+                )),
+            ));
+            for c in a.concepts.iter().filter(|c| !is_known(c)) {
+                clauses.push(should(concept_query(f, vocabulary, c)));
+            }
+        }
         Matching::Relaxed => {
             clauses.push((
                 Occur::Must,
@@ -234,12 +257,12 @@ pub(crate) fn text_query(
     Some(Box::new(BooleanQuery::new(clauses)))
 }
 
-/// Matches suppliers whose matched concepts carry at least [`RELAXED_COVERAGE`] of the
-/// weight: the union, over every smallest such set of concepts, of their intersection.
+/// Which suppliers a relaxed search of a short query (up to [`MAX_ENUMERATED`] concepts)
+/// keeps: those whose matched concepts carry at least [`RELAXED_COVERAGE`] of the weight —
+/// the union, over every smallest such set of concepts, of their intersection. A word no
+/// supplier uses weighs most, so "submarine hull cleaning" keeps no cleaners.
 fn relaxed_gate(f: &Fields, vocabulary: &Vocabulary, required: &[&Concept]) -> Box<dyn Query> {
-    let mut concepts: Vec<&Concept> = required.to_vec();
-    concepts.sort_by(|a, b| b.weight.total_cmp(&a.weight));
-    concepts.truncate(MAX_RELAXED_CONCEPTS);
+    let concepts: Vec<&Concept> = required.to_vec();
     let total: f32 = concepts.iter().map(|c| c.weight).sum();
     let need = RELAXED_COVERAGE * total;
     let n = concepts.len();

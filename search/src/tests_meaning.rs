@@ -624,3 +624,31 @@ fn from_snapshot_fills_every_field_the_engine_uses() {
         s.service_area().effective_radius_km()
     );
 }
+
+#[test]
+fn a_pasted_description_finds_suppliers_doing_most_of_it() {
+    let idx = index_with(&[
+        supplier(
+            1,
+            "Parkside Grounds Ltd",
+            "Grounds maintenance, grass cutting and hedge trimming for parks and schools.",
+            &["77314000"],
+        ),
+        supplier(
+            2,
+            "Sparkle",
+            "Office cleaning and window cleaning.",
+            &["90910000"],
+        ),
+    ]);
+    let r = idx
+        .search(&text(
+            "We need a local company to provide grounds maintenance, grass cutting, hedge \
+             trimming and litter picking for our parks and cemeteries",
+        ))
+        .unwrap();
+    let found: Vec<i64> = r.hits.iter().map(|h| h.id).collect();
+    assert_eq!(found.first(), Some(&1), "{found:?}");
+    assert!(!found.contains(&2), "{found:?}");
+    assert!(r.relaxed, "no supplier does all of it");
+}

@@ -12,7 +12,8 @@ pub(crate) const RAW_TOKENIZER: &str = "default";
 /// Words that say nothing about what a supplier does.
 pub(crate) const STOP_WORDS: &[&str] = &[
     "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is", "it", "of",
-    "on", "or", "the", "to", "with", "we", "our", "you", "your", "all", "any",
+    "on", "or", "the", "to", "with", "we", "our", "us", "you", "your", "they", "their", "all",
+    "any", "who", "which", "that", "this", "these", "those", "can", "will", "would", "should",
 ];
 
 /// Words buyers add to a query that every supplier fits ("cleaning company", "IT provider"):
@@ -42,6 +43,31 @@ pub(crate) const FILLER_WORDS: &[&str] = &[
     "ltd",
     "limited",
     "uk",
+    // How buyers phrase a need rather than what they need.
+    "need",
+    "needs",
+    "needed",
+    "require",
+    "requires",
+    "required",
+    "requirement",
+    "requirements",
+    "provide",
+    "provides",
+    "providing",
+    "looking",
+    "seeking",
+    "want",
+    "wanted",
+    "please",
+    "quote",
+    "quotes",
+    "tender",
+    "tenders",
+    "contract",
+    "contracts",
+    "framework",
+    "able",
 ];
 
 /// Words of CPV labels that do not distinguish one code from another ("Cleaning
