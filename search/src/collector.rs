@@ -11,10 +11,13 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
+use domain::haversine_km;
+
 use crate::facet_cache::{FacetCache, SegFacets, NONE, SOCIAL, VERIFIED};
-use crate::model::{cpv_pad, haversine_km, SortOrder};
+use crate::model::SortOrder;
 use crate::schema::{
-    day_key, kind_hash, F_ACCRED, F_ACCRED_EXP, F_CPV_PREFIX, F_LEGAL_FORM, F_NAME_SORT, F_SIZE,
+    day_key, kind_hash, F_ACCRED, F_ACCRED_EXP, F_CPV_PREFIX, F_LEGAL_FORM, F_NAME_SORT,
+    F_SERVICE_OUTCODE, F_SIZE,
 };
 
 /// Bits naming the disjunctive facet filters in a "failed filters" mask.
@@ -44,6 +47,8 @@ pub(crate) struct Plan {
     pub valid_on: Option<(Vec<u32>, u32)>,
     /// The CPV filter's significant prefix ("" when none), for the children facet.
     pub cpv_prefix: String,
+    /// Only suppliers serving this place: `(outcode, centroid)`.
+    pub serves: Option<(String, (f64, f64))>,
 }
 
 impl Plan {
@@ -65,10 +70,12 @@ impl Plan {
     }
 }
 
-/// A kept document; `key` is "smaller is better".
+/// A kept document; `key` is "smaller is better", and equal keys are ordered by the
+/// supplier's id so that equal suppliers keep their order whatever segment they sit in.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Cand {
     pub key: f64,
+    pub id: i64,
     pub doc: DocAddress,
     pub score: Score,
     pub distance_km: Option<f64>,
@@ -89,6 +96,7 @@ impl Ord for Cand {
     fn cmp(&self, other: &Self) -> Ordering {
         self.key
             .total_cmp(&other.key)
+            .then(self.id.cmp(&other.id))
             .then(self.doc.segment_ord.cmp(&other.doc.segment_ord))
             .then(self.doc.doc_id.cmp(&other.doc.doc_id))
     }
@@ -183,6 +191,18 @@ impl Collector for SupplierCollector {
         let size_ok = accepted_ords(size.as_ref(), &plan.sizes)?;
         let facets = plan.facets;
         let seg = self.cache.get(reader)?;
+        // The delivery outcode's ordinal in this segment's service outcodes (if any
+        // supplier here names it).
+        let mut serves_ord = None;
+        let service_outcodes = if let Some((outcode, _)) = plan.serves.as_ref() {
+            let col = ff.str(F_SERVICE_OUTCODE)?;
+            if let Some(c) = col.as_ref() {
+                serves_ord = c.dictionary().term_ord(outcode.as_bytes())?;
+            }
+            col
+        } else {
+            None
+        };
         Ok(SupplierSegmentCollector {
             segment_ord,
             active: plan.active_mask(),
@@ -208,6 +228,8 @@ impl Collector for SupplierCollector {
             plan,
             valid_buf: Vec::new(),
             valid_hashes: Vec::new(),
+            service_outcodes,
+            serves_ord,
         })
     }
 
@@ -239,7 +261,7 @@ impl Collector for SupplierCollector {
             }
         }
         if self.plan.sort == SortOrder::Name {
-            all.sort_by(|a, b| a.name_key.cmp(&b.name_key).then(a.cand.cmp(&b.cand)));
+            all.sort_by(|a, b| a.name_key.cmp(&b.name_key).then(a.cand.id.cmp(&b.cand.id)));
         } else {
             all.sort_by_key(|a| a.cand);
         }
@@ -274,9 +296,30 @@ pub(crate) struct SupplierSegmentCollector {
     heap: BinaryHeap<Cand>,
     valid_buf: Vec<u64>,
     valid_hashes: Vec<u32>,
+    service_outcodes: Option<StrColumn>,
+    serves_ord: Option<u64>,
 }
 
 impl SupplierSegmentCollector {
+    /// `ServiceArea::serves` from the cached columns: a named service outcode, or the
+    /// centroids within the radius that applies (stored per supplier at indexing).
+    fn serves(&self, doc: DocId) -> bool {
+        let Some((_, centroid)) = self.plan.serves.as_ref() else {
+            return true;
+        };
+        if let (Some(col), Some(ord)) = (self.service_outcodes.as_ref(), self.serves_ord) {
+            if col.term_ords(doc).any(|o| o == ord) {
+                return true;
+            }
+        }
+        let d = doc as usize;
+        let (lat, lon, radius) = (self.seg.lat[d], self.seg.lon[d], self.seg.radius[d]);
+        if lat.is_nan() || lon.is_nan() || radius.is_nan() {
+            return false;
+        }
+        haversine_km(lat, lon, centroid.0, centroid.1) <= radius
+    }
+
     /// Accreditation validity; fills `valid_buf` with the valid kinds' ordinals.
     fn accreditations_valid(&mut self, doc: DocId) -> bool {
         let (Some(col), Some((kinds, day))) =
@@ -381,7 +424,7 @@ impl SupplierSegmentCollector {
         if lat.is_nan() || lon.is_nan() {
             return None;
         }
-        Some(haversine_km(near, (lat, lon)))
+        Some(haversine_km(near.0, near.1, lat, lon))
     }
 
     /// Outside the radius's bounding box (or without a location when a radius is set).
@@ -415,6 +458,7 @@ impl SupplierSegmentCollector {
         };
         let cand = Cand {
             key,
+            id: self.seg.ids[doc as usize],
             doc: DocAddress::new(self.segment_ord, doc),
             score,
             distance_km,
@@ -455,7 +499,7 @@ impl SegmentCollector for SupplierSegmentCollector {
                 _ => return,
             }
         }
-        if !self.accreditations_valid(doc) {
+        if !self.accreditations_valid(doc) || !self.serves(doc) {
             return;
         }
         let fail = if self.active == 0 {
@@ -546,7 +590,7 @@ pub(crate) fn split_cpv(
             divisions.insert(p.clone(), n);
         }
         if p.len() == level && p.starts_with(filter_prefix) {
-            children.insert(cpv_pad(&p), n);
+            children.insert(format!("{p:0<8}"), n);
         }
     }
     (divisions, children)

@@ -16,7 +16,8 @@ use tantivy::index::SegmentId;
 use tantivy::{DocId, Searcher, SegmentReader};
 
 use crate::schema::{
-    F_ACCRED, F_CPV_PREFIX, F_LAT, F_LEGAL_FORM, F_LON, F_SIZE, F_SOCIAL, F_UPDATED, F_VERIFIED,
+    F_ACCRED, F_CPV_PREFIX, F_ID, F_LAT, F_LEGAL_FORM, F_LON, F_SERVICE_RADIUS, F_SIZE, F_SOCIAL,
+    F_UPDATED, F_VERIFIED,
 };
 
 /// CPV prefixes are indexed at every level from the division (2 digits) to the
@@ -131,6 +132,10 @@ pub(crate) struct SegFacets {
     /// Latitude and longitude per doc (NaN when unknown).
     pub lat: Vec<f64>,
     pub lon: Vec<f64>,
+    /// The service radius that applies, km (NaN when only outcodes are named).
+    pub radius: Vec<f64>,
+    /// The supplier's id per doc: the tie-break of every ordering.
+    pub ids: Vec<i64>,
     /// CPV prefix ordinals by level: `cpv[0]` holds the divisions (2 digits),
     /// `cpv[i]` the prefixes of `2 + i` digits.
     pub cpv: Vec<Csr>,
@@ -202,6 +207,13 @@ impl SegFacets {
             updated,
             lat: coords(F_LAT)?,
             lon: coords(F_LON)?,
+            radius: coords(F_SERVICE_RADIUS)?,
+            ids: {
+                let col = ff.i64(F_ID)?;
+                (0..max_doc)
+                    .map(|d| col.first(d).unwrap_or(i64::MAX))
+                    .collect()
+            },
             cpv,
             accred: Csr::build(ff.str(F_ACCRED)?.as_ref(), max_doc),
         })
@@ -219,6 +231,8 @@ impl SegFacets {
             + self.updated.len() * 8
             + self.lat.len() * 8
             + self.lon.len() * 8
+            + self.radius.len() * 8
+            + self.ids.len() * 8
             + self.cpv.iter().map(Csr::heap_bytes).sum::<usize>()
             + self.accred.heap_bytes()
     }

@@ -1,7 +1,10 @@
 //! The types the app exchanges with the index: documents in, queries in, results out.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use chrono::Datelike;
+use domain::registry::{Capacity, ServiceArea, SupplierSnapshot};
+use domain::CpvCatalogue;
 use serde::{Deserialize, Serialize};
 
 /// Days since 1970-01-01 (UTC). Used for accreditation expiry dates and the
@@ -41,6 +44,100 @@ pub struct SupplierDoc {
     pub updated_at: i64,
     pub postcode: String,
     pub town: String,
+    /// How far the supplier says it works, in km (`None`: not stated).
+    pub service_radius_km: Option<i32>,
+    /// Outcodes the supplier names as places it works (upper case).
+    pub service_outcodes: Vec<String>,
+    /// Annual turnover; with `max_contract_value_gbp` it gives the capacity rule's figure.
+    pub turnover_gbp: Option<i64>,
+}
+
+impl SupplierDoc {
+    /// The index document for a supplier from the registry's read model: every field the
+    /// engine uses, filled the one way (labels of the CPV codes and all their ancestors from
+    /// `catalogue`; past contracts as "buyer. description" lines). The caller indexes only
+    /// searchable snapshots ([`SupplierSnapshot::is_searchable`]).
+    #[must_use]
+    pub fn from_snapshot(s: &SupplierSnapshot, catalogue: &CpvCatalogue) -> Self {
+        let mut labels = BTreeSet::new();
+        for code in &s.cpv {
+            labels.extend(catalogue.ancestors(code).into_iter().map(|a| a.label));
+            labels.extend(catalogue.get(code).map(|e| e.label));
+        }
+        let mut contracts_text = String::new();
+        for c in &s.contracts {
+            contracts_text.push_str(&c.buyer_name);
+            contracts_text.push_str(". ");
+            contracts_text.push_str(&c.description);
+            contracts_text.push('\n');
+        }
+        Self {
+            id: s.id,
+            name: s.name.clone(),
+            trading_name: s.trading_name.clone(),
+            capability_statement: s.capability_statement.clone(),
+            keywords: s.keywords.clone(),
+            contracts_text,
+            cpv: s.cpv.iter().map(|c| c.as_str().to_owned()).collect(),
+            cpv_labels: labels.into_iter().collect(),
+            legal_form: s
+                .legal_form
+                .map(|f| f.slug().to_owned())
+                .unwrap_or_default(),
+            size: s.size.map(|z| z.slug().to_owned()),
+            social_economy: s.social_economy,
+            verified: s.verified,
+            accreditations: s
+                .accreditations
+                .iter()
+                .map(|a| {
+                    let expiry = a
+                        .expires_on
+                        .map(|d| days_from_civil(d.year(), d.month(), d.day()));
+                    (a.kind.slug().to_owned(), expiry)
+                })
+                .collect(),
+            lat: s.location.map(|l| l.0),
+            lon: s.location.map(|l| l.1),
+            outcode: s.outcode.clone(),
+            max_contract_value_gbp: s.max_contract_value_gbp,
+            updated_at: s.updated_at,
+            postcode: s.postcode.clone().unwrap_or_default(),
+            town: s.town.clone(),
+            service_radius_km: s.service_radius_km,
+            service_outcodes: s
+                .service_outcodes
+                .iter()
+                .map(|o| o.trim().to_uppercase())
+                .collect(),
+            turnover_gbp: s.turnover_gbp,
+        }
+    }
+
+    /// Where the supplier works, for [`ServiceArea::serves`].
+    #[must_use]
+    pub fn service_area(&self) -> ServiceArea<'_> {
+        ServiceArea {
+            location: self.lat.zip(self.lon),
+            radius_km: self.service_radius_km,
+            outcodes: &self.service_outcodes,
+        }
+    }
+
+    /// The largest contract the supplier can take, for [`Capacity::admits`].
+    #[must_use]
+    pub fn capacity(&self) -> Capacity {
+        Capacity::of(self.max_contract_value_gbp, self.turnover_gbp)
+    }
+}
+
+/// A delivery place: an outcode and its centroid, as the outcode table gives them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryPlace {
+    /// Upper case, e.g. `PR1`.
+    pub outcode: String,
+    /// `(latitude, longitude)` of the outcode's centroid.
+    pub centroid: (f64, f64),
 }
 
 /// Result ordering.
@@ -65,6 +162,15 @@ pub struct IndexQuery {
     pub text: Option<String>,
     /// 8-digit CPV code (check digit optional); matches the code and its descendants.
     pub cpv: Option<String>,
+    /// 8-digit CPV code (check digit optional); matches suppliers with a code on its
+    /// branch: the code, a descendant or an ancestor (the lot planner's "covers").
+    pub cpv_branch: Option<String>,
+    /// Suppliers that serve this delivery place (`domain::registry::ServiceArea::serves`:
+    /// a named service outcode, or within the service radius, 50 km when nothing is stated).
+    pub serves: Option<DeliveryPlace>,
+    /// Suppliers able to take a contract of this value (`domain::registry::Capacity`: the
+    /// stated maximum, else half the turnover; neither stated counts as able).
+    pub can_take_gbp: Option<i64>,
     /// `(lat, lon)` of the buyer's postcode/outcode.
     pub near: Option<(f64, f64)>,
     /// Radius filter around `near`, in km (exact great-circle distance).
@@ -94,6 +200,9 @@ impl Default for IndexQuery {
         Self {
             text: None,
             cpv: None,
+            cpv_branch: None,
+            serves: None,
+            can_take_gbp: None,
             near: None,
             within_km: None,
             legal_forms: Vec::new(),
@@ -123,8 +232,10 @@ pub struct Hit {
     /// HTML: a fragment of the capability statement, escaped, with matched words
     /// wrapped in `<mark>…</mark>`. Safe to insert as inner HTML.
     pub snippet_html: String,
-    /// Why it matched: `"name"`, `"trading name"`, `"keywords"`,
-    /// `"capability statement"`, `"past contracts"`, `"CPV: <label>"`.
+    /// Why it matched, in words: `"name"`, `"trading name"`, `"keywords"`,
+    /// `"capability statement"`, `"past contracts"`, `"CPV: <label>"` (a label with the
+    /// words), `"offers <label>, CPV <code>"` (a declared code the words name),
+    /// `"“<word>” matched as “<synonym>”"` (a thesaurus match).
     pub reasons: Vec<String>,
 }
 
@@ -157,9 +268,11 @@ pub struct SearchResults {
     pub total: u64,
     pub hits: Vec<Hit>,
     pub facets: Facets,
-    /// True when no supplier matched all the words and the words were relaxed
-    /// to "any of" (only for queries of two or more words).
+    /// True when few suppliers matched every word and suppliers matching the more
+    /// telling part of the words were added below them (queries of two or more words).
     pub relaxed: bool,
+    /// How many of `total` match every word (equal to `total` unless `relaxed`).
+    pub total_all_words: u64,
 }
 
 /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -175,66 +288,14 @@ pub fn days_from_civil(year: i32, month: u32, day: u32) -> EpochDays {
     era * 146_097 + doe - 719_468
 }
 
-/// Great-circle distance in km between `(lat, lon)` points: the domain's one rule
-/// (`domain::place::haversine_km`), taking the pairs the index stores.
-#[must_use]
-#[inline]
-pub fn haversine_km(a: (f64, f64), b: (f64, f64)) -> f64 {
-    domain::place::haversine_km(a.0, a.1, b.0, b.1)
-}
-
-/// The significant digits of a CPV code: trailing zeros dropped but at least
-/// the 2-digit division kept (`77314000` → `77314`, `72000000` → `72`).
-/// Returns `None` unless the input starts with 8 digits.
-#[must_use]
-pub fn cpv_significant(code: &str) -> Option<&str> {
-    let code = code.trim();
-    let digits = code.get(..8)?;
-    if !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let rest = code.get(8..).unwrap_or("");
-    if !(rest.is_empty() || (rest.starts_with('-') && rest.len() == 2)) {
-        return None;
-    }
-    let trimmed = digits.trim_end_matches('0');
-    Some(if trimmed.len() < 2 {
-        &digits[..2]
-    } else {
-        trimmed
-    })
-}
-
-/// A CPV prefix padded back to 8 digits (`773` → `77300000`).
-#[must_use]
-pub fn cpv_pad(prefix: &str) -> String {
-    format!("{prefix:0<8}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cpv_significant_digits_keep_the_division() {
-        assert_eq!(cpv_significant("77314000"), Some("77314"));
-        assert_eq!(cpv_significant("72000000-5"), Some("72"));
-        assert_eq!(cpv_significant("03000000"), Some("03"));
-        assert_eq!(cpv_significant("7731400"), None);
-        assert_eq!(cpv_significant("7731400x"), None);
-        assert_eq!(cpv_pad("773"), "77300000");
-    }
 
     #[test]
     fn civil_dates_count_days_from_the_epoch() {
         assert_eq!(days_from_civil(1970, 1, 1), 0);
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
         assert_eq!(days_from_civil(2024, 12, 31), 20_088);
-    }
-
-    #[test]
-    fn haversine_london_to_manchester_is_about_262_km() {
-        let d = haversine_km((51.5074, -0.1278), (53.4808, -2.2426));
-        assert!((d - 262.0).abs() < 3.0, "{d}");
     }
 }

@@ -1,6 +1,7 @@
 #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
-use crate::model::haversine_km;
+use domain::haversine_km;
+
 use crate::{days_from_civil, IndexQuery, SortOrder, SupplierDoc, SupplierIndex};
 
 fn doc(id: i64, name: &str, statement: &str) -> SupplierDoc {
@@ -320,15 +321,32 @@ fn highlights_wrap_matched_words_in_mark_and_reasons_name_the_fields() {
 }
 
 #[test]
-fn all_words_must_match_unless_none_do_then_any_word_will() {
+fn few_matches_of_every_word_are_followed_by_matches_of_the_telling_words() {
     let idx = index_with(&[
         doc(1, "A", "school catering"),
         doc(2, "B", "school cleaning"),
+        doc(3, "C", "catering for events"),
+        doc(4, "D", "road gritting"),
     ]);
     let r = idx.search(&text("school catering")).unwrap();
-    assert_eq!((r.total, r.relaxed), (1, false));
-    let r = idx.search(&text("catering plumbing")).unwrap();
-    assert_eq!((r.total, r.relaxed), (1, true));
+    assert_eq!((r.total, r.total_all_words, r.relaxed), (3, 1, true));
+    assert_eq!(
+        r.hits[0].id, 1,
+        "the supplier matching every word comes first"
+    );
+    assert_eq!(idx.count(&text("school catering")).unwrap(), 3);
+}
+
+#[test]
+fn a_word_nobody_uses_is_not_dropped_when_it_carries_most_of_the_meaning() {
+    let idx = index_with(&[
+        doc(1, "A", "school catering"),
+        doc(2, "B", "office cleaning"),
+    ]);
+    // "submarine" and "hull" match nobody: cleaners are not an answer to the question.
+    let r = idx.search(&text("submarine hull cleaning")).unwrap();
+    assert_eq!((r.total, r.relaxed), (0, false), "{:?}", r.hits);
+    assert_eq!(idx.count(&text("submarine hull cleaning")).unwrap(), 0);
 }
 
 #[test]
@@ -516,7 +534,9 @@ fn facets_and_totals_match_brute_force_for_every_filter_combination() {
         let ok_ver = |d: &SupplierDoc| !q.verified_only || d.verified;
         let ok_soc = |d: &SupplierDoc| !q.social_economy_only || d.social_economy;
         let in_radius = |d: &SupplierDoc| match (q.near, q.within_km, d.lat, d.lon) {
-            (Some(near), Some(r), Some(lat), Some(lon)) => haversine_km(near, (lat, lon)) <= r,
+            (Some(near), Some(r), Some(lat), Some(lon)) => {
+                haversine_km(near.0, near.1, lat, lon) <= r
+            }
             (_, Some(_), _, _) => false,
             _ => true,
         };

@@ -111,6 +111,7 @@ fn suffix(form: LegalForm) -> &'static str {
         LegalForm::Charity => "Trust",
         LegalForm::CompanyLimitedByGuarantee => "Partnership Ltd",
         LegalForm::PrivateLimitedCompany => "Ltd",
+        LegalForm::PublicLimitedCompany => "plc",
         LegalForm::Partnership => "& Partners",
         LegalForm::Llp => "LLP",
         LegalForm::SoleTrader => "",

@@ -19,6 +19,7 @@ slug_enum! {
         Charity => "charity", "Charity / CIO";
         CompanyLimitedByGuarantee => "company_limited_by_guarantee", "Company limited by guarantee";
         PrivateLimitedCompany => "private_limited_company", "Private limited company";
+        PublicLimitedCompany => "public_limited_company", "Public limited company (plc)";
         Partnership => "partnership", "Partnership";
         Llp => "llp", "Limited liability partnership (LLP)";
         SoleTrader => "sole_trader", "Sole trader";
@@ -63,6 +64,7 @@ impl LegalForm {
             Self::Cic
             | Self::CompanyLimitedByGuarantee
             | Self::PrivateLimitedCompany
+            | Self::PublicLimitedCompany
             | Self::Llp
             | Self::PublicBody => &[IdScheme::GbCoh],
             Self::Partnership | Self::SoleTrader => &[],
@@ -219,6 +221,7 @@ mod tests {
                 "charity",
                 "company_limited_by_guarantee",
                 "private_limited_company",
+                "public_limited_company",
                 "partnership",
                 "llp",
                 "sole_trader",
@@ -376,6 +379,14 @@ mod tests {
             expires_on: None,
         };
         assert!(forever.is_current(day(30)));
+    }
+
+    #[test]
+    fn a_plc_is_a_company_on_companies_house_and_not_social_economy() {
+        let plc = LegalForm::from_slug("public_limited_company").unwrap();
+        assert_eq!(plc.label(), "Public limited company (plc)");
+        assert!(!plc.is_social_economy());
+        assert_eq!(plc.usual_id_schemes(), &[IdScheme::GbCoh]);
     }
 
     #[test]

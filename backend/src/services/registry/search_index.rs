@@ -4,14 +4,14 @@
 //! is in a file beside it, so a restart does not rebuild a current index.
 
 use super::views::Projection;
-use anchorlink_search::{days_from_civil, IndexOptions, SearchError, SupplierDoc, SupplierIndex};
-use chrono::Datelike;
+use anchorlink_search::{
+    IndexOptions, SearchError, SupplierDoc, SupplierIndex, Thesaurus, Vocabulary,
+};
 use domain::cpv::CpvCatalogue;
 use domain::registry::SupplierSnapshot;
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 const SYNC_FILE: &str = "anchorlink-sync";
 /// Registries at least this large are indexed in one segment per search thread.
@@ -26,8 +26,6 @@ pub struct SearchIndex {
     /// During a rebuild: documents per segment, and how many the current one holds.
     part: AtomicU64,
     in_part: AtomicU64,
-    /// CPV code → its label and its ancestors' labels, shared by every document.
-    labels: Mutex<BTreeMap<String, Vec<String>>>,
 }
 
 impl SearchIndex {
@@ -60,6 +58,10 @@ impl SearchIndex {
             })
             .map_err(|e| anyhow::anyhow!("in-memory search index: {e}"))?,
         };
+        // Queries are read with the shipped thesaurus and the CPV labels (synonyms, trade
+        // names, the codes a buyer's words name).
+        let vocabulary = Vocabulary::new(&cpv, &Thesaurus::builtin()?)?;
+        engine.set_vocabulary(Arc::new(vocabulary));
         let applied = dir
             .as_ref()
             .and_then(|d| std::fs::read_to_string(d.join(SYNC_FILE)).ok())
@@ -72,7 +74,6 @@ impl SearchIndex {
             applied: AtomicI64::new(applied),
             part: AtomicU64::new(u64::MAX),
             in_part: AtomicU64::new(0),
-            labels: Mutex::new(BTreeMap::new()),
         })
     }
 
@@ -92,67 +93,7 @@ impl SearchIndex {
 
     /// The index document of a searchable supplier.
     pub fn document(&self, s: &SupplierSnapshot) -> SupplierDoc {
-        let mut cache = self
-            .labels
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut labels = BTreeSet::new();
-        for code in &s.cpv {
-            let entry = cache.entry(code.as_str().to_owned()).or_insert_with(|| {
-                let mut l: Vec<String> = self
-                    .cpv
-                    .ancestors(code)
-                    .into_iter()
-                    .map(|a| a.label)
-                    .collect();
-                l.extend(self.cpv.get(code).map(|e| e.label));
-                l
-            });
-            labels.extend(entry.iter().cloned());
-        }
-        drop(cache);
-        let mut contracts_text = String::new();
-        for c in &s.contracts {
-            contracts_text.push_str(&c.buyer_name);
-            contracts_text.push_str(". ");
-            contracts_text.push_str(&c.description);
-            contracts_text.push('\n');
-        }
-        SupplierDoc {
-            id: s.id,
-            name: s.name.clone(),
-            trading_name: s.trading_name.clone(),
-            capability_statement: s.capability_statement.clone(),
-            keywords: s.keywords.clone(),
-            contracts_text,
-            cpv: s.cpv.iter().map(|c| c.as_str().to_owned()).collect(),
-            cpv_labels: labels.into_iter().collect(),
-            legal_form: s
-                .legal_form
-                .map(|f| f.slug().to_owned())
-                .unwrap_or_default(),
-            size: s.size.map(|c| c.slug().to_owned()),
-            social_economy: s.social_economy,
-            verified: s.verified,
-            accreditations: s
-                .accreditations
-                .iter()
-                .map(|a| {
-                    (
-                        a.kind.slug().to_owned(),
-                        a.expires_on
-                            .map(|d| days_from_civil(d.year(), d.month(), d.day())),
-                    )
-                })
-                .collect(),
-            lat: s.location.map(|(lat, _)| lat),
-            lon: s.location.map(|(_, lon)| lon),
-            outcode: s.outcode.clone(),
-            max_contract_value_gbp: s.max_contract_value_gbp,
-            updated_at: s.updated_at,
-            postcode: s.postcode.clone().unwrap_or_default(),
-            town: s.town.clone(),
-        }
+        SupplierDoc::from_snapshot(s, &self.cpv)
     }
 }
 
