@@ -624,10 +624,7 @@ fn from_snapshot_fills_every_field_the_engine_uses() {
     assert_eq!(d.service_outcodes, ["BB1"]);
     assert_eq!(d.turnover_gbp, Some(900_000));
     assert_eq!(d.capacity(), s.capacity(), "one capacity rule");
-    assert_eq!(
-        d.service_area().reach(),
-        s.service_area().reach()
-    );
+    assert_eq!(d.service_area().reach(), s.service_area().reach());
 }
 
 #[test]

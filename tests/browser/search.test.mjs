@@ -45,6 +45,13 @@ async function searchBy(page, act, urlTest) {
   else await ready(page, NO_FORM);
 }
 
+/** The filters fold away behind "Filters" (results first on a phone): opens them. */
+async function openFilters(page) {
+  const details = page.locator('main details.filters');
+  if (!(await details.evaluate((d) => d.open))) await details.locator('summary').click();
+  await page.getByLabel('Size').waitFor({ state: 'visible' });
+}
+
 /** Counts the document (full page) loads of `page` from now on. */
 function countDocumentLoads(page) {
   const counter = { loads: 0 };
@@ -147,10 +154,12 @@ for (const mode of MODES) {
       const loads = countDocumentLoads(page);
       if (mode.js) {
         await page.evaluate(() => { window.__searchMarker = 'still here'; });
+        await openFilters(page);
         // Only the select changes: no button is pressed.
         await searchBy(page, () => page.getByLabel('Size').selectOption('micro'), /[?&]size=micro/);
         assert.equal(await shownTotal(page), expected, 'the results follow the Size filter');
         assert.equal(await page.evaluate(() => window.__searchMarker), 'still here', 'the page was not reloaded');
+        await openFilters(page);
         await searchBy(page, () => page.getByLabel('Verified only').check(), /[?&]verified=true/);
         assert.match(page.url(), /size=micro/, 'the earlier filter is kept');
         assert.equal(await page.evaluate(() => window.__searchMarker), 'still here', 'the page was not reloaded');
@@ -164,6 +173,7 @@ for (const mode of MODES) {
         assert.equal(await page.getByLabel('Size').inputValue(), '', 'after Back the Size select matches the URL');
         assert.equal(await page.evaluate(() => window.__searchMarker), 'still here');
       } else {
+        await openFilters(page);
         await page.getByLabel('Size').selectOption('micro');
         await page.waitForTimeout(300);
         assert.equal(loads.loads, 0, 'without JavaScript a change alone does nothing');
@@ -178,6 +188,22 @@ for (const mode of MODES) {
         assert.deepEqual(await resultNames(page), names);
       }
       expectNoProblems(page);
+    });
+
+    test('on a phone the result count and the first result come before the filters', async () => {
+      await page.setViewportSize({ width: 360, height: 740 });
+      try {
+        await visit(page, '/suppliers?q=cleaning', NO_FORM);
+        const count = await page.locator('main .result-count').boundingBox();
+        assert.ok(count && count.y + count.height <= 740, `the count is on the first screen (at ${count?.y})`);
+        const first = await page.locator('main .results > li').first().boundingBox();
+        assert.ok(first && first.y < 740, `the first result starts on the first screen (at ${first?.y})`);
+        assert.equal(await page.getByLabel('Size').isVisible(), false, 'the filters are folded away');
+        await openFilters(page);
+        assert.equal(await page.getByLabel('Size').isVisible(), true, '"Filters" opens them, with or without JavaScript');
+      } finally {
+        await page.setViewportSize({ width: 1280, height: 900 });
+      }
     });
 
     test('facet links narrow the results to the count they show', async () => {

@@ -6,8 +6,8 @@
 
 use crate::error::AppError;
 use domain::registry::dto::{
-    CpvView, ProfilePatch, SavedSearchView, SearchQuery, SearchResults, ShortlistSummary,
-    ShortlistView, SupplierProfile,
+    CpvSuggestionView, CpvView, ProfilePatch, SavedSearchView, SearchQuery, SearchResults,
+    ShortlistSummary, ShortlistView, SupplierProfile,
 };
 use leptos::server;
 
@@ -168,12 +168,28 @@ pub async fn remove_cpv(code: String) -> Result<(), AppError> {
 #[server(endpoint = "search-cpv")]
 pub async fn search_cpv(q: String) -> Result<Vec<CpvView>, AppError> {
     let state = web::state()?;
-    let cpv = &state.env.cpv;
-    Ok(cpv
-        .search(q.trim(), 15)
-        .into_iter()
-        .map(|e| profiles::cpv_view(cpv, &e.code))
-        .collect())
+    Ok(backend::services::registry::cpv::find_codes(
+        &state.env, &q, 15,
+    ))
+}
+
+/// "What do you do?": CPV codes suggested for a plain-language description, with reasons.
+/// `except` lists codes already chosen or rejected, comma-separated.
+#[server(endpoint = "suggest-cpv")]
+pub async fn suggest_cpv(
+    description: String,
+    except: String,
+) -> Result<Vec<CpvSuggestionView>, AppError> {
+    use backend::services::registry::cpv;
+    let state = web::state()?;
+    let except: Vec<String> = except.split(',').map(str::to_owned).collect();
+    Ok(cpv::suggest_codes(
+        &state.env,
+        &state.views,
+        &description,
+        &except,
+        cpv::MAX_SUGGESTIONS,
+    ))
 }
 
 #[server(endpoint = "add-accreditation")]

@@ -222,6 +222,17 @@ pub struct CpvView {
     pub path: Vec<String>,
 }
 
+/// A CPV code suggested for a plain-language description ("What do you do?"), with the
+/// reason in words so the person can judge it before accepting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CpvSuggestionView {
+    #[serde(flatten)]
+    pub cpv: CpvView,
+    /// Why it is suggested, e.g. `matches “office cleaning”`.
+    pub reason: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccreditationView {

@@ -181,7 +181,8 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
         registry::get_supplier,
         registry::create_supplier,
         registry::update_supplier,
-        registry::api_suppliers_csv
+        registry::api_suppliers_csv,
+        registry::suggest_cpv
     ),
     components(schemas(ProfilePatch, IdentifierInput, SupplierProfile, ErrorBody)),
     modifiers(&BearerAuth)

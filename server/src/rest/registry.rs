@@ -11,9 +11,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use backend::services::registry::export::{self, ExportRow};
-use backend::services::registry::{profiles, search};
+use backend::services::registry::{cpv, profiles, search};
 use backend::AppState;
-use domain::registry::dto::{ProfilePatch, SearchQuery, SearchResults, SupplierProfile};
+use domain::registry::dto::{
+    CpvSuggestionView, ProfilePatch, SearchQuery, SearchResults, SupplierProfile,
+};
 
 /// Routes under `/api/v1`.
 pub(super) fn api_router() -> Router<SiteState> {
@@ -21,6 +23,7 @@ pub(super) fn api_router() -> Router<SiteState> {
         .route("/suppliers", get(list_suppliers).post(create_supplier))
         .route("/suppliers/{id}", get(get_supplier).put(update_supplier))
         .route("/suppliers.csv", get(api_suppliers_csv))
+        .route("/cpv/suggest", get(suggest_cpv))
 }
 
 /// The download routes for the site (session cookie).
@@ -54,6 +57,48 @@ pub(super) async fn list_suppliers(
 ) -> Result<Json<SearchResults>, ApiError> {
     let found = search::search(&state.db, &state.env, &state.views, &user.actor, &q).await?;
     Ok(Json(found))
+}
+
+/// The query of `GET /api/v1/cpv/suggest`.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub(super) struct SuggestQuery {
+    /// A plain-language description of the work ("we prune and fell trees").
+    q: String,
+    /// Codes to leave out (already chosen or rejected), comma-separated.
+    #[serde(default)]
+    except: String,
+}
+
+/// The answer of `GET /api/v1/cpv/suggest`.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub(super) struct CpvSuggestions {
+    suggestions: Vec<CpvSuggestionView>,
+}
+
+/// "What do you do?": CPV codes a plain-language description names, best first, each with
+/// the reason (the CPV labels and the procurement thesaurus). Public: it reads reference
+/// data only.
+#[utoipa::path(get, path = "/api/v1/cpv/suggest", params(SuggestQuery),
+    responses((status = 200, description = "Up to 10 suggestions, best first", body = CpvSuggestions), (status = 422, body = ErrorBody)))]
+pub(super) async fn suggest_cpv(
+    State(state): State<AppState>,
+    Query(q): Query<SuggestQuery>,
+) -> Result<Json<CpvSuggestions>, ApiError> {
+    if q.q.trim().is_empty() {
+        return Err(ApiError(app::error::AppError::field(
+            "q",
+            "Describe the work in a few words.",
+        )));
+    }
+    let except: Vec<String> = q.except.split(',').map(str::to_owned).collect();
+    let suggestions = cpv::suggest_codes(
+        &state.env,
+        &state.views,
+        &q.q,
+        &except,
+        cpv::MAX_SUGGESTIONS,
+    );
+    Ok(Json(CpvSuggestions { suggestions }))
 }
 
 /// One supplier's published profile.

@@ -4,6 +4,7 @@
 
 mod auth_flows;
 mod authorisation;
+mod cpv_suggest;
 mod index_sync;
 mod jobs;
 mod journeys;

@@ -2,7 +2,7 @@
 //! suppliers that should rank in the top 5, judged against 2,000 seeded suppliers plus a
 //! curated set (`tests/relevance/suppliers.json`) published through the REST API, so they
 //! are indexed the normal way. Prints nDCG@10 and recall@5 per query and on average, and
-//! fails below a floor the engine has met.
+//! fails below what a buyer needs (see the floors below).
 
 use anchorlink_tests::TestApp;
 use axum::http::StatusCode;
@@ -11,14 +11,14 @@ use domain::registry::dto::SearchQuery;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// Floors on the means over all queries. When they were set the engine measured mean
-/// nDCG@10 0.898 and recall@5 0.870 (the same on SQLite and PostgreSQL): it misses
-/// "school meals" and "cyber security training" (hundreds of seeded caterers and cyber
-/// firms say exactly those words, and the specialists do not outrank them) and the
-/// synonym-only half of "school dinners" and "mowing for biodiversity". Raise the floors
-/// when ranking improves; they leave a little slack for ties moving a place.
-const MIN_MEAN_NDCG_AT_10: f64 = 0.85;
-const MIN_MEAN_RECALL_AT_5: f64 = 0.80;
+/// Floors from what a buyer needs (the same as the engine's own test,
+/// `search/tests/relevance.rs`, here through the whole product path: REST publishing, the
+/// read model, the index projection and the search service): a mean nDCG@10 of 0.93, and
+/// no query under 0.5 (the right supplier at least third, or most of the right ones on the
+/// page). A query judged with no relevant supplier asks for an empty answer: it scores 1
+/// when the search returns nothing and 0 otherwise.
+const MIN_MEAN_NDCG_AT_10: f64 = 0.93;
+const MIN_QUERY_NDCG_AT_10: f64 = 0.5;
 
 const SUPPLIERS: &str = include_str!("../../relevance/suppliers.json");
 const QUERIES: &str = include_str!("../../relevance/queries.json");
@@ -70,7 +70,7 @@ async fn judged_queries_rank_the_right_suppliers_first() {
     let names: Vec<String> = suppliers.iter().filter_map(|s| text(s, "name")).collect();
     let queries: Vec<Value> = serde_json::from_str(QUERIES).expect("queries.json");
     assert!(
-        queries.len() >= 15,
+        queries.len() >= 60,
         "the judged set has {} queries",
         queries.len()
     );
@@ -116,14 +116,21 @@ async fn judged_queries_rank_the_right_suppliers_first() {
         let mut ideal: Vec<f64> = judged.values().copied().collect();
         ideal.sort_by(|a, b| b.total_cmp(a));
         ideal.truncate(10);
-        let ndcg10 = dcg(&gains) / dcg(&ideal);
         let relevant = judged.values().filter(|g| **g > 0.0).count();
-        let hits5 = top
-            .iter()
-            .take(5)
-            .filter(|n| judged.get(*n).is_some_and(|g| *g > 0.0))
-            .count();
-        let recall5 = hits5 as f64 / relevant.clamp(1, 5) as f64;
+        let (ndcg10, recall5) = if relevant == 0 {
+            let empty = if found.total == 0 { 1.0 } else { 0.0 };
+            (empty, empty)
+        } else {
+            let hits5 = top
+                .iter()
+                .take(5)
+                .filter(|n| judged.get(*n).is_some_and(|g| *g > 0.0))
+                .count();
+            (
+                dcg(&gains) / dcg(&ideal),
+                hits5 as f64 / relevant.clamp(1, 5) as f64,
+            )
+        };
         let label = [
             ("near", "near"),
             ("within_km", "km"),
@@ -162,7 +169,11 @@ async fn judged_queries_rank_the_right_suppliers_first() {
         .join("\n");
     println!("relevance over {} judged queries:\n{table}", figures.len());
     println!("mean nDCG@10 = {mean_ndcg:.3}, mean recall@5 = {mean_recall:.3}");
-    let pass = mean_ndcg >= MIN_MEAN_NDCG_AT_10 && mean_recall >= MIN_MEAN_RECALL_AT_5;
+    let worst = figures
+        .iter()
+        .map(|f| f.ndcg10)
+        .fold(f64::INFINITY, f64::min);
+    let pass = mean_ndcg >= MIN_MEAN_NDCG_AT_10 && worst >= MIN_QUERY_NDCG_AT_10;
     if !pass {
         let misses = figures
             .iter()
@@ -176,7 +187,7 @@ async fn judged_queries_rank_the_right_suppliers_first() {
             .collect::<Vec<_>>()
             .join("\n");
         panic!(
-            "relevance below the floor: mean nDCG@10 {mean_ndcg:.3} (floor {MIN_MEAN_NDCG_AT_10}), mean recall@5 {mean_recall:.3} (floor {MIN_MEAN_RECALL_AT_5})\n{table}\nqueries not ranked ideally:\n{misses}"
+            "relevance below what a buyer needs: mean nDCG@10 {mean_ndcg:.3} (floor {MIN_MEAN_NDCG_AT_10}), worst query {worst:.3} (floor {MIN_QUERY_NDCG_AT_10}), mean recall@5 {mean_recall:.3}\n{table}\nqueries not ranked ideally:\n{misses}"
         );
     }
 }

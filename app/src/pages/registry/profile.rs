@@ -293,6 +293,7 @@ fn step_body(step: &str, p: SupplierProfile, flash: Option<Flash>, a: StepAction
                     </li>
                 }).collect_view()}
             </ul>
+            <WhatDoYouDo add=a.add_cpv added=added.clone()/>
             <CpvPicker add=a.add_cpv flash=flash.clone() added=added/>
             {save_form(Box::new(move || view! {
                 <TextArea name="p[capability_statement]" label="Capability statement" value=p.capability_statement.clone()
@@ -373,6 +374,105 @@ fn review(p: SupplierProfile, flash: Option<Flash>, a: StepActions) -> AnyView {
         </FormScope>
     }
     .into_any()
+}
+
+/// "What do you do?": a plain-language description suggests CPV codes, each with the
+/// reason, to accept (adds the code to the profile) or reject (hides it). With JavaScript
+/// the list follows the typing and rejecting is instant; without it the description is a
+/// GET form and each "Reject" re-submits it with the code added to the rejected list.
+#[component]
+fn WhatDoYouDo(add: ServerAction<AddCpv>, added: Vec<String>) -> impl IntoView {
+    let query = use_query_map();
+    let (described, set_described) =
+        signal(query.with_untracked(|q| q.get("describe").unwrap_or_default()));
+    let initial_rejected: Vec<String> = query.with_untracked(|q| {
+        q.get("rejected")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect()
+    });
+    let (rejected, set_rejected) = signal(initial_rejected);
+    let except = {
+        let added = added.clone();
+        move || {
+            let mut codes = added.clone();
+            codes.extend(rejected.get());
+            codes.join(",")
+        }
+    };
+    let suggestions = Resource::new(
+        move || (described.get(), except()),
+        |(text, except)| async move {
+            if text.split_whitespace().count() < 2 {
+                Ok(Vec::new())
+            } else {
+                registry::suggest_cpv(text, except).await
+            }
+        },
+    );
+    view! {
+        <h3 id="describe-heading">"What do you do?"</h3>
+        <form method="get" action="/profile/capabilities" class="subform" aria-labelledby="describe-heading">
+            <label for="describe">"Describe your work in your own words"</label>
+            <p class="hint" id="describe-hint">"For example “we prune and fell trees and grind stumps for councils and housing associations”. We suggest the codes buyers use for it; you choose which to add."</p>
+            <textarea id="describe" name="describe" rows="3" aria-describedby="describe-hint"
+                prop:value=move || described.get()
+                on:input=move |ev| set_described.set(event_target_value(&ev))>{described.get_untracked()}</textarea>
+            <input type="hidden" name="rejected" prop:value=move || rejected.get().join(",")
+                value=rejected.get_untracked().join(",")/>
+            <button type="submit" class="button secondary">"Suggest codes"</button>
+        </form>
+        <div aria-live="polite" class="cpv-results" data-testid="cpv-suggestions">
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let found = suggestions.await.unwrap_or_default();
+                    let text = described.get_untracked();
+                    if text.split_whitespace().count() < 2 {
+                        return view! { <span></span> }.into_any();
+                    }
+                    if found.is_empty() {
+                        return view! { <p>"No suggestions for that description. Say what you do and for whom, or find a code by its words below."</p> }.into_any();
+                    }
+                    view! {
+                        <p>{format!("{} suggested codes:", found.len())}</p>
+                        <ul class="items">
+                            {found.into_iter().map(|s| {
+                                let code = s.cpv.code.clone();
+                                let label = s.cpv.label.clone();
+                                let now_rejected = rejected.get_untracked();
+                                let mut with_this = now_rejected.clone();
+                                with_this.push(code.clone());
+                                let reject = move |ev: leptos::ev::SubmitEvent| {
+                                    ev.prevent_default();
+                                    let code = code.clone();
+                                    set_rejected.update(|r| r.push(code));
+                                };
+                                view! {
+                                <li>
+                                    <span><code>{s.cpv.full_code.clone()}</code> " " {s.cpv.label.clone()}
+                                        <span class="muted">{format!(" — {}", s.reason)}</span></span>
+                                    <span class="inline-fields">
+                                        <ActionForm action=add attr:class="inline">
+                                            <input type="hidden" name="code" value=s.cpv.code.clone()/>
+                                            <button type="submit" class="button small">"Accept"<span class="visually-hidden">{format!(" {label}")}</span></button>
+                                        </ActionForm>
+                                        <form method="get" action="/profile/capabilities" class="inline" on:submit=reject>
+                                            <input type="hidden" name="describe" value=text.clone()/>
+                                            <input type="hidden" name="rejected" value=with_this.join(",")/>
+                                            <button type="submit" class="link-button">"Reject"<span class="visually-hidden">{format!(" {}", s.cpv.label)}</span></button>
+                                        </form>
+                                    </span>
+                                </li>
+                            }}).collect_view()}
+                        </ul>
+                    }.into_any()
+                })}
+            </Transition>
+        </div>
+    }
 }
 
 /// Search-and-add for CPV codes. With JavaScript the list updates as you type; without it

@@ -181,6 +181,15 @@ pub fn SearchPage() -> impl IntoView {
                 let q = query.with_untracked(query_from_url);
                 let res = results.await;
                 let errors = res.as_ref().err().and_then(|e| e.field_errors().cloned()).unwrap_or_default();
+                // Filters fold away behind a disclosure (results first on a phone), open when
+                // one is set or wrong so the buyer sees what narrows the list.
+                let set = |o: &Option<String>| o.as_deref().is_some_and(|v| !v.trim().is_empty());
+                let filters_open = !errors.is_empty()
+                    || [&q.cpv, &q.near, &q.within_km, &q.area, &q.legal_form, &q.size, &q.accreditation,
+                        &q.valid_on, &q.min_capacity, &q.verified, &q.social_economy]
+                        .into_iter()
+                        .any(set)
+                    || q.sort.as_deref().is_some_and(|s| !s.is_empty() && s != "relevance");
                 let err = move |f: &str| errors.get(f).map(|m| view! { <p class="error-message"><span class="visually-hidden">"Error: "</span>{m.to_owned()}</p> });
                 let v = |o: &Option<String>| o.clone().unwrap_or_default();
                 let for_results = q.clone();
@@ -191,6 +200,10 @@ pub fn SearchPage() -> impl IntoView {
                             <label for="s-q">"Words"</label>
                             <input id="s-q" name="q" type="search" value=v(&q.q) prop:value=v(&q.q)/>
                         </div>
+                        <button type="submit" class="button">"Search"</button>
+                        <details class="filters" open=filters_open>
+                        <summary>"Filters"</summary>
+                        <div class="filter-fields">
                         <div class="field">
                             <label for="s-cpv">"CPV code"</label>
                             {err("cpv")}
@@ -257,7 +270,9 @@ pub fn SearchPage() -> impl IntoView {
                                 }).collect_view()}
                             </select>
                         </div>
-                        <button type="submit" class="button">"Search"</button>
+                        <button type="submit" class="button secondary">"Apply filters"</button>
+                        </div>
+                        </details>
                     </Form>
                     {match res {
                         Ok(r) => results_view(for_results, r, user, flash).into_any(),
@@ -353,25 +368,7 @@ fn results_view(
                 })}
             </div>
         })}
-        <div class="with-sidebar">
-            <aside aria-label="Refine">
-                <h2 class="h3">"Capabilities (CPV)"</h2>
-                {q.cpv.is_some().then(|| view! { <p><a href=search_url(&up)>"All capabilities"</a></p> })}
-                {facet_list(&q, f.cpv_children, |fq, v| fq.cpv = Some(v))}
-                <h2 class="h3">"Legal form"</h2>
-                {facet_list(&q, legal, |fq, v| fq.legal_form = Some(v))}
-                <h2 class="h3">"Size"</h2>
-                {facet_list(&q, sizes, |fq, v| fq.size = Some(v))}
-                <h2 class="h3">"Accreditations"</h2>
-                {facet_list(&q, accs, |fq, v| fq.accreditation = Some(v))}
-                <h2 class="h3">"Other"</h2>
-                {facet_list(&q, vec![
-                    ("true".to_owned(), "Verified".to_owned(), f.verified),
-                ], |fq, v| fq.verified = Some(v))}
-                {facet_list(&q, vec![
-                    ("true".to_owned(), "Social economy".to_owned(), f.social_economy),
-                ], |fq, v| fq.social_economy = Some(v))}
-            </aside>
+        <div class="with-sidebar sidebar-after">
             <ol class="results">
                 {r.results.into_iter().map(|h| {
                     let supplier_name = h.name.clone();
@@ -398,6 +395,25 @@ fn results_view(
                     }
                 }).collect_view()}
             </ol>
+            // After the results in reading order (first on a phone); beside them on a wide screen.
+            <aside aria-label="Refine">
+                <h2 class="h3">"Capabilities (CPV)"</h2>
+                {q.cpv.is_some().then(|| view! { <p><a href=search_url(&up)>"All capabilities"</a></p> })}
+                {facet_list(&q, f.cpv_children, |fq, v| fq.cpv = Some(v))}
+                <h2 class="h3">"Legal form"</h2>
+                {facet_list(&q, legal, |fq, v| fq.legal_form = Some(v))}
+                <h2 class="h3">"Size"</h2>
+                {facet_list(&q, sizes, |fq, v| fq.size = Some(v))}
+                <h2 class="h3">"Accreditations"</h2>
+                {facet_list(&q, accs, |fq, v| fq.accreditation = Some(v))}
+                <h2 class="h3">"Other"</h2>
+                {facet_list(&q, vec![
+                    ("true".to_owned(), "Verified".to_owned(), f.verified),
+                ], |fq, v| fq.verified = Some(v))}
+                {facet_list(&q, vec![
+                    ("true".to_owned(), "Social economy".to_owned(), f.social_economy),
+                ], |fq, v| fq.social_economy = Some(v))}
+            </aside>
         </div>
         <nav aria-label="Pages" class="pager">
             {(page > 1).then(|| view! { <a href=search_url(&prev) rel="prev">"Previous page"</a> })}

@@ -3,6 +3,7 @@
 //! index), search, shortlists, saved searches and exports.
 
 pub mod changes;
+pub mod cpv;
 pub mod export;
 pub mod profiles;
 pub mod saved_searches;
