@@ -568,3 +568,72 @@ async fn a_cross_site_post_to_a_server_function_is_refused() {
             .expect("profile");
     assert_eq!(profile.name, "Known Co-op");
 }
+
+#[tokio::test]
+async fn common_and_personal_passwords_are_refused_when_signing_up_and_resetting() {
+    let app = TestApp::spawn().await;
+    // A common password dressed up with capitals, digits and symbols; a keyboard walk; one
+    // built on the organisation's name; one built on this site's name.
+    for password in [
+        "Password123456!",
+        "qwertyuiop123",
+        "Riverside2024!!",
+        "Anchorlink2026!",
+    ] {
+        let r = app
+            .call_fn(
+                "/api/sign-up",
+                &[
+                    ("email", "ada@riverside.example"),
+                    ("password", password),
+                    ("organisation_name", "Riverside Grounds"),
+                    ("legal_form", "cic"),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{password}: {r:?}"
+        );
+        let errors = r.field_errors();
+        let message = errors
+            .get("password")
+            .and_then(|m| m.as_str())
+            .unwrap_or_default();
+        assert!(
+            message.contains("attackers try first"),
+            "{password}: the error says why: {message:?}"
+        );
+        assert_eq!(errors.len(), 1, "{password}: only the password: {errors:?}");
+    }
+    assert!(
+        app.mails_to_now("ada@riverside.example").await.is_empty(),
+        "no account was made"
+    );
+
+    // The same list guards a reset.
+    app.add_user("kim@known.example", "supplier", Some("Known Ltd"))
+        .await;
+    let r = app
+        .call_fn(
+            "/api/forgot-password",
+            &[("email", "kim@known.example")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    let link = app
+        .link_in_mail("kim@known.example", "/reset-password?token=")
+        .await;
+    let r = app
+        .call_fn(
+            "/api/reset-password",
+            &[("token", &token_of(&link)), ("password", "Password123456!")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{r:?}");
+    assert!(r.field_errors().contains_key("password"), "{}", r.body);
+}

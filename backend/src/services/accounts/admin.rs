@@ -2,7 +2,7 @@
 //! identifier verification, suspension, the audit log. Only active admins may do any of
 //! it; every service checks. Writes run inside the caller's transaction.
 
-use super::auth::{insert_organisation, insert_user, NewUserRow, PasswordHash};
+use super::auth::{check_new_password, insert_organisation, insert_user, NewUserRow, PasswordHash};
 use super::teams::{self, Invite};
 use super::{audit, mails};
 use crate::entities::{
@@ -17,7 +17,7 @@ use domain::accounts::dto::{
     AdminOverview, AdminSupplierRow, AuditView, JoinRequestView, OrgSummary,
 };
 use domain::accounts::{Actor, OrgKind, OrgStatus, Role, UserStatus};
-use domain::text::{check_password, Email};
+use domain::text::Email;
 use domain::validation::FieldErrors;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
@@ -156,9 +156,11 @@ impl BuyerAccessRequest {
         let email = Email::parse(&self.email)
             .map_err(|e| errors.add("email", e.to_string()))
             .ok();
-        if let Err(e) = check_password(self.password.expose_secret()) {
-            errors.add("password", e.to_string());
-        }
+        check_new_password(
+            &self.password,
+            &[self.email.as_str(), self.organisation_name.as_str()],
+            &mut errors,
+        );
         if self.organisation_name.trim().is_empty() {
             errors.add("organisation_name", "Enter the public body you work for");
         }

@@ -13,12 +13,14 @@ use crate::jobs::{self, Enqueue};
 use crate::services::now;
 use crate::services::registry::profiles;
 use crate::state::Env;
+use domain::accounts::{password, CommonPasswords};
 use domain::accounts::{OrgKind, OrgStatus, Role, UserStatus};
 use domain::registry::LegalForm;
-use domain::text::{check_password, Email};
+use domain::text::Email;
 use domain::validation::FieldErrors;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use secrecy::{ExposeSecret, SecretString};
+use std::sync::LazyLock;
 
 /// A password that passed the rules, hashed (argon2id). Only `check` makes one.
 #[derive(Clone)]
@@ -37,7 +39,7 @@ impl PasswordHash {
     /// A weak password; the hashing task failed.
     pub async fn check(password: SecretString) -> ServiceResult<Self> {
         let mut errors = FieldErrors::new();
-        check_new_password(&password, &mut errors);
+        check_new_password(&password, &[], &mut errors);
         errors.into_result(())?;
         Self::hash(password).await
     }
@@ -47,8 +49,23 @@ impl PasswordHash {
     }
 }
 
-fn check_new_password(password: &SecretString, errors: &mut FieldErrors) {
-    if let Err(e) = check_password(password.expose_secret()) {
+/// Passwords attackers try first: the shipped `data/common-passwords.txt`, built into the
+/// binary (so a fresh install works offline) and parsed once, on the first new password.
+static COMMON_PASSWORDS: LazyLock<CommonPasswords> = LazyLock::new(|| {
+    CommonPasswords::from_text(include_str!("../../../../data/common-passwords.txt"))
+});
+
+/// Checks a new password (sign-up, reset, invitation, buyer request, `users add`): the
+/// length rules, not a common password, and not built on `personal` (the user's email and
+/// organisation name, when known). Errors go under `password`.
+pub(crate) fn check_new_password(
+    password: &SecretString,
+    personal: &[&str],
+    errors: &mut FieldErrors,
+) {
+    if let Err(e) =
+        password::check_with_context(password.expose_secret(), &COMMON_PASSWORDS, personal)
+    {
         errors.add("password", e.to_string());
     }
 }
@@ -89,7 +106,11 @@ impl SignUp {
     pub async fn check(self) -> ServiceResult<CheckedSignUp> {
         let mut errors = FieldErrors::new();
         let email = parse_email(&self.email, &mut errors);
-        check_new_password(&self.password, &mut errors);
+        check_new_password(
+            &self.password,
+            &[self.email.as_str(), self.organisation_name.as_str()],
+            &mut errors,
+        );
         let name = self.organisation_name.trim().to_owned();
         if name.is_empty() {
             errors.add("organisation_name", "Enter your organisation's name");
@@ -274,7 +295,11 @@ impl NewUser {
     ) -> ServiceResult<Self> {
         let mut errors = FieldErrors::new();
         let email = parse_email(raw_email, &mut errors);
-        check_new_password(&password, &mut errors);
+        check_new_password(
+            &password,
+            &[raw_email, organisation_name.unwrap_or_default()],
+            &mut errors,
+        );
         let role = Role::from_slug(role);
         if role.is_none() {
             errors.add("role", "Role must be supplier, buyer or admin");
