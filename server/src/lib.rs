@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod config;
 pub mod rest;
+pub mod security;
 pub mod seed;
 
 use app::{shell, App};
@@ -165,30 +166,22 @@ async fn healthz() -> impl IntoResponse {
     Json(serde_json::json!({ "status": "ok" }))
 }
 
-/// Refuses cross-site form posts: browsers send `Origin` on every cross-origin POST, and
-/// it must name this host. Together with SameSite=Lax session cookies this is the CSRF
-/// defence (the REST API uses bearer tokens, which a browser never adds by itself).
-async fn same_origin(req: Request, next: Next) -> Response {
-    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if unsafe_method {
-        let host = req
-            .headers()
-            .get(header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let origin = req
-            .headers()
-            .get(header::ORIGIN)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        if let (Some(host), Some(origin)) = (host, origin) {
-            let origin_host = origin.split("://").nth(1).unwrap_or("");
-            if origin != "null" && origin_host != host {
-                return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
-            }
+/// Ready for traffic: the database answers. (The search index and the other views are
+/// built before the server listens, so a listening instance has them.) A load balancer
+/// sends requests only to instances that answer 200 here; `/healthz` says the process is
+/// alive.
+async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    match state.db.execute_unprepared("SELECT 1").await {
+        Ok(_) => Json(serde_json::json!({ "status": "ready" })).into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready: the database does not answer");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({ "status": "unavailable", "database": "not answering" })),
+            )
+                .into_response()
         }
     }
-    next.run(req).await
 }
 
 /// The whole site: pages, server functions, REST API, static assets.
@@ -197,12 +190,14 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
     let ctx_state = state.clone();
     let fallback_state = state.clone();
     let options = leptos_options(settings);
+    let origin = security::SiteOrigin::of(&settings.base_url);
     let site = SiteState {
         app: state,
         leptos: options.clone(),
     };
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .nest("/api/v1", rest::router())
         .merge(rest::site_router())
         .leptos_routes_with_context(&site, routes, move || provide_context(ctx_state.clone()), {
@@ -215,7 +210,14 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         >(
             move || provide_context(fallback_state.clone()), shell
         ))
-        .layer(axum::middleware::from_fn(same_origin))
+        .layer(axum::middleware::from_fn_with_state(
+            origin.clone(),
+            security::same_origin,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            origin,
+            security::security_headers,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(site)
 }

@@ -252,7 +252,8 @@ impl TestApp {
     ) -> Reply {
         let mut b = Self::request("POST", path, None)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::ACCEPT, "application/json");
+            .header(header::ACCEPT, "application/json")
+            .header(header::ORIGIN, "http://localhost");
         if let Some(c) = cookie {
             b = b.header(header::COOKIE, c);
         }

@@ -58,7 +58,7 @@ fn job_view(j: JobView) -> impl IntoView {
         .as_ref()
         .and_then(|r| r.get("link"))
         .and_then(|v| v.as_str())
-        .filter(|l| l.starts_with('/') && !l.starts_with("//"))
+        .filter(|l| domain::forms::internal_path(l).is_some())
         .map(str::to_owned);
     let figures = match j.total {
         Some(total) => format!("{} of {total} done", j.done),

@@ -99,8 +99,8 @@ pub async fn sign_in(email: String, password: String, next: String) -> Result<()
     let values = serde_json::json!({ "email": email, "next": next });
     let result = signed_in_home(&state, &email, SecretString::from(password)).await;
     let destination = match &result {
-        // Only same-site paths, never `//host`: no open redirect.
-        Ok(_) if next.starts_with('/') && !next.starts_with("//") => next.clone(),
+        // Only paths of this site: no open redirect.
+        Ok(_) if domain::forms::internal_path(&next).is_some() => next.clone(),
         Ok(home) => home.clone(),
         Err(_) => String::new(),
     };

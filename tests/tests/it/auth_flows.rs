@@ -531,6 +531,37 @@ async fn a_cross_site_post_to_a_server_function_is_refused() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{r:?}");
     assert!(r.session_cookie().is_none());
+    // A `null` origin (a sandboxed frame) or none at all is not this site either; a
+    // browser that sends no Origin but says the request is same-origin is believed.
+    for origin in ["null", "https://localhost"] {
+        let r = app
+            .send(cross_site_post(
+                "/api/save-profile",
+                "step=identity&p%5Bname%5D=Pwned",
+                Some(&cookie),
+                origin,
+            ))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{origin}: {r:?}");
+    }
+    let no_origin = |fetch_site: Option<&str>| {
+        let mut b = Request::builder()
+            .method("POST")
+            .uri("/api/save-profile")
+            .header(header::HOST, "localhost")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html")
+            .header(header::COOKIE, &cookie);
+        if let Some(f) = fetch_site {
+            b = b.header("sec-fetch-site", f);
+        }
+        b.body(Body::from("step=identity&p%5Bname%5D=Pwned"))
+            .expect("request")
+    };
+    let r = app.send(no_origin(None)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "no Origin: {r:?}");
+    let r = app.send(no_origin(Some("cross-site"))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "cross-site fetch: {r:?}");
     // A look-alike host is not the same origin.
     let r = app
         .send(cross_site_post(
@@ -636,4 +667,61 @@ async fn common_and_personal_passwords_are_refused_when_signing_up_and_resetting
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{r:?}");
     assert!(r.field_errors().contains_key("password"), "{}", r.body);
+}
+
+#[tokio::test]
+async fn after_sign_in_the_browser_goes_only_to_a_page_of_this_site() {
+    let app = TestApp::spawn().await;
+    app.add_user("kim@known.example", "supplier", Some("Known Ltd"))
+        .await;
+    for next in [
+        "//evil.example",
+        "/\\evil.example",
+        "https://evil.example/",
+        "/\t/evil.example",
+    ] {
+        let r = app
+            .post_form(
+                "/api/sign-in",
+                &[
+                    ("email", "kim@known.example"),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ],
+                None,
+                "/login",
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FOUND, "{next}: {r:?}");
+        let location = r.header("location").unwrap_or_default();
+        assert!(
+            location.starts_with('/') && !location.starts_with("//") && !location.contains('\\'),
+            "{next:?} led to {location:?}"
+        );
+        assert!(!location.contains("evil"), "{next:?} led to {location:?}");
+    }
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = TestApp::spawn().await;
+    for path in ["/", "/login", "/api/v1/openapi.json", "/no-such-page"] {
+        let r = app.page(path, None).await;
+        let csp = r.header("content-security-policy").unwrap_or_default();
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp:?}");
+        assert!(csp.contains("default-src 'self'"), "{path}: {csp:?}");
+        assert_eq!(r.header("x-content-type-options").as_deref(), Some("nosniff"), "{path}");
+        assert_eq!(r.header("referrer-policy").as_deref(), Some("same-origin"), "{path}");
+        assert_eq!(r.header("x-frame-options").as_deref(), Some("DENY"), "{path}");
+        // Served over plain http in tests: no HSTS (it would pin a name to https).
+        assert_eq!(r.header("strict-transport-security"), None, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn readiness_says_the_database_answers() {
+    let app = TestApp::spawn().await;
+    let r = app.get("/readyz", None).await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    assert_eq!(r.json()["status"], "ready");
 }

@@ -1,0 +1,153 @@
+//! What every request and response passes through for safety: the cross-site request
+//! defence and the security headers. (OWASP ASVS 4.0 level 2: V13 CSRF, V14.4 headers.)
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+
+/// The origin (scheme, host and port) of the configured base URL: the only place a
+/// browser's form post or server-function call may come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SiteOrigin(Arc<str>);
+
+impl SiteOrigin {
+    /// The origin of `base_url` (`https://registry.example.gov.uk/anchorlink` →
+    /// `https://registry.example.gov.uk`), lowercased as browsers send it.
+    #[must_use]
+    pub fn of(base_url: &str) -> Self {
+        let trimmed = base_url.trim();
+        let (scheme, rest) = trimmed.split_once("://").unwrap_or(("http", trimmed));
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        Self(
+            format!(
+                "{}://{}",
+                scheme.to_ascii_lowercase(),
+                authority.to_ascii_lowercase()
+            )
+            .into(),
+        )
+    }
+
+    /// True when the site is served over TLS (then HSTS is sent).
+    #[must_use]
+    pub fn is_https(&self) -> bool {
+        self.0.starts_with("https://")
+    }
+
+    /// Whether a request with these `Origin` and `Sec-Fetch-Site` headers comes from a
+    /// page of this site. A missing `Origin` is accepted only when the browser says the
+    /// request is same-origin; `null` (sandboxed frames, some redirects) never is.
+    #[must_use]
+    pub fn admits(&self, origin: Option<&str>, fetch_site: Option<&str>) -> bool {
+        match origin {
+            Some(o) => o.trim().eq_ignore_ascii_case(&self.0),
+            None => fetch_site == Some("same-origin"),
+        }
+    }
+}
+
+/// Refuses writes that a page on another site could make a signed-in user's browser send.
+/// Every unsafe request must come from this site's origin, except the REST API under
+/// `/api/v1`, which authenticates only by bearer token — a header a browser never adds by
+/// itself — and so has no ambient authority to borrow. Sign-in is covered too (no login
+/// CSRF).
+pub async fn same_origin(State(site): State<SiteOrigin>, req: Request, next: Next) -> Response {
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if unsafe_method && !req.uri().path().starts_with("/api/v1/") {
+        let text = |name: &HeaderName| req.headers().get(name).and_then(|v| v.to_str().ok());
+        let origin = text(&header::ORIGIN);
+        if !site.admits(origin, text(&HeaderName::from_static("sec-fetch-site"))) {
+            let message = match origin {
+                Some(o) if o != "null" => format!(
+                    "Cross-site request refused: this form was sent from {o}, but this site is {}. \
+                     Open the site at that address (or set ANCHORLINK_BASE_URL to the address \
+                     people use).",
+                    site.0
+                ),
+                _ => "Cross-site request refused: the browser did not say where this form \
+                      was sent from."
+                    .to_owned(),
+            };
+            return (StatusCode::FORBIDDEN, message).into_response();
+        }
+    }
+    next.run(req).await
+}
+
+/// The Content Security Policy of every page. Scripts and styles come only from this
+/// site; the hydration scripts Leptos writes into each page are inline, so scripts need
+/// `'unsafe-inline'` until they carry a per-request nonce, and the browser half needs
+/// `'wasm-unsafe-eval'` to compile its WebAssembly. Nothing may frame the site, forms post
+/// only here, and no plugin or other base URL is allowed.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
+     script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+     font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
+     frame-ancestors 'none'";
+
+/// Adds the security headers to every response (a handler's own value is kept):
+/// the CSP, `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin` (reset and
+/// verification links carry their token in the URL, which must not leak to other sites;
+/// `no-referrer` would also make browsers send `Origin: null` on the site's own form posts),
+/// `X-Frame-Options: DENY` for browsers without `frame-ancestors`, a restrictive
+/// `Permissions-Policy`, and HSTS when the site is served over https.
+pub async fn security_headers(State(site): State<SiteOrigin>, req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let headers = res.headers_mut();
+    let mut set = |name: HeaderName, value: &'static str| {
+        headers
+            .entry(name)
+            .or_insert_with(|| HeaderValue::from_static(value));
+    };
+    set(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(header::REFERRER_POLICY, "same-origin");
+    set(header::X_FRAME_OPTIONS, "DENY");
+    set(
+        HeaderName::from_static("permissions-policy"),
+        "camera=(), microphone=(), geolocation=(), payment=()",
+    );
+    if site.is_https() {
+        set(
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        );
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SiteOrigin;
+
+    #[test]
+    fn the_origin_of_a_base_url_drops_path_and_case() {
+        assert_eq!(
+            SiteOrigin::of("https://Registry.Example.gov.uk/anchorlink/"),
+            SiteOrigin::of("https://registry.example.gov.uk")
+        );
+        assert!(SiteOrigin::of("https://registry.example.gov.uk").is_https());
+        assert!(!SiteOrigin::of("http://127.0.0.1:3000").is_https());
+    }
+
+    #[test]
+    fn only_this_sites_origin_or_a_same_origin_fetch_is_admitted() {
+        let site = SiteOrigin::of("http://127.0.0.1:3000");
+        assert!(site.admits(Some("http://127.0.0.1:3000"), None));
+        assert!(site.admits(None, Some("same-origin")));
+        for (origin, fetch_site) in [
+            (Some("null"), Some("same-origin")),
+            (Some("http://127.0.0.1:3001"), None),
+            (Some("https://127.0.0.1:3000"), None),
+            (Some("http://evil.example"), Some("same-origin")),
+            (Some("http://127.0.0.1:3000.evil.example"), None),
+            (None, Some("cross-site")),
+            (None, Some("same-site")),
+            (None, None),
+        ] {
+            assert!(!site.admits(origin, fetch_site), "{origin:?} {fetch_site:?}");
+        }
+    }
+}
