@@ -139,7 +139,20 @@ async fn a_job_whose_worker_died_is_run_again_once_its_lease_expires() {
 
 #[tokio::test]
 async fn a_failing_job_is_retried_with_a_growing_delay_then_failed_with_its_error() {
-    let app = TestApp::spawn_with_jobs(with_tally).await;
+    // Delays of a second and more, so "not before its delay" holds on a busy CI machine
+    // (with the quick runner's 50 ms the delay could pass before the check).
+    fn slow_retries() -> (JobKinds, RunnerConfig) {
+        let (kinds, runner) = with_tally();
+        (
+            kinds,
+            RunnerConfig {
+                backoff_base: Duration::from_secs(1),
+                backoff_max: Duration::from_secs(4),
+                ..runner
+            },
+        )
+    }
+    let app = TestApp::spawn_with_jobs(slow_retries).await;
     let id = enqueue(
         &app,
         &Tally {
@@ -169,7 +182,7 @@ async fn a_failing_job_is_retried_with_a_growing_delay_then_failed_with_its_erro
         .await;
     }
     assert!(
-        delays[0] >= chrono::Duration::milliseconds(50),
+        delays[0] >= chrono::Duration::seconds(1),
         "{delays:?}"
     );
     assert!(delays[1] > delays[0], "the delay grows: {delays:?}");
