@@ -36,7 +36,12 @@ mod tests {
 
     #[test]
     fn paths_of_this_site_are_kept() {
-        for path in ["/", "/profile", "/suppliers?q=tree%20surgeon&near=PR1", "/jobs/12#top"] {
+        for path in [
+            "/",
+            "/profile",
+            "/suppliers?q=tree%20surgeon&near=PR1",
+            "/jobs/12#top",
+        ] {
             assert_eq!(internal_path(path), Some(path));
         }
     }

@@ -9,9 +9,8 @@ pub mod security;
 pub mod seed;
 
 use app::{shell, App};
-use axum::extract::{FromRef, Request};
-use axum::http::{header, Method, StatusCode};
-use axum::middleware::Next;
+use axum::extract::FromRef;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};

@@ -93,7 +93,11 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
 /// `no-referrer` would also make browsers send `Origin: null` on the site's own form posts),
 /// `X-Frame-Options: DENY` for browsers without `frame-ancestors`, a restrictive
 /// `Permissions-Policy`, and HSTS when the site is served over https.
-pub async fn security_headers(State(site): State<SiteOrigin>, req: Request, next: Next) -> Response {
+pub async fn security_headers(
+    State(site): State<SiteOrigin>,
+    req: Request,
+    next: Next,
+) -> Response {
     let mut res = next.run(req).await;
     let headers = res.headers_mut();
     let mut set = |name: HeaderName, value: &'static str| {
@@ -147,7 +151,10 @@ mod tests {
             (None, Some("same-site")),
             (None, None),
         ] {
-            assert!(!site.admits(origin, fetch_site), "{origin:?} {fetch_site:?}");
+            assert!(
+                !site.admits(origin, fetch_site),
+                "{origin:?} {fetch_site:?}"
+            );
         }
     }
 }

@@ -710,9 +710,21 @@ async fn every_response_carries_the_security_headers() {
         let csp = r.header("content-security-policy").unwrap_or_default();
         assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp:?}");
         assert!(csp.contains("default-src 'self'"), "{path}: {csp:?}");
-        assert_eq!(r.header("x-content-type-options").as_deref(), Some("nosniff"), "{path}");
-        assert_eq!(r.header("referrer-policy").as_deref(), Some("same-origin"), "{path}");
-        assert_eq!(r.header("x-frame-options").as_deref(), Some("DENY"), "{path}");
+        assert_eq!(
+            r.header("x-content-type-options").as_deref(),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert_eq!(
+            r.header("referrer-policy").as_deref(),
+            Some("same-origin"),
+            "{path}"
+        );
+        assert_eq!(
+            r.header("x-frame-options").as_deref(),
+            Some("DENY"),
+            "{path}"
+        );
         // Served over plain http in tests: no HSTS (it would pin a name to https).
         assert_eq!(r.header("strict-transport-security"), None, "{path}");
     }

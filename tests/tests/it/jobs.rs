@@ -181,10 +181,7 @@ async fn a_failing_job_is_retried_with_a_growing_delay_then_failed_with_its_erro
         )
         .await;
     }
-    assert!(
-        delays[0] >= chrono::Duration::seconds(1),
-        "{delays:?}"
-    );
+    assert!(delays[0] >= chrono::Duration::seconds(1), "{delays:?}");
     assert!(delays[1] > delays[0], "the delay grows: {delays:?}");
     assert_eq!(app.run_jobs().await, 1, "the last attempt runs");
     let failed = row(&app, id).await;

@@ -23,7 +23,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, QuerySelect, Set,
 };
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use std::collections::BTreeMap;
 
 const PENDING: &str = "pending";
