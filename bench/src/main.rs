@@ -128,6 +128,8 @@ async fn run(
         outbox_dir: dir.join("outbox"),
         site_root: dir.join("site").display().to_string(),
         index_dir: Some(index_dir.clone()),
+        ocid_prefix: domain::ocds::OcidPrefix::parse(server::config::DEFAULT_OCID_PREFIX)
+            .expect("the default ocid prefix is valid"),
     };
     // The real start-up: migrations, reference data, the index in its own directory.
     let state = server::build_state(&settings).await?;
