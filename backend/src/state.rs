@@ -33,7 +33,6 @@ pub struct Env {
     pub config: Arc<AppConfig>,
 }
 
-
 impl Env {
     /// The shipped reference data with the given settings.
     ///

@@ -53,7 +53,11 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone_null(n("published_at")))
                 .col(timestamp_with_time_zone(n("created_at")))
                 .col(timestamp_with_time_zone(n("updated_at")))
-                .foreign_key(&mut fk_cascade("tenders", "organisation_id", "organisations"))
+                .foreign_key(&mut fk_cascade(
+                    "tenders",
+                    "organisation_id",
+                    "organisations",
+                ))
                 .foreign_key(&mut fk_set_null("tenders", "created_by", "users"))
                 .to_owned(),
         )

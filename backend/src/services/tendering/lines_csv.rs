@@ -29,7 +29,13 @@ fn normalise(h: &str) -> String {
     h.trim()
         .to_lowercase()
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == '£' { c } else { ' ' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '£' {
+                c
+            } else {
+                ' '
+            }
+        })
         .collect::<String>()
         .split_whitespace()
         .collect::<Vec<_>>()
@@ -216,7 +222,10 @@ mod tests {
         assert_eq!(c.delivery, Some(6));
         assert_eq!(c.description, Some(2));
         let plain = columns(&header(&["Item", "CPV", "£"]));
-        assert_eq!((plain.description, plain.cpv, plain.value), (Some(0), Some(1), Some(2)));
+        assert_eq!(
+            (plain.description, plain.cpv, plain.value),
+            (Some(0), Some(1), Some(2))
+        );
     }
 
     #[test]

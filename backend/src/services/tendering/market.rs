@@ -18,8 +18,8 @@ use domain::tendering::dto::{
     PlanRequest, PlanResponse,
 };
 use domain::tendering::{
-    DeliveryPlace, DepthFilters, LocalArea, LotDraft, PlanConstraints, PlanOutcome,
-    SupplierFilter, TenderLine, TenderMarket, MAX_LINES,
+    DeliveryPlace, DepthFilters, LocalArea, LotDraft, PlanConstraints, PlanOutcome, SupplierFilter,
+    TenderLine, TenderMarket, MAX_LINES,
 };
 use domain::text::Gbp;
 use sea_orm::ConnectionTrait;
@@ -74,7 +74,11 @@ pub fn lines_and_area(env: &Env, loaded: &Loaded) -> (Vec<TenderLine>, Vec<i64>,
         lines.push(TenderLine {
             id: item.id,
             cpv,
-            value_gbp: Gbp::new(item.value_gbp.and_then(|v| u64::try_from(v).ok()).unwrap_or(0)),
+            value_gbp: Gbp::new(
+                item.value_gbp
+                    .and_then(|v| u64::try_from(v).ok())
+                    .unwrap_or(0),
+            ),
             delivery,
         });
     }
@@ -143,7 +147,10 @@ pub async fn compile(
 #[must_use]
 pub fn depth_link(tender_id: i64, line: Option<i64>, kind: DepthKind) -> String {
     match line {
-        Some(line) => format!("/suppliers?tender={tender_id}&line={line}&kind={}", kind.slug()),
+        Some(line) => format!(
+            "/suppliers?tender={tender_id}&line={line}&kind={}",
+            kind.slug()
+        ),
         None => format!("/suppliers?tender={tender_id}&kind={}", kind.slug()),
     }
 }
@@ -187,7 +194,12 @@ pub async fn depth(
         .collect();
     let total = DepthRow {
         item_id: None,
-        value_gbp: compiled.market.lines().iter().map(|l| l.value_gbp.pounds()).sum(),
+        value_gbp: compiled
+            .market
+            .lines()
+            .iter()
+            .map(|l| l.value_gbp.pounds())
+            .sum(),
         counts: depth.total.counts,
         links: links(id, None),
     };
@@ -394,11 +406,10 @@ pub async fn evaluate(
     let compiled = compile(db, env, market, &loaded).await?;
     let labels = env.cpv.clone();
     let tender_market = compiled.market;
-    let e = tokio::task::spawn_blocking(move || {
-        tender_market.evaluate(&drafts, &c, labels.as_ref())
-    })
-    .await
-    .map_err(|e| ServiceError::Unexpected(e.into()))?;
+    let e =
+        tokio::task::spawn_blocking(move || tender_market.evaluate(&drafts, &c, labels.as_ref()))
+            .await
+            .map_err(|e| ServiceError::Unexpected(e.into()))?;
     Ok(LotsEvaluation {
         lots: e.lots,
         reach: e.reach,

@@ -86,11 +86,15 @@ impl SupplierPool {
 
     /// Read access to the suppliers (hold it briefly, off the async runtime for big work).
     pub fn read(&self) -> RwLockReadGuard<'_, HashMap<i64, SupplierSnapshot>> {
-        self.suppliers.read().unwrap_or_else(PoisonError::into_inner)
+        self.suppliers
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<i64, SupplierSnapshot>> {
-        self.suppliers.write().unwrap_or_else(PoisonError::into_inner)
+        self.suppliers
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// How many suppliers it holds.

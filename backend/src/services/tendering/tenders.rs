@@ -19,8 +19,8 @@ use chrono::{DateTime, NaiveDate, NaiveTime, SecondsFormat, Utc};
 use domain::accounts::Actor;
 use domain::place::{parse_place, Outcode, Place};
 use domain::tendering::dto::{
-    BuyerView, ItemInput, ItemView, LocalAreaInput, LotView, LotsInput, PlanRequest,
-    PublishInput, TenderInput, TenderListQuery, TenderSummary, TenderView,
+    BuyerView, ItemInput, ItemView, LocalAreaInput, LotView, LotsInput, PlanRequest, PublishInput,
+    TenderInput, TenderListQuery, TenderSummary, TenderView,
 };
 use domain::tendering::{TenderStatus, MAX_LINES};
 use domain::validation::FieldErrors;
@@ -236,27 +236,27 @@ pub fn check_line(
             format!("keep it under {UNIT_MAX} characters"),
         );
     }
-    let (delivery_postcode, delivery_outcode) =
-        match blank_to_none(item.delivery_postcode.as_ref()) {
-            None => (None, None),
-            Some(text) => match parse_place(&text) {
-                Err(e) => {
-                    errors.add(format!("{prefix}.delivery_postcode"), e.to_string());
-                    (None, None)
+    let (delivery_postcode, delivery_outcode) = match blank_to_none(item.delivery_postcode.as_ref())
+    {
+        None => (None, None),
+        Some(text) => match parse_place(&text) {
+            Err(e) => {
+                errors.add(format!("{prefix}.delivery_postcode"), e.to_string());
+                (None, None)
+            }
+            Ok(place) => {
+                let outcode = place.outcode();
+                if env.outcodes.get(&outcode).is_none() {
+                    errors.add(
+                        format!("{prefix}.delivery_postcode"),
+                        format!("{outcode} is not a UK postcode district we know"),
+                    );
                 }
-                Ok(place) => {
-                    let outcode = place.outcode();
-                    if env.outcodes.get(&outcode).is_none() {
-                        errors.add(
-                            format!("{prefix}.delivery_postcode"),
-                            format!("{outcode} is not a UK postcode district we know"),
-                        );
-                    }
-                    (Some(place.to_string()), Some(outcode.as_str().to_owned()))
-                }
-            },
-        };
-    (errors.len() == before).then(|| CheckedLine {
+                (Some(place.to_string()), Some(outcode.as_str().to_owned()))
+            }
+        },
+    };
+    (errors.len() == before).then_some(CheckedLine {
         id: item.id,
         description,
         cpv,
@@ -453,7 +453,10 @@ fn check(
         if items.len() > MAX_LINES {
             errors.add(
                 "items",
-                format!("a tender has at most {MAX_LINES} lines (this one has {})", items.len()),
+                format!(
+                    "a tender has at most {MAX_LINES} lines (this one has {})",
+                    items.len()
+                ),
             );
         } else {
             let lines: Vec<CheckedLine> = items
@@ -602,7 +605,10 @@ pub async fn replace_lines(
     for (i, l) in lines.iter().enumerate() {
         if let Some(id) = l.id {
             if !existing.contains_key(&id) {
-                errors.add(format!("items[{i}].id"), format!("line {id} is not a line of this tender"));
+                errors.add(
+                    format!("items[{i}].id"),
+                    format!("line {id} is not a line of this tender"),
+                );
             }
         }
     }
@@ -731,7 +737,10 @@ pub async fn save_lots(
     }
     for (k, lot) in input.lots.iter().enumerate() {
         if lot.items.is_empty() {
-            errors.add(format!("lots[{k}].items"), format!("lot {} has no lines", k + 1));
+            errors.add(
+                format!("lots[{k}].items"),
+                format!("lot {} has no lines", k + 1),
+            );
         }
         if clean(&lot.title).chars().count() > TITLE_MAX {
             errors.add(
