@@ -143,15 +143,19 @@ pub async fn compile(
     })
 }
 
-/// The link to the supplier search listing exactly the suppliers behind one count.
+/// The link listing exactly the suppliers behind one count (the same filter as the
+/// count): `GET /api/v1/tenders/{id}/market/suppliers`.
 #[must_use]
 pub fn depth_link(tender_id: i64, line: Option<i64>, kind: DepthKind) -> String {
     match line {
         Some(line) => format!(
-            "/suppliers?tender={tender_id}&line={line}&kind={}",
+            "/api/v1/tenders/{tender_id}/market/suppliers?line={line}&kind={}",
             kind.slug()
         ),
-        None => format!("/suppliers?tender={tender_id}&kind={}", kind.slug()),
+        None => format!(
+            "/api/v1/tenders/{tender_id}/market/suppliers?kind={}",
+            kind.slug()
+        ),
     }
 }
 
