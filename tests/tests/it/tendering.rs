@@ -26,17 +26,64 @@ async fn world() -> World {
     let app = TestApp::spawn().await;
     app.add_user("bea@preston.gov.uk", "buyer", Some("Preston City Council"))
         .await;
-    app.add_user("olly@lancaster.gov.uk", "buyer", Some("Lancaster City Council"))
+    app.add_user(
+        "olly@lancaster.gov.uk",
+        "buyer",
+        Some("Lancaster City Council"),
+    )
+    .await;
+    app.add_user("admin@anchorlink.example", "admin", None)
         .await;
-    app.add_user("admin@anchorlink.example", "admin", None).await;
     let suppliers = [
-        ("mo@mowers.coop", "Mowers Co-operative", "PR1 2HE", "77314000", 6),
-        ("gr@green.coop", "Green Spaces CIC", "PR2 1AA", "77310000", 12),
-        ("tr@trees.coop", "Tree Care Workers", "PR1 8AA", "77211400", 4),
-        ("cl@clean.coop", "Clean Team Co-op", "PR1 3AA", "90911200", 20),
-        ("al@all.coop", "All Services Co-op", "PR2 2AA", "77000000", 30),
-        ("me@meals.coop", "School Meals Kitchen", "PR3 1AA", "55524000", 9),
-        ("sh@sheffield.coop", "Sheffield Grounds", "S1 2AA", "77314000", 40),
+        (
+            "mo@mowers.coop",
+            "Mowers Co-operative",
+            "PR1 2HE",
+            "77314000",
+            6,
+        ),
+        (
+            "gr@green.coop",
+            "Green Spaces CIC",
+            "PR2 1AA",
+            "77310000",
+            12,
+        ),
+        (
+            "tr@trees.coop",
+            "Tree Care Workers",
+            "PR1 8AA",
+            "77211400",
+            4,
+        ),
+        (
+            "cl@clean.coop",
+            "Clean Team Co-op",
+            "PR1 3AA",
+            "90911200",
+            20,
+        ),
+        (
+            "al@all.coop",
+            "All Services Co-op",
+            "PR2 2AA",
+            "77000000",
+            30,
+        ),
+        (
+            "me@meals.coop",
+            "School Meals Kitchen",
+            "PR3 1AA",
+            "55524000",
+            9,
+        ),
+        (
+            "sh@sheffield.coop",
+            "Sheffield Grounds",
+            "S1 2AA",
+            "77314000",
+            40,
+        ),
     ];
     for (email, name, postcode, cpv, employees) in suppliers {
         let (org, token) = app
@@ -79,7 +126,13 @@ fn parks() -> Value {
     })
 }
 
-async fn send_text(app: &TestApp, method: &str, path: &str, body: &str, token: Option<&str>) -> Reply {
+async fn send_text(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    body: &str,
+    token: Option<&str>,
+) -> Reply {
     let mut b = Request::builder()
         .method(method)
         .uri(path)
@@ -146,7 +199,10 @@ async fn a_buyer_takes_a_tender_from_draft_to_a_published_multi_lot_notice_and_i
 
     // Market depth: grounds (77314000) is covered by the mowers, the grounds-wide
     // suppliers (77310000, 77000000) and Sheffield (whose 40 km does not reach PR1).
-    let r = w.app.get(&format!("/api/v1/tenders/{id}/market"), Some(&w.bea)).await;
+    let r = w
+        .app
+        .get(&format!("/api/v1/tenders/{id}/market"), Some(&w.bea))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
     let m = r.json();
     let mowing = &m["items"][0];
@@ -154,12 +210,21 @@ async fn a_buyer_takes_a_tender_from_draft_to_a_published_multi_lot_notice_and_i
     assert_eq!(mowing["capable"], 3, "{mowing}");
     assert_eq!(mowing["local"], 3);
     assert_eq!(mowing["target"], 3);
-    assert_eq!(m["items"][2]["capable"], 1, "cleaning: only the cleaners (77000000 is another division)");
-    assert_eq!(m["total"]["capable"], 5, "everyone but the caterer and Sheffield");
+    assert_eq!(
+        m["items"][2]["capable"], 1,
+        "cleaning: only the cleaners (77000000 is another division)"
+    );
+    assert_eq!(
+        m["total"]["capable"], 5,
+        "everyone but the caterer and Sheffield"
+    );
     assert!(mowing["links"]["local"]
         .as_str()
         .expect("link")
-        .ends_with(&format!("/api/v1/tenders/{id}/market/suppliers?line={}&kind=local", lines[0])));
+        .ends_with(&format!(
+            "/api/v1/tenders/{id}/market/suppliers?line={}&kind=local",
+            lines[0]
+        )));
 
     // A plan that keeps at least one bidder per lot.
     let r = w
@@ -177,8 +242,21 @@ async fn a_buyer_takes_a_tender_from_draft_to_a_published_multi_lot_notice_and_i
     assert_eq!(plan["exact"], true);
     assert_eq!(plan["reach"], plan["upper_bound"], "{plan}");
     assert_eq!(plan["reach"], 5);
-    for field in ["title", "items", "value_gbp", "eligible_suppliers", "target_suppliers", "local", "sme", "social_economy", "largest_capacity_gbp"] {
-        assert!(plan["lots"][0].get(field).is_some(), "lots[0].{field} in {plan}");
+    for field in [
+        "title",
+        "items",
+        "value_gbp",
+        "eligible_suppliers",
+        "target_suppliers",
+        "local",
+        "sme",
+        "social_economy",
+        "largest_capacity_gbp",
+    ] {
+        assert!(
+            plan["lots"][0].get(field).is_some(),
+            "lots[0].{field} in {plan}"
+        );
     }
     let planned: Vec<Value> = plan["lots"]
         .as_array()
@@ -195,13 +273,23 @@ async fn a_buyer_takes_a_tender_from_draft_to_a_published_multi_lot_notice_and_i
     ]});
     let r = w
         .app
-        .send_json("POST", &format!("/api/v1/tenders/{id}/lots/evaluate"), &edited, Some(&w.bea))
+        .send_json(
+            "POST",
+            &format!("/api/v1/tenders/{id}/lots/evaluate"),
+            &edited,
+            Some(&w.bea),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
     assert_eq!(r.json()["lots"][0]["value_gbp"], 90000);
     let r = w
         .app
-        .send_json("PUT", &format!("/api/v1/tenders/{id}/lots"), &edited, Some(&w.bea))
+        .send_json(
+            "PUT",
+            &format!("/api/v1/tenders/{id}/lots"),
+            &edited,
+            Some(&w.bea),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
     let saved = r.json();
@@ -212,11 +300,20 @@ async fn a_buyer_takes_a_tender_from_draft_to_a_published_multi_lot_notice_and_i
     // Publishing two lots needs no reason.
     let r = w
         .app
-        .send_json("POST", &format!("/api/v1/tenders/{id}/publish"), &json!({}), Some(&w.bea))
+        .send_json(
+            "POST",
+            &format!("/api/v1/tenders/{id}/publish"),
+            &json!({}),
+            Some(&w.bea),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
     let published = w.app.get(&format!("/api/v1/tenders/{id}"), None).await;
-    assert_eq!(published.status, StatusCode::OK, "a visitor reads a published notice");
+    assert_eq!(
+        published.status,
+        StatusCode::OK,
+        "a visitor reads a published notice"
+    );
     let published = published.json();
     assert_eq!(published["status"], "published");
     assert_eq!(published["lots"].as_array().map(Vec::len), Some(2));
@@ -230,13 +327,22 @@ async fn a_buyer_takes_a_tender_from_draft_to_a_published_multi_lot_notice_and_i
     let release = &package["releases"][0];
     assert_eq!(release["ocid"], format!("ocds-anchor-{id}"));
     assert_eq!(release["tender"]["lots"].as_array().map(Vec::len), Some(2));
-    assert_eq!(release["tender"]["items"][0]["classification"]["scheme"], "CPV");
-    assert_eq!(release["tender"]["items"][0]["classification"]["id"], "77314000-4");
+    assert_eq!(
+        release["tender"]["items"][0]["classification"]["scheme"],
+        "CPV"
+    );
+    assert_eq!(
+        release["tender"]["items"][0]["classification"]["id"],
+        "77314000-4"
+    );
     assert_eq!(
         release["tender"]["items"][0]["deliveryAddresses"][0]["postalCode"],
         "PR1 2HE"
     );
-    assert_eq!(release["tender"]["items"][0]["relatedLot"], release["tender"]["lots"][0]["id"]);
+    assert_eq!(
+        release["tender"]["items"][0]["relatedLot"],
+        release["tender"]["lots"][0]["id"]
+    );
     assert_eq!(release["parties"][0]["roles"], json!(["buyer"]));
 
     // Re-importing the export is the same tender, with the same lines and lots.
@@ -249,16 +355,42 @@ async fn a_buyer_takes_a_tender_from_draft_to_a_published_multi_lot_notice_and_i
     assert_eq!(imported["tenders"][0]["id"], id);
     assert_eq!(imported["tenders"][0]["ocid"], format!("ocds-anchor-{id}"));
     assert_eq!(imported["tenders"][0]["lots"], 2);
-    let again = w.app.get(&format!("/api/v1/tenders/{id}"), None).await.json();
+    let again = w
+        .app
+        .get(&format!("/api/v1/tenders/{id}"), None)
+        .await
+        .json();
     assert_eq!(ids(&again), lines);
     assert_eq!(again["lots"], published["lots"]);
     assert_eq!(again["title"], published["title"]);
-    assert_eq!(tender::Entity::find().count(&w.app.state.db).await.expect("count"), 1);
+    assert_eq!(
+        tender::Entity::find()
+            .count(&w.app.state.db)
+            .await
+            .expect("count"),
+        1
+    );
 
     // Closing ends it; a closed tender cannot be cancelled.
-    let r = w.app.send_json("POST", &format!("/api/v1/tenders/{id}/close"), &json!({}), Some(&w.bea)).await;
+    let r = w
+        .app
+        .send_json(
+            "POST",
+            &format!("/api/v1/tenders/{id}/close"),
+            &json!({}),
+            Some(&w.bea),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
-    let r = w.app.send_json("POST", &format!("/api/v1/tenders/{id}/cancel"), &json!({}), Some(&w.bea)).await;
+    let r = w
+        .app
+        .send_json(
+            "POST",
+            &format!("/api/v1/tenders/{id}/cancel"),
+            &json!({}),
+            Some(&w.bea),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{r:?}");
 }
 
@@ -267,8 +399,19 @@ async fn every_market_count_equals_the_suppliers_listed_behind_it() {
     let w = world().await;
     let t = create(&w, &parks()).await;
     let id = t["id"].as_i64().expect("id");
-    let m = w.app.get(&format!("/api/v1/tenders/{id}/market"), Some(&w.bea)).await.json();
-    let kinds = ["capable", "local", "sme", "social_economy", "target", "can_take_value"];
+    let m = w
+        .app
+        .get(&format!("/api/v1/tenders/{id}/market"), Some(&w.bea))
+        .await
+        .json();
+    let kinds = [
+        "capable",
+        "local",
+        "sme",
+        "social_economy",
+        "target",
+        "can_take_value",
+    ];
     let mut rows: Vec<&Value> = m["items"].as_array().expect("items").iter().collect();
     rows.push(&m["total"]);
     let mut checked = 0;
@@ -290,7 +433,13 @@ async fn every_market_count_equals_the_suppliers_listed_behind_it() {
     assert_eq!(checked, 4 * 6);
     let banner = w
         .app
-        .get(&format!("/api/v1/tenders/{id}/market/suppliers?line={}&kind=local", ids(&t)[2]), Some(&w.bea))
+        .get(
+            &format!(
+                "/api/v1/tenders/{id}/market/suppliers?line={}&kind=local",
+                ids(&t)[2]
+            ),
+            Some(&w.bea),
+        )
         .await
         .json();
     assert_eq!(
@@ -306,7 +455,12 @@ async fn an_impossible_plan_is_an_answer_with_obstacles_and_bad_constraints_are_
     let id = t["id"].as_i64().expect("id");
     let r = w
         .app
-        .send_json("POST", &format!("/api/v1/tenders/{id}/lot-plan"), &json!({"min_bidders_per_lot": 50}), Some(&w.bea))
+        .send_json(
+            "POST",
+            &format!("/api/v1/tenders/{id}/lot-plan"),
+            &json!({"min_bidders_per_lot": 50}),
+            Some(&w.bea),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
     let plan = r.json();
@@ -315,17 +469,31 @@ async fn an_impossible_plan_is_an_answer_with_obstacles_and_bad_constraints_are_
     assert_eq!(plan["obstacles"][0]["kind"], "line_lacks_bidders", "{plan}");
     let r = w
         .app
-        .send_json("POST", &format!("/api/v1/tenders/{id}/lot-plan"), &json!({"max_lots": 0}), Some(&w.bea))
+        .send_json(
+            "POST",
+            &format!("/api/v1/tenders/{id}/lot-plan"),
+            &json!({"max_lots": 0}),
+            Some(&w.bea),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{r:?}");
     assert!(r.json()["errors"]["max_lots"].is_string());
     let r = w
         .app
-        .send_json("POST", &format!("/api/v1/tenders/{id}/lot-plan"), &json!({"max_lots": -2}), Some(&w.bea))
+        .send_json(
+            "POST",
+            &format!("/api/v1/tenders/{id}/lot-plan"),
+            &json!({"max_lots": -2}),
+            Some(&w.bea),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{r:?}");
     // The constraints used are remembered.
-    let again = w.app.get(&format!("/api/v1/tenders/{id}"), Some(&w.bea)).await.json();
+    let again = w
+        .app
+        .get(&format!("/api/v1/tenders/{id}"), Some(&w.bea))
+        .await
+        .json();
     assert_eq!(again["plan_constraints"]["min_bidders_per_lot"], 50);
 }
 
@@ -339,41 +507,93 @@ async fn lots_must_hold_every_line_once_and_one_lot_needs_a_reason_to_publish() 
         let app = &w.app;
         let token = w.bea.clone();
         async move {
-            app.send_json("PUT", &format!("/api/v1/tenders/{id}/lots"), &body, Some(&token))
-                .await
+            app.send_json(
+                "PUT",
+                &format!("/api/v1/tenders/{id}/lots"),
+                &body,
+                Some(&token),
+            )
+            .await
         }
     };
     let r = put(json!({"lots": [{"items": [l[0], l[1]]}]})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.json()["errors"]["lots"].as_str().expect("lots").contains("in no lot"), "{r:?}");
+    assert!(
+        r.json()["errors"]["lots"]
+            .as_str()
+            .expect("lots")
+            .contains("in no lot"),
+        "{r:?}"
+    );
     let r = put(json!({"lots": [{"items": [l[0], l[1]]}, {"items": [l[1], l[2]]}]})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.json()["errors"]["lots[1].items"].as_str().expect("dup").contains("already in lot 1"));
+    assert!(r.json()["errors"]["lots[1].items"]
+        .as_str()
+        .expect("dup")
+        .contains("already in lot 1"));
     let r = put(json!({"lots": [{"items": [l[0], l[1], l[2], 999_999]}]})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.json()["errors"]["lots[0].items"].is_string());
     let r = put(json!({"lots": [{"items": []}, {"items": l}]})).await;
     assert!(r.json()["errors"]["lots[0].items"].is_string());
-    assert_eq!(tender_lot::Entity::find().count(&w.app.state.db).await.expect("count"), 0, "nothing saved");
+    assert_eq!(
+        tender_lot::Entity::find()
+            .count(&w.app.state.db)
+            .await
+            .expect("count"),
+        0,
+        "nothing saved"
+    );
 
     // One lot: publishing needs a written reason, which the notice and OCDS then carry.
     let r = put(json!({"lots": [{"title": "Everything", "items": l}]})).await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
-    let r = w.app.send_json("POST", &format!("/api/v1/tenders/{id}/publish"), &json!({}), Some(&w.bea)).await;
+    let r = w
+        .app
+        .send_json(
+            "POST",
+            &format!("/api/v1/tenders/{id}/publish"),
+            &json!({}),
+            Some(&w.bea),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{r:?}");
-    assert!(r.json()["errors"]["reason"].as_str().expect("reason").contains("s.18"));
+    assert!(r.json()["errors"]["reason"]
+        .as_str()
+        .expect("reason")
+        .contains("s.18"));
     let reason = "One provider must coordinate park staff on the same sites.";
     let r = w
         .app
-        .send_json("POST", &format!("/api/v1/tenders/{id}/publish"), &json!({"reason": reason}), Some(&w.bea))
+        .send_json(
+            "POST",
+            &format!("/api/v1/tenders/{id}/publish"),
+            &json!({"reason": reason}),
+            Some(&w.bea),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
     assert_eq!(r.json()["single_lot_reason"], reason);
-    let package = w.app.get(&format!("/api/v1/tenders/{id}/ocds"), None).await.json();
-    assert_eq!(package["releases"][0]["tender"]["lotDetails"]["noLotsDivisionRationale"], reason);
+    let package = w
+        .app
+        .get(&format!("/api/v1/tenders/{id}/ocds"), None)
+        .await
+        .json();
+    assert_eq!(
+        package["releases"][0]["tender"]["lotDetails"]["noLotsDivisionRationale"],
+        reason
+    );
     assert_eq!(schema_errors(&package), Vec::<String>::new());
     // A published tender is no longer edited.
-    let r = w.app.send_json("PUT", &format!("/api/v1/tenders/{id}"), &json!({"title": "New"}), Some(&w.bea)).await;
+    let r = w
+        .app
+        .send_json(
+            "PUT",
+            &format!("/api/v1/tenders/{id}"),
+            &json!({"title": "New"}),
+            Some(&w.bea),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{r:?}");
 }
 
@@ -384,51 +604,152 @@ async fn every_write_refuses_those_who_may_not_make_it() {
     let id = t["id"].as_i64().expect("id");
     let l = ids(&t);
     let writes: Vec<(&str, String, Value)> = vec![
-        ("PUT", format!("/api/v1/tenders/{id}"), json!({"title": "Mine now"})),
+        (
+            "PUT",
+            format!("/api/v1/tenders/{id}"),
+            json!({"title": "Mine now"}),
+        ),
         ("POST", format!("/api/v1/tenders/{id}/lot-plan"), json!({})),
-        ("PUT", format!("/api/v1/tenders/{id}/lots"), json!({"lots": [{"items": l}]})),
-        ("POST", format!("/api/v1/tenders/{id}/publish"), json!({"reason": "because"})),
+        (
+            "PUT",
+            format!("/api/v1/tenders/{id}/lots"),
+            json!({"lots": [{"items": l}]}),
+        ),
+        (
+            "POST",
+            format!("/api/v1/tenders/{id}/publish"),
+            json!({"reason": "because"}),
+        ),
         ("POST", format!("/api/v1/tenders/{id}/cancel"), json!({})),
     ];
     for (method, path, body) in &writes {
         let r = w.app.send_json(method, path, body, None).await;
-        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "visitor {method} {path}");
+        assert_eq!(
+            r.status,
+            StatusCode::UNAUTHORIZED,
+            "visitor {method} {path}"
+        );
         // Another council and a supplier do not even learn that the draft exists.
         for token in [&w.olly, &w.victor] {
             let r = w.app.send_json(method, path, body, Some(token)).await;
             assert_eq!(r.status, StatusCode::NOT_FOUND, "{method} {path}: {r:?}");
         }
     }
-    for path in [format!("/api/v1/tenders/{id}"), format!("/api/v1/tenders/{id}/market"), format!("/api/v1/tenders/{id}/ocds")] {
-        assert_eq!(w.app.get(&path, None).await.status, StatusCode::NOT_FOUND, "{path}");
-        assert_eq!(w.app.get(&path, Some(&w.olly)).await.status, StatusCode::NOT_FOUND, "{path}");
-        assert_eq!(w.app.get(&path, Some(&w.bea)).await.status, StatusCode::OK, "{path}");
+    for path in [
+        format!("/api/v1/tenders/{id}"),
+        format!("/api/v1/tenders/{id}/market"),
+        format!("/api/v1/tenders/{id}/ocds"),
+    ] {
+        assert_eq!(
+            w.app.get(&path, None).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+        assert_eq!(
+            w.app.get(&path, Some(&w.olly)).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+        assert_eq!(
+            w.app.get(&path, Some(&w.bea)).await.status,
+            StatusCode::OK,
+            "{path}"
+        );
     }
     // Only buyers draft; suppliers and visitors do not.
-    let r = w.app.send_json("POST", "/api/v1/tenders", &parks(), Some(&w.victor)).await;
+    let r = w
+        .app
+        .send_json("POST", "/api/v1/tenders", &parks(), Some(&w.victor))
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = w.app.send_json("POST", "/api/v1/tenders", &parks(), None).await;
+    let r = w
+        .app
+        .send_json("POST", "/api/v1/tenders", &parks(), None)
+        .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    let r = send_text(&w.app, "POST", "/api/v1/tenders/import", "{}", Some(&w.victor)).await;
+    let r = send_text(
+        &w.app,
+        "POST",
+        "/api/v1/tenders/import",
+        "{}",
+        Some(&w.victor),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{r:?}");
     // A colleague of the same council and an admin may manage it.
-    w.app.add_user("cal@preston.gov.uk", "buyer", Some("Preston City Council")).await;
+    w.app
+        .add_user("cal@preston.gov.uk", "buyer", Some("Preston City Council"))
+        .await;
     let cal = w.app.token("cal@preston.gov.uk").await;
-    let r = w.app.send_json("PUT", &format!("/api/v1/tenders/{id}"), &json!({"title": "Parks 2027"}), Some(&cal)).await;
+    let r = w
+        .app
+        .send_json(
+            "PUT",
+            &format!("/api/v1/tenders/{id}"),
+            &json!({"title": "Parks 2027"}),
+            Some(&cal),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
-    let r = w.app.send_json("PUT", &format!("/api/v1/tenders/{id}"), &json!({"description": "Checked"}), Some(&w.admin)).await;
+    let r = w
+        .app
+        .send_json(
+            "PUT",
+            &format!("/api/v1/tenders/{id}"),
+            &json!({"description": "Checked"}),
+            Some(&w.admin),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
     // Once published, others read it but still may not change it.
-    let r = w.app.send_json("POST", &format!("/api/v1/tenders/{id}/publish"), &json!({"reason": "r"}), Some(&w.bea)).await;
+    let r = w
+        .app
+        .send_json(
+            "POST",
+            &format!("/api/v1/tenders/{id}/publish"),
+            &json!({"reason": "r"}),
+            Some(&w.bea),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
-    let r = w.app.send_json("POST", &format!("/api/v1/tenders/{id}/close"), &json!({}), Some(&w.olly)).await;
+    let r = w
+        .app
+        .send_json(
+            "POST",
+            &format!("/api/v1/tenders/{id}/close"),
+            &json!({}),
+            Some(&w.olly),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{r:?}");
-    let r = w.app.send_json("POST", &format!("/api/v1/tenders/{id}/lot-plan"), &json!({}), Some(&w.olly)).await;
+    let r = w
+        .app
+        .send_json(
+            "POST",
+            &format!("/api/v1/tenders/{id}/lot-plan"),
+            &json!({}),
+            Some(&w.olly),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{r:?}");
-    assert_eq!(w.app.get(&format!("/api/v1/tenders/{id}/market"), None).await.status, StatusCode::OK);
-    let mine = w.app.get("/api/v1/tenders?mine=true", Some(&w.olly)).await.json();
+    assert_eq!(
+        w.app
+            .get(&format!("/api/v1/tenders/{id}/market"), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let mine = w
+        .app
+        .get("/api/v1/tenders?mine=true", Some(&w.olly))
+        .await
+        .json();
     assert_eq!(mine, json!([]));
-    let public = w.app.get("/api/v1/tenders?status=published", None).await.json();
+    let public = w
+        .app
+        .get("/api/v1/tenders?status=published", None)
+        .await
+        .json();
     assert_eq!(public[0]["id"], id);
 }
 
@@ -458,15 +779,37 @@ async fn each_bad_field_and_line_is_named() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{r:?}");
     let errors = r.json()["errors"].clone();
     for field in [
-        "title", "deadline", "contract_end", "local_area.near", "local_area.within_km",
-        "items[1].description", "items[1].cpv", "items[2].cpv", "items[2].value_gbp",
-        "items[3].delivery_postcode", "items[3].quantity",
+        "title",
+        "deadline",
+        "contract_end",
+        "local_area.near",
+        "local_area.within_km",
+        "items[1].description",
+        "items[1].cpv",
+        "items[2].cpv",
+        "items[2].value_gbp",
+        "items[3].delivery_postcode",
+        "items[3].quantity",
     ] {
         assert!(errors[field].is_string(), "{field} missing from {errors}");
     }
     assert!(errors.get("items[0].cpv").is_none());
-    assert_eq!(tender::Entity::find().count(&w.app.state.db).await.expect("count"), 0);
-    let r = w.app.send_json("POST", "/api/v1/tenders", &json!({"title": "x", "colour": "red"}), Some(&w.bea)).await;
+    assert_eq!(
+        tender::Entity::find()
+            .count(&w.app.state.db)
+            .await
+            .expect("count"),
+        0
+    );
+    let r = w
+        .app
+        .send_json(
+            "POST",
+            "/api/v1/tenders",
+            &json!({"title": "x", "colour": "red"}),
+            Some(&w.bea),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.json()["errors"]["body"].is_string());
 }
@@ -486,11 +829,22 @@ async fn a_csv_schedule_replaces_the_lines_and_a_bad_row_saves_nothing() {
     let errors = r.json()["errors"].clone();
     assert!(errors["rows[3].cpv"].is_string(), "{errors}");
     assert!(errors["rows[4].value_gbp"].is_string(), "{errors}");
-    assert_eq!(tender_item::Entity::find().count(&w.app.state.db).await.expect("count"), 3, "unchanged");
+    assert_eq!(
+        tender_item::Entity::find()
+            .count(&w.app.state.db)
+            .await
+            .expect("count"),
+        3,
+        "unchanged"
+    );
 
     let mut good = String::from("description;cpv;value;delivery postcode\n");
     for i in 0..120 {
-        good.push_str(&format!("Site {i} mowing;77314000;{};PR{}\n", 1000 + i, 1 + i % 3));
+        good.push_str(&format!(
+            "Site {i} mowing;77314000;{};PR{}\n",
+            1000 + i,
+            1 + i % 3
+        ));
     }
     let r = send_text(&w.app, "PUT", &path, &good, Some(&w.bea)).await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
@@ -499,9 +853,20 @@ async fn a_csv_schedule_replaces_the_lines_and_a_bad_row_saves_nothing() {
     assert_eq!(t["items"][119]["value_gbp"], 1119);
     assert_eq!(t["items"][2]["delivery_outcode"], "PR3");
     let r = send_text(&w.app, "PUT", &path, "name,colour\nx,red\n", Some(&w.bea)).await;
-    assert!(r.json()["errors"]["file"].as_str().expect("file").contains("CPV code"));
+    assert!(r.json()["errors"]["file"]
+        .as_str()
+        .expect("file")
+        .contains("CPV code"));
     // 120 lines plan with the heuristic.
-    let r = w.app.send_json("POST", &format!("/api/v1/tenders/{id}/lot-plan"), &json!({"min_bidders_per_lot": 1}), Some(&w.bea)).await;
+    let r = w
+        .app
+        .send_json(
+            "POST",
+            &format!("/api/v1/tenders/{id}/lot-plan"),
+            &json!({"min_bidders_per_lot": 1}),
+            Some(&w.bea),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
     assert_eq!(r.json()["exact"], false);
 }
@@ -532,50 +897,127 @@ async fn all_sample_releases_import_and_importing_again_updates_them() {
     let package = json!({"uri": "https://example.org", "version": "1.1", "publishedDate": "2025-01-01T00:00:00Z", "publisher": {"name": "test"}, "releases": releases});
     // What the parser reads, the last release of an ocid winning: the counts to keep.
     let parsed = domain::ocds::parse(&package.to_string()).expect("the samples are OCDS");
-    let mut last: std::collections::BTreeMap<String, &domain::ocds::ImportedTender> = Default::default();
+    let mut last: std::collections::BTreeMap<String, &domain::ocds::ImportedTender> =
+        Default::default();
     for t in &parsed {
         last.insert(t.ocid.clone(), t);
     }
     let lots: usize = last.values().map(|t| t.tender.lots.len()).sum();
     let items: usize = last.values().map(|t| t.tender.items.len()).sum();
 
-    let r = w.app.send_json("POST", "/api/v1/tenders/import", &package, Some(&w.bea)).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", &r.body[..r.body.len().min(2000)]);
+    let r = w
+        .app
+        .send_json("POST", "/api/v1/tenders/import", &package, Some(&w.bea))
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::CREATED,
+        "{}",
+        &r.body[..r.body.len().min(2000)]
+    );
     let result = r.json();
-    assert_eq!(result["tenders"].as_array().map(Vec::len), Some(parsed.len()));
-    assert!(result["tenders"].as_array().expect("list").iter().any(|t| !t["warnings"].as_array().expect("warnings").is_empty()));
+    assert_eq!(
+        result["tenders"].as_array().map(Vec::len),
+        Some(parsed.len())
+    );
+    assert!(result["tenders"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .any(|t| !t["warnings"].as_array().expect("warnings").is_empty()));
     let db = &w.app.state.db;
-    assert_eq!(tender::Entity::find().count(db).await.expect("count") as usize, last.len());
-    assert_eq!(tender_lot::Entity::find().count(db).await.expect("count") as usize, lots);
-    assert_eq!(tender_item::Entity::find().count(db).await.expect("count") as usize, items);
+    assert_eq!(
+        tender::Entity::find().count(db).await.expect("count") as usize,
+        last.len()
+    );
+    assert_eq!(
+        tender_lot::Entity::find().count(db).await.expect("count") as usize,
+        lots
+    );
+    assert_eq!(
+        tender_item::Entity::find().count(db).await.expect("count") as usize,
+        items
+    );
     assert!(lots > last.len(), "Sell2Wales notices keep their lots");
 
     // Again: updated, not duplicated.
-    let r = w.app.send_json("POST", "/api/v1/tenders/import", &package, Some(&w.bea)).await;
+    let r = w
+        .app
+        .send_json("POST", "/api/v1/tenders/import", &package, Some(&w.bea))
+        .await;
     assert_eq!(r.status, StatusCode::CREATED);
-    assert!(r.json()["tenders"].as_array().expect("list").iter().all(|t| t["updated"] == true));
-    assert_eq!(tender::Entity::find().count(db).await.expect("count") as usize, last.len());
-    assert_eq!(tender_item::Entity::find().count(db).await.expect("count") as usize, items);
+    assert!(r.json()["tenders"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .all(|t| t["updated"] == true));
+    assert_eq!(
+        tender::Entity::find().count(db).await.expect("count") as usize,
+        last.len()
+    );
+    assert_eq!(
+        tender_item::Entity::find().count(db).await.expect("count") as usize,
+        items
+    );
 
     // An imported notice is public, gets market depth and a plan, and exports valid OCDS
     // that re-imports to the same tender.
-    let divided = result["tenders"].as_array().expect("list").iter().find(|t| t["lots"].as_u64() > Some(2)).expect("a divided notice");
+    let divided = result["tenders"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|t| t["lots"].as_u64() > Some(2))
+        .expect("a divided notice");
     let id = divided["id"].as_i64().expect("id");
-    let view = w.app.get(&format!("/api/v1/tenders/{id}"), None).await.json();
+    let view = w
+        .app
+        .get(&format!("/api/v1/tenders/{id}"), None)
+        .await
+        .json();
     assert_eq!(view["source"], "imported");
-    assert!(view["buyer"]["name"].as_str().is_some_and(|n| !n.is_empty()));
-    assert_eq!(w.app.get(&format!("/api/v1/tenders/{id}/market"), None).await.status, StatusCode::OK);
-    let r = w.app.send_json("POST", &format!("/api/v1/tenders/{id}/lot-plan"), &json!({"min_bidders_per_lot": 0}), Some(&w.bea)).await;
+    assert!(view["buyer"]["name"]
+        .as_str()
+        .is_some_and(|n| !n.is_empty()));
+    assert_eq!(
+        w.app
+            .get(&format!("/api/v1/tenders/{id}/market"), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let r = w
+        .app
+        .send_json(
+            "POST",
+            &format!("/api/v1/tenders/{id}/lot-plan"),
+            &json!({"min_bidders_per_lot": 0}),
+            Some(&w.bea),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
-    let export = w.app.get(&format!("/api/v1/tenders/{id}/ocds"), None).await.json();
+    let export = w
+        .app
+        .get(&format!("/api/v1/tenders/{id}/ocds"), None)
+        .await
+        .json();
     assert_eq!(schema_errors(&export), Vec::<String>::new(), "{export:#}");
-    let r = w.app.send_json("POST", "/api/v1/tenders/import", &export, Some(&w.bea)).await;
+    let r = w
+        .app
+        .send_json("POST", "/api/v1/tenders/import", &export, Some(&w.bea))
+        .await;
     assert_eq!(r.json()["tenders"][0]["id"], id);
-    let after = w.app.get(&format!("/api/v1/tenders/{id}"), None).await.json();
+    let after = w
+        .app
+        .get(&format!("/api/v1/tenders/{id}"), None)
+        .await
+        .json();
     assert_eq!(ids(&after), ids(&view));
     assert_eq!(after["lots"], view["lots"]);
     // Another council cannot take it over.
-    let r = w.app.send_json("POST", "/api/v1/tenders/import", &export, Some(&w.olly)).await;
+    let r = w
+        .app
+        .send_json("POST", "/api/v1/tenders/import", &export, Some(&w.olly))
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{r:?}");
     assert!(r.json()["errors"]["ocid"].is_string());
 }
@@ -595,11 +1037,31 @@ async fn what_is_not_ocds_is_refused_clearly_and_nothing_is_written() {
     let mut releases = fixture_releases();
     releases.truncate(5);
     releases[3].as_object_mut().expect("release").remove("ocid");
-    let r = w.app.send_json("POST", "/api/v1/tenders/import", &json!({"releases": releases}), Some(&w.bea)).await;
+    let r = w
+        .app
+        .send_json(
+            "POST",
+            "/api/v1/tenders/import",
+            &json!({"releases": releases}),
+            Some(&w.bea),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{r:?}");
     let errors = r.json()["errors"].clone();
-    assert!(errors["releases[3]"].as_str().expect("named").contains("ocid"), "{errors}");
-    assert_eq!(tender::Entity::find().count(&w.app.state.db).await.expect("count"), 0);
+    assert!(
+        errors["releases[3]"]
+            .as_str()
+            .expect("named")
+            .contains("ocid"),
+        "{errors}"
+    );
+    assert_eq!(
+        tender::Entity::find()
+            .count(&w.app.state.db)
+            .await
+            .expect("count"),
+        0
+    );
 }
 
 #[tokio::test]
@@ -610,14 +1072,26 @@ async fn the_tender_json_and_its_ocds_export_are_pinned() {
     let l = ids(&t);
     let r = w.app.send_json("PUT", &format!("/api/v1/tenders/{id}/lots"), &json!({"lots": [{"title": "Grounds", "items": [l[0], l[1]]}, {"title": "Cleaning", "items": [l[2]]}]}), Some(&w.bea)).await;
     assert_eq!(r.status, StatusCode::OK);
-    let r = w.app.send_json("POST", &format!("/api/v1/tenders/{id}/publish"), &json!({}), Some(&w.bea)).await;
+    let r = w
+        .app
+        .send_json(
+            "POST",
+            &format!("/api/v1/tenders/{id}/publish"),
+            &json!({}),
+            Some(&w.bea),
+        )
+        .await;
     insta::assert_json_snapshot!("tender", r.json(), {
         ".id" => "[id]", ".ocid" => "[ocid]", ".buyer.organisation_id" => "[id]",
         ".items[].id" => "[id]", ".items[].lot_id" => "[id]", ".items[].ocds_item_id" => "[id]",
         ".lots[].id" => "[id]", ".lots[].items" => "[ids]",
         ".created_at" => "[timestamp]", ".updated_at" => "[timestamp]", ".published_at" => "[timestamp]",
     });
-    let package = w.app.get(&format!("/api/v1/tenders/{id}/ocds"), None).await.json();
+    let package = w
+        .app
+        .get(&format!("/api/v1/tenders/{id}/ocds"), None)
+        .await
+        .json();
     insta::assert_json_snapshot!("tender_ocds", package, {
         ".uri" => "[uri]", ".publishedDate" => "[timestamp]",
         ".releases[].ocid" => "[ocid]", ".releases[].id" => "[release id]", ".releases[].date" => "[timestamp]",
