@@ -2,7 +2,7 @@
 //! market depth, calling `backend::services::tendering`.
 
 use crate::error::AppError;
-use domain::tendering::dto::{MarketView, TenderListQuery, TenderSummary, TenderView};
+use domain::tendering::dto::{MarketView, TenderSummary, TenderView};
 use leptos::server;
 
 #[cfg(feature = "ssr")]
@@ -13,6 +13,7 @@ use crate::web::{self, respond};
 #[server(endpoint = "tenders")]
 pub async fn list_tenders(mine: bool) -> Result<Vec<TenderSummary>, AppError> {
     use backend::services::tendering::tenders;
+    use domain::tendering::dto::TenderListQuery;
     let state = web::state()?;
     let user = web::current_user().await?;
     let viewer = user.as_ref().map(|u| &u.actor);

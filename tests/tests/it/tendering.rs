@@ -1101,3 +1101,46 @@ async fn the_tender_json_and_its_ocds_export_are_pinned() {
         ".releases[].tender.lots[].id" => "[id]",
     });
 }
+
+#[tokio::test]
+async fn the_notice_page_shows_a_published_tender_and_hides_a_draft() {
+    let w = world().await;
+    let t = create(&w, &parks()).await;
+    let id = t["id"].as_i64().expect("id");
+    let page = w.app.page(&format!("/tenders/{id}"), None).await;
+    assert!(
+        page.body.contains("Tender not found"),
+        "a draft is not shown to visitors"
+    );
+    assert!(!page.body.contains("Parks and open spaces 2027"));
+    let reason = "One provider must coordinate staff on the same sites.";
+    let r = w
+        .app
+        .send_json(
+            "POST",
+            &format!("/api/v1/tenders/{id}/publish"),
+            &json!({"reason": reason}),
+            Some(&w.bea),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    let page = w.app.page(&format!("/tenders/{id}"), None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for text in [
+        "Parks and open spaces 2027",
+        "Preston City Council",
+        reason,
+        "Mowing of parks",
+        "£60,000",
+        "Market depth",
+        &format!("/api/v1/tenders/{id}/ocds"),
+        "<caption>What is bought, line by line</caption>",
+    ] {
+        assert!(page.body.contains(text), "{text} missing from the notice");
+    }
+    let list = w.app.page("/tenders", None).await;
+    assert!(
+        list.body.contains(&format!("href=\"/tenders/{id}\"")),
+        "listed among the notices"
+    );
+}

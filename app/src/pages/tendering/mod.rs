@@ -15,7 +15,7 @@ fn pounds(v: u64) -> String {
     let digits = v.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -182,11 +182,10 @@ fn notice(t: TenderView, market: Option<MarketView>) -> impl IntoView {
 
 fn depth_table(t: &TenderView, m: MarketView) -> impl IntoView {
     let line_name = |row: &DepthRow| match row.item_id {
-        Some(id) => t
-            .items
-            .iter()
-            .find(|i| i.id == id)
-            .map_or_else(|| format!("Line {id}"), |i| format!("Line {}: {}", i.position, i.description)),
+        Some(id) => t.items.iter().find(|i| i.id == id).map_or_else(
+            || format!("Line {id}"),
+            |i| format!("Line {}: {}", i.position, i.description),
+        ),
         None => "Whole tender (any line)".to_owned(),
     };
     let rows: Vec<(String, DepthRow)> = m
