@@ -18,6 +18,8 @@
 //!   then not reported).
 //! - `BENCH_ENGINES`: which engines to run, comma-separated among `app,fts5,pg` (default all).
 
+mod tendering;
+
 use anchorlink_search::{cpv_significant, IndexQuery};
 use backend::services::registry::search::{parse_query, search};
 use backend::state::AppState;
@@ -145,6 +147,11 @@ async fn run(
     } else {
         load(n, dir, &state, report).await?;
         std::fs::write(dir.join("complete"), b"")?;
+    }
+    // Tendering (issue 8): on the same registry, before the search baselines are built.
+    if !reuse {
+        eprintln!("==> tendering: market depth and lot plans");
+        report.tendering = tendering::run(&state).await?;
     }
     run_queries(n, state, pg_url, report, pg_db_name).await
 }
@@ -1070,6 +1077,8 @@ async fn sql_search(db: &DatabaseConnection, q: &IndexQuery) -> anyhow::Result<S
 
 #[derive(Default)]
 struct Report {
+    /// Tendering figures (issue 8), a Markdown section.
+    tendering: String,
     load: Vec<(String, String)>,
     runs: Vec<(Engine, usize, Stats)>,
     queries: usize,
@@ -1159,6 +1168,7 @@ impl Report {
         for note in &self.notes {
             let _ = writeln!(o, "Note: {note}");
         }
+        o.push_str(&self.tendering);
         o
     }
 }
