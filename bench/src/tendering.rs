@@ -55,11 +55,31 @@ pub async fn run(state: &AppState) -> anyhow::Result<String> {
     // have a market, as real ones do.
     let mut walk = SearchableSuppliers::new(&state.db, 5_000);
     let sample = walk.next_batch().await?.unwrap_or_default();
-    let codes: Vec<String> = sample
-        .iter()
-        .flat_map(|s| s.cpv.iter().map(|c| c.as_str().to_owned()))
-        .collect();
-    let outcodes: Vec<String> = sample.iter().filter_map(|s| s.outcode.clone()).collect();
+    // The commonest codes and places: what a council buys is what its market offers.
+    let commonest = |values: Vec<String>, keep: usize| {
+        let mut counts = std::collections::HashMap::<String, usize>::new();
+        for v in values {
+            *counts.entry(v).or_default() += 1;
+        }
+        let mut by_count: Vec<(String, usize)> = counts.into_iter().collect();
+        by_count.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        by_count
+            .into_iter()
+            .take(keep)
+            .map(|(v, _)| v)
+            .collect::<Vec<_>>()
+    };
+    let codes = commonest(
+        sample
+            .iter()
+            .flat_map(|s| s.cpv.iter().map(|c| c.as_str().to_owned()))
+            .collect(),
+        40,
+    );
+    let outcodes = commonest(
+        sample.iter().filter_map(|s| s.outcode.clone()).collect(),
+        20,
+    );
     anyhow::ensure!(
         !codes.is_empty() && !outcodes.is_empty(),
         "no suppliers to draw lines from"
@@ -67,13 +87,20 @@ pub async fn run(state: &AppState) -> anyhow::Result<String> {
     let mut rng = StdRng::seed_from_u64(8);
     let mut ids = Vec::with_capacity(TENDERS);
     for t in 0..TENDERS {
+        // A real schedule repeats a few kinds of work over a few sites.
+        let kinds: Vec<&String> = (0..6)
+            .map(|_| &codes[rng.gen_range(0..codes.len())])
+            .collect();
+        let sites: Vec<&String> = (0..4)
+            .map(|_| &outcodes[rng.gen_range(0..outcodes.len())])
+            .collect();
         let items = (0..LINES)
             .map(|i| ItemInput {
                 description: Some(format!("Line {i}")),
-                cpv: Some(codes[rng.gen_range(0..codes.len())].clone()),
-                value_gbp: Some(rng.gen_range(5_000..200_000)),
+                cpv: Some(kinds[rng.gen_range(0..kinds.len())].clone()),
+                value_gbp: Some(rng.gen_range(1_000..20_000)),
                 delivery_postcode: (rng.gen_range(0..4) > 0)
-                    .then(|| outcodes[rng.gen_range(0..outcodes.len())].clone()),
+                    .then(|| sites[rng.gen_range(0..sites.len())].clone()),
                 ..ItemInput::default()
             })
             .collect();
@@ -118,9 +145,12 @@ pub async fn run(state: &AppState) -> anyhow::Result<String> {
         .await?;
         plan.push(t.elapsed());
         reach.push(if p.feasible {
-            format!("{}/{}", p.reach, p.upper_bound)
+            format!("{}/{} in {} lots", p.reach, p.upper_bound, p.lots.len())
         } else {
-            "none".to_owned()
+            format!(
+                "no plan ({})",
+                p.obstacles.first().map_or("", |o| o.message.as_str())
+            )
         });
     }
     depth.sort();
