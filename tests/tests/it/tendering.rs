@@ -1144,3 +1144,59 @@ async fn the_notice_page_shows_a_published_tender_and_hides_a_draft() {
         "listed among the notices"
     );
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_tender_endpoint_with_the_service_types() {
+    let w = world().await;
+    let doc = w.app.get("/api/v1/openapi.json", None).await.json();
+    for (path, method) in [
+        ("/api/v1/tenders", "get"),
+        ("/api/v1/tenders", "post"),
+        ("/api/v1/tenders/{id}", "get"),
+        ("/api/v1/tenders/{id}", "put"),
+        ("/api/v1/tenders/{id}/lines.csv", "put"),
+        ("/api/v1/tenders/{id}/market", "get"),
+        ("/api/v1/tenders/{id}/market/suppliers", "get"),
+        ("/api/v1/tenders/{id}/lot-plan", "post"),
+        ("/api/v1/tenders/{id}/lots", "put"),
+        ("/api/v1/tenders/{id}/lots/evaluate", "post"),
+        ("/api/v1/tenders/{id}/publish", "post"),
+        ("/api/v1/tenders/{id}/close", "post"),
+        ("/api/v1/tenders/{id}/cancel", "post"),
+        ("/api/v1/tenders/{id}/ocds", "get"),
+        ("/api/v1/tenders/import", "post"),
+    ] {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} missing"
+        );
+    }
+    let body = &doc["paths"]["/api/v1/tenders"]["post"]["requestBody"]["content"]
+        ["application/json"]["schema"];
+    assert_eq!(body["$ref"], "#/components/schemas/TenderInput", "{body}");
+    let fields = doc["components"]["schemas"]["TenderInput"]["properties"]
+        .as_object()
+        .expect("TenderInput has properties");
+    for field in [
+        "title",
+        "description",
+        "estimated_value_gbp",
+        "local_area",
+        "items",
+    ] {
+        assert!(fields.contains_key(field), "{field} missing");
+    }
+    let item = doc["components"]["schemas"]["ItemInput"]["properties"]
+        .as_object()
+        .expect("ItemInput has properties");
+    for field in [
+        "description",
+        "cpv",
+        "value_gbp",
+        "quantity",
+        "unit",
+        "delivery_postcode",
+    ] {
+        assert!(item.contains_key(field), "items[].{field} missing");
+    }
+}
