@@ -269,6 +269,7 @@ pub fn SiteHeader() -> impl IntoView {
                                         {u.actor.is(Role::Supplier).then(|| view! { <li><A href="/profile">"Your profile"</A></li> })}
                                         {u.actor.can_search().then(|| view! { <li><A href="/suppliers">"Find suppliers"</A></li> })}
                                         {u.actor.is(Role::Buyer).then(|| view! { <li><A href="/shortlists">"Shortlists"</A></li> })}
+                                        {u.actor.is(Role::Buyer).then(|| view! { <li><A href="/tenders">"Tenders"</A></li> })}
                                         {u.actor.is(Role::Admin).then(|| view! { <li><A href="/admin">"Admin"</A></li> })}
                                         <li class="nav-user">{u.email.clone()}</li>
                                         <li>

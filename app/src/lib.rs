@@ -84,6 +84,9 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/shortlists") view=ShortlistsPage ssr=SsrMode::Async/>
                 <Route path=path!("/shortlists/:id") view=ShortlistPage ssr=SsrMode::Async/>
                 <Route path=path!("/jobs/:id") view=JobPage ssr=SsrMode::Async/>
+                // tendering (issue 8)
+                <Route path=path!("/tenders") view=TendersPage ssr=SsrMode::Async/>
+                <Route path=path!("/tenders/:id") view=TenderPage ssr=SsrMode::Async/>
             </Routes>
         </main>
         <footer class="site-footer container">

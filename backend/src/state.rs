@@ -19,6 +19,8 @@ pub struct AppConfig {
     pub base_url: String,
     /// Mark cookies `Secure` (the site is served over TLS).
     pub secure_cookies: bool,
+    /// Tendering: the publisher's ocid prefix for OCDS exports (`ANCHORLINK_OCID_PREFIX`).
+    pub ocid_prefix: domain::ocds::OcidPrefix,
 }
 
 /// What services read besides the database: the reference data (the CPV vocabulary and
@@ -57,6 +59,9 @@ pub struct AppState {
     pub views: Arc<RegistryViews>,
     /// The durable job queue: enqueue inside a transaction, run by the worker.
     pub jobs: Jobs,
+    /// Tendering: the searchable suppliers in memory for market depth and the lot planner
+    /// (a registry projection, built on first use).
+    pub market: Arc<crate::services::tendering::pool::SupplierPool>,
 }
 
 impl AppState {

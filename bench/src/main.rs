@@ -33,6 +33,8 @@
 //!   then not reported).
 //! - `BENCH_ENGINES`: which engines to run, comma-separated among `app,fts5,pg` (default all).
 
+mod tendering;
+
 use anchorlink_search::{IndexQuery, Thesaurus, Vocabulary};
 use backend::services::registry::search::{parse_query, search};
 use backend::state::AppState;
@@ -158,6 +160,8 @@ async fn run(
         outbox_dir: dir.join("outbox"),
         site_root: dir.join("site").display().to_string(),
         index_dir: Some(index_dir.clone()),
+        ocid_prefix: domain::ocds::OcidPrefix::parse(server::config::DEFAULT_OCID_PREFIX)
+            .expect("the default ocid prefix is valid"),
     };
     // The real start-up: migrations, reference data, the index in its own directory.
     let state = server::build_state(&settings).await?;
@@ -181,6 +185,11 @@ async fn run(
     } else {
         load(n, dir, &state, report).await?;
         std::fs::write(dir.join("complete"), b"")?;
+    }
+    // Tendering (issue 8): on the same registry, before the search baselines are built.
+    if !reuse {
+        eprintln!("==> tendering: market depth and lot plans");
+        report.tendering = tendering::run(&state).await?;
     }
     run_queries(n, state, &settings.database_url, pg_url, report, pg_db_name).await
 }
@@ -1419,6 +1428,8 @@ async fn sql_search(db: &DatabaseConnection, q: &IndexQuery) -> anyhow::Result<S
 
 #[derive(Default)]
 struct Report {
+    /// Tendering figures (issue 8), a Markdown section.
+    tendering: String,
     load: Vec<(String, String)>,
     runs: Vec<(Engine, usize, Stats)>,
     queries: usize,
@@ -1520,6 +1531,7 @@ impl Report {
         for note in &self.notes {
             let _ = writeln!(o, "Note: {note}");
         }
+        o.push_str(&self.tendering);
         o
     }
 }

@@ -11,6 +11,9 @@ mod m20261128_000004_registry_changes;
 mod m20261128_000010_shortlists;
 mod m20261201_090000_jobs;
 
+// tendering (issue 8)
+mod m20261201_100000_tendering;
+
 pub struct Migrator;
 
 #[async_trait::async_trait]
@@ -23,6 +26,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000004_registry_changes::Migration),
             Box::new(m20261128_000010_shortlists::Migration),
             Box::new(m20261201_090000_jobs::Migration),
+            // tendering (issue 8)
+            Box::new(m20261201_100000_tendering::Migration),
         ]
     }
 }

@@ -3,6 +3,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use domain::ocds::OcidPrefix;
+
 /// Everything the process can be told. See the README's "Configuration" table.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -22,7 +24,14 @@ pub struct Settings {
     pub site_root: String,
     /// `ANCHORLINK_INDEX_DIR`: this process's search index (`memory` keeps it in RAM).
     pub index_dir: Option<PathBuf>,
+    /// `ANCHORLINK_OCID_PREFIX`: the ocid prefix of OCDS exports, default
+    /// [`DEFAULT_OCID_PREFIX`].
+    pub ocid_prefix: OcidPrefix,
 }
+
+/// The ocid prefix used when `ANCHORLINK_OCID_PREFIX` is not set. Not registered with the
+/// Open Contracting Partnership: a deployment that publishes OCDS registers its own.
+pub const DEFAULT_OCID_PREFIX: &str = "ocds-anchor";
 
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
@@ -61,6 +70,12 @@ impl Settings {
                 Some(dir) => Some(PathBuf::from(dir)),
                 None => Some(PathBuf::from("anchorlink-index")),
             },
+            ocid_prefix: OcidPrefix::parse(
+                env("ANCHORLINK_OCID_PREFIX")
+                    .as_deref()
+                    .unwrap_or(DEFAULT_OCID_PREFIX),
+            )
+            .map_err(|e| anyhow::anyhow!("ANCHORLINK_OCID_PREFIX: {e}"))?,
         })
     }
 }

@@ -19,6 +19,7 @@ use backend::mail::Mailer;
 use backend::services;
 use backend::services::registry::search_index::SearchIndex;
 use backend::services::registry::views::{self, RegistryViews};
+use backend::services::tendering::pool::SupplierPool;
 use backend::{AppConfig, AppState, Env};
 use config::Settings;
 use leptos::config::LeptosOptions;
@@ -116,6 +117,7 @@ async fn state_with_index(
     let env = Env::load(AppConfig {
         base_url: settings.base_url.clone(),
         secure_cookies: settings.base_url.starts_with("https://"),
+        ocid_prefix: settings.ocid_prefix.clone(),
     })?;
     let mailer = match &settings.smtp_url {
         Some(url) => Mailer::smtp(url, &settings.mail_from)?,
@@ -128,6 +130,7 @@ async fn state_with_index(
         mailer,
         views: Arc::new(RegistryViews::new(index)),
         jobs: Jobs::new(kinds, runner),
+        market: Arc::new(SupplierPool::new()),
     })
 }
 

@@ -118,6 +118,8 @@ impl TestApp {
             outbox_dir: outbox.clone(),
             site_root: dir.path().join("site").display().to_string(),
             index_dir: None,
+            ocid_prefix: domain::ocds::OcidPrefix::parse(server::config::DEFAULT_OCID_PREFIX)
+                .expect("the default ocid prefix is valid"),
         };
         let (kinds, runner) = jobs();
         let state = server::build_state_with(&settings, kinds, runner)

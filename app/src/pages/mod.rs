@@ -13,3 +13,5 @@ pub use accounts::*;
 pub use home::{Home, NotFound};
 pub use jobs::JobPage;
 pub use registry::*;
+// tendering (issue 8)
+pub use tendering::{TenderPage, TendersPage};

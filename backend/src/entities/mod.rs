@@ -24,3 +24,8 @@ pub mod supplier_identifier;
 pub mod supplier_profile;
 pub mod supplier_service_outcode;
 pub mod user;
+
+// tendering (issue 8)
+pub mod tender;
+pub mod tender_item;
+pub mod tender_lot;

@@ -84,6 +84,7 @@
 //!   whose sum exceeds its capacity (it could win only some of them). A supplier's
 //!   minimum contract value is not a rule of the planner.
 
+pub mod dto;
 mod lineset;
 pub mod market;
 pub mod model;

@@ -182,7 +182,24 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
         registry::create_supplier,
         registry::update_supplier,
         registry::api_suppliers_csv,
-        registry::suggest_cpv
+        registry::suggest_cpv,
+        // tendering and OCDS (issue 8)
+        tendering::list_tenders,
+        tendering::create_tender,
+        tendering::get_tender,
+        tendering::update_tender,
+        tendering::upload_lines,
+        tendering::market_depth,
+        tendering::market_suppliers,
+        tendering::lot_plan,
+        tendering::save_lots,
+        tendering::evaluate_lots,
+        tendering::publish,
+        tendering::close,
+        tendering::cancel,
+        ocds::tender_ocds,
+        ocds::import_ocds,
+        ocds::preview_ocds
     ),
     components(schemas(ProfilePatch, IdentifierInput, SupplierProfile, ErrorBody)),
     modifiers(&BearerAuth)
@@ -217,6 +234,9 @@ pub fn router() -> Router<SiteState> {
     Router::new()
         .route("/openapi.json", get(openapi))
         .merge(registry::api_router())
+        // tendering and OCDS (issue 8)
+        .merge(tendering::api_router())
+        .merge(ocds::api_router())
         .fallback(|| async { ApiError(AppError::NotFound) })
 }
 

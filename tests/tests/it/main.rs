@@ -15,3 +15,5 @@ mod shortlists;
 mod snapshots;
 mod team_and_admin;
 mod validation;
+// tendering and OCDS (issue 8)
+mod tendering;

@@ -1,3 +1,11 @@
 //! OCDS: exporting tenders as Open Contracting Data Standard release packages and importing
-//! other portals' releases (long imports run as jobs). The format's rules live in
-//! `domain::ocds`.
+//! other portals' releases. The format's rules live in `domain::ocds`; here the tenders are
+//! read from and written to the database.
+//!
+//! * [`export`] — a tender as a release package (public for published and imported
+//!   tenders, drafts only to their organisation);
+//! * [`import`] — a release or package into tenders, all or nothing in the caller's
+//!   transaction, the same ocid updating the same tender.
+
+pub mod export;
+pub mod import;
