@@ -19,6 +19,8 @@ pub struct AppConfig {
     pub base_url: String,
     /// Mark cookies `Secure` (the site is served over TLS).
     pub secure_cookies: bool,
+    /// Upload size limit and how long a spend upload's request waits for its job.
+    pub spend: crate::services::spend::SpendLimits,
 }
 
 /// What services read besides the database: the reference data (the CPV vocabulary and

@@ -24,3 +24,11 @@ pub mod supplier_identifier;
 pub mod supplier_profile;
 pub mod supplier_service_outcode;
 pub mod user;
+// spend analysis (issue 9)
+pub mod spend_alias;
+pub mod spend_analysis;
+pub mod spend_analysis_payee;
+pub mod spend_analysis_supplier;
+pub mod spend_refused_row;
+pub mod upload;
+pub mod upload_chunk;
