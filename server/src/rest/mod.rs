@@ -181,7 +181,17 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
         registry::get_supplier,
         registry::create_supplier,
         registry::update_supplier,
-        registry::api_suppliers_csv
+        registry::api_suppliers_csv,
+        // spend analysis (issue 9)
+        spend::create_analysis,
+        spend::list_analyses,
+        spend::get_analysis,
+        spend::get_categories,
+        spend::get_leakage,
+        spend::get_suppliers,
+        spend::get_unmatched,
+        spend::get_review,
+        spend::post_review
     ),
     components(schemas(ProfilePatch, IdentifierInput, SupplierProfile, ErrorBody)),
     modifiers(&BearerAuth)
@@ -216,6 +226,8 @@ pub fn router() -> Router<SiteState> {
     Router::new()
         .route("/openapi.json", get(openapi))
         .merge(registry::api_router())
+        // spend analysis (issue 9)
+        .merge(spend::api_router())
         .fallback(|| async { ApiError(AppError::NotFound) })
 }
 
