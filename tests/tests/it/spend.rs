@@ -37,7 +37,7 @@ async fn registry(app: &TestApp) -> (i64, i64, i64) {
     let national = supplier(
         app,
         "bids@national.example",
-        json!({"name": "National Facilities PLC", "legal_form": "public_limited_company",
+        json!({"name": "National Facilities PLC", "legal_form": "private_limited_company",
             "postcode": "M1 1AE", "cpv": ["79993000"], "employees": 5000,
             "turnover_gbp": 900000000, "capability_statement": "Facilities management"}),
     )
@@ -176,7 +176,10 @@ async fn a_hand_computed_file_gives_the_hand_computed_shares_leakage_and_lm3() {
         ]
     );
     assert_eq!(s["suppliers"][1]["name"], "Hillside Community Co-operative");
-    assert!(close(&s["suppliers"][1]["confidence"], 1.0));
+    assert!(
+        close(&s["suppliers"][1]["confidence"], 0.97),
+        "same name: 0.97"
+    );
 
     let leakage = app
         .get(
@@ -523,14 +526,13 @@ async fn the_two_real_councils_files_are_analysed_whole_and_add_up() {
 #[tokio::test]
 async fn a_review_decision_is_remembered_for_the_buyers_next_file_and_not_another_buyers() {
     let app = TestApp::spawn().await;
-    let (hillside, _, _) = registry(&app).await;
+    let (_, _, fulwood) = registry(&app).await;
     let token = buyer(&app, BUYER, "Preston City Council").await;
-    // A cut-off name: offered for review, never attached on its own.
-    let file =
-        "Supplier Name,Amount,Payment Date\r\nHILLSIDE COMMUNITY CO-OP...,100.00,01/04/2025\r\n";
+    // The same name with another legal form: offered for review, never attached alone.
+    let file = "Supplier Name,Amount,Payment Date\r\nFULWOOD BUILDERS CIC,100.00,01/04/2025\r\n";
     let r = upload(
         &app,
-        "area=PR1",
+        "area=PR1,PR2",
         "text/csv",
         file.as_bytes().to_vec(),
         &token,
@@ -538,17 +540,14 @@ async fn a_review_decision_is_remembered_for_the_buyers_next_file_and_not_anothe
     .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let id = r.json()["id"].as_i64().expect("id");
-    assert!(close(&r.json()["matched_total"], 0.0));
+    assert!(close(&r.json()["matched_total"], 0.0), "{}", r.body);
     let review = app
         .get(&format!("/api/v1/spend/analyses/{id}/review"), Some(&token))
         .await
         .json();
     let item = &review["review"][0];
-    assert_eq!(item["candidates"][0]["supplier_id"], hillside, "{review}");
-    assert_eq!(
-        item["candidates"][0]["name"],
-        "Hillside Community Co-operative"
-    );
+    assert_eq!(item["candidates"][0]["supplier_id"], fulwood, "{review}");
+    assert_eq!(item["candidates"][0]["name"], "Fulwood Builders Ltd");
     let key = item["key"].as_str().expect("key").to_owned();
 
     let other = buyer(&app, "buyer@lancs.example", "Lancashire County Council").await;
@@ -556,7 +555,7 @@ async fn a_review_decision_is_remembered_for_the_buyers_next_file_and_not_anothe
         .send_json(
             "POST",
             &format!("/api/v1/spend/analyses/{id}/review"),
-            &json!({"key": key, "decision": "confirm", "supplier_id": hillside}),
+            &json!({"key": key, "decision": "confirm", "supplier_id": fulwood}),
             Some(&other),
         )
         .await;
@@ -566,7 +565,7 @@ async fn a_review_decision_is_remembered_for_the_buyers_next_file_and_not_anothe
         .send_json(
             "POST",
             &format!("/api/v1/spend/analyses/{id}/review"),
-            &json!({"key": key, "decision": "confirm", "supplier_id": hillside}),
+            &json!({"key": key, "decision": "confirm", "supplier_id": fulwood}),
             Some(&token),
         )
         .await;
@@ -580,7 +579,7 @@ async fn a_review_decision_is_remembered_for_the_buyers_next_file_and_not_anothe
     // The same buyer's next file attaches at once; another buyer's does not.
     let next = upload(
         &app,
-        "area=PR1",
+        "area=PR1,PR2",
         "text/csv",
         file.as_bytes().to_vec(),
         &token,
@@ -589,7 +588,7 @@ async fn a_review_decision_is_remembered_for_the_buyers_next_file_and_not_anothe
     assert!(close(&next.json()["matched_total"], 100.0), "{}", next.body);
     let theirs = upload(
         &app,
-        "area=PR1",
+        "area=PR1,PR2",
         "text/csv",
         file.as_bytes().to_vec(),
         &other,
@@ -660,6 +659,29 @@ async fn only_the_owner_buyer_organisation_and_admins_see_an_analysis() {
     assert_eq!(by_supplier.status, StatusCode::FORBIDDEN);
 }
 
+/// Everything the API shows of an analysis (its finishing time aside).
+async fn read_all(app: &TestApp, token: &str, id: i64) -> Vec<Value> {
+    let mut out = Vec::new();
+    for path in [
+        "",
+        "/suppliers",
+        "/categories",
+        "/leakage",
+        "/unmatched",
+        "/review",
+    ] {
+        let mut v = app
+            .get(&format!("/api/v1/spend/analyses/{id}{path}"), Some(token))
+            .await
+            .json();
+        if path.is_empty() {
+            v["finished_at"] = Value::Null;
+        }
+        out.push(v);
+    }
+    out
+}
+
 #[tokio::test]
 async fn a_job_whose_worker_died_runs_again_to_the_same_result() {
     let app = TestApp::spawn().await;
@@ -676,32 +698,7 @@ async fn a_job_whose_worker_died_runs_again_to_the_same_result() {
     let first = r.json();
     let id = first["id"].as_i64().expect("id");
     let job_id = first["job_id"].as_i64().expect("job");
-    let read_all = |app: &TestApp| {
-        let token = token.clone();
-        let app_ref = app;
-        async move {
-            let mut out = Vec::new();
-            for path in [
-                "",
-                "/suppliers",
-                "/categories",
-                "/leakage",
-                "/unmatched",
-                "/review",
-            ] {
-                let mut v = app_ref
-                    .get(&format!("/api/v1/spend/analyses/{id}{path}"), Some(&token))
-                    .await
-                    .json();
-                if path.is_empty() {
-                    v["finished_at"] = Value::Null;
-                }
-                out.push(v);
-            }
-            out
-        }
-    };
-    let before = read_all(&app).await;
+    let before = read_all(&app, &token, id).await;
     // The worker dies after its run: the job is still "running" under an expired lease,
     // and a stray row stands for anything a half-done run could have left.
     backend::entities::job::ActiveModel {
@@ -740,5 +737,5 @@ async fn a_job_whose_worker_died_runs_again_to_the_same_result() {
         .expect("query")
         .expect("job");
     assert_eq!(job.status, "done");
-    assert_eq!(read_all(&app).await, before);
+    assert_eq!(read_all(&app, &token, id).await, before);
 }
