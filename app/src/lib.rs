@@ -84,6 +84,9 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/shortlists") view=ShortlistsPage ssr=SsrMode::Async/>
                 <Route path=path!("/shortlists/:id") view=ShortlistPage ssr=SsrMode::Async/>
                 <Route path=path!("/jobs/:id") view=JobPage ssr=SsrMode::Async/>
+                // spend analysis (issue 9)
+                <Route path=path!("/spend") view=SpendListPage ssr=SsrMode::Async/>
+                <Route path=path!("/spend/:id") view=SpendAnalysisPage ssr=SsrMode::Async/>
             </Routes>
         </main>
         <footer class="site-footer container">

@@ -13,3 +13,5 @@ pub use accounts::*;
 pub use home::{Home, NotFound};
 pub use jobs::JobPage;
 pub use registry::*;
+// spend analysis (issue 9)
+pub use spend::{SpendAnalysisPage, SpendListPage};

@@ -237,3 +237,14 @@ pub struct LeakageLine {
 pub struct LeakageList {
     pub leakage: Vec<LeakageLine>,
 }
+
+/// Everything the results page shows of one analysis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnalysisBundle {
+    pub summary: AnalysisSummary,
+    pub categories: CategoryList,
+    pub leakage: LeakageList,
+    pub suppliers: SupplierList,
+    pub review: ReviewList,
+    pub unmatched: UnmatchedList,
+}

@@ -234,6 +234,8 @@ pub fn router() -> Router<SiteState> {
 /// The site's download routes (session cookie).
 pub fn site_router() -> Router<SiteState> {
     registry::site_router()
+        // spend analysis (issue 9)
+        .merge(spend::site_router())
 }
 
 async fn openapi() -> impl IntoResponse {

@@ -9,7 +9,7 @@
 //! past that it answers 202 with `Location: /api/v1/spend/analyses/{id}` to poll (the job
 //! carries on durably, and `status` says when it is `done`).
 
-use super::{ApiError, ApiUser, ErrorBody, JsonBody};
+use super::{ApiError, ApiUser, ErrorBody, JsonBody, SessionUser};
 use crate::SiteState;
 use app::error::AppError;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
@@ -302,4 +302,230 @@ pub(super) async fn post_review(
     let job_id = analyses::decide(&w, &user.actor, id, &decision).await?;
     w.commit().await?;
     answer_when_done(&state, &user, id, job_id, StatusCode::OK, false).await
+}
+
+/// The site's spend routes (session cookie): the upload form and the review buttons of
+/// the pages (plain form posts, so they work without JavaScript; both answer with the
+/// job's progress page), and the results' tables as CSV.
+pub(super) fn site_router() -> Router<SiteState> {
+    Router::new()
+        .route(
+            "/spend/upload",
+            axum::routing::post(upload_form).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/spend/{id}/review", axum::routing::post(review_form))
+        .route("/spend/{id}/suppliers.csv", get(suppliers_csv))
+        .route("/spend/{id}/unmatched.csv", get(unmatched_csv))
+        .route("/spend/{id}/categories.csv", get(categories_csv))
+}
+
+/// A page's error as a short page with the right status.
+fn page_failure(e: ApiError) -> Response {
+    let status = StatusCode::from_u16(e.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let text = match &e.0 {
+        AppError::Validation(fields) => fields
+            .iter()
+            .map(|(f, m)| format!("{f}: {m}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        other => other.to_string(),
+    };
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!(
+            "The payments file could not be analysed:\n{text}\n\nGo back to /spend to try again."
+        ),
+    )
+        .into_response()
+}
+
+async fn upload_form(
+    State(state): State<AppState>,
+    SessionUser(user): SessionUser,
+    mut form: Multipart,
+) -> Response {
+    let result = async {
+        let w = state.write().await?;
+        let mut req = AnalysisRequest::default();
+        let (new, sink) = receive_form(&w, &state, &user, &mut req, &mut form).await?;
+        let upload_id = sink.finish(&w).await?;
+        let (_, job_id) = analyses::create(&w, &user.actor, &new, upload_id).await?;
+        w.commit().await?;
+        state.jobs.wake();
+        Ok::<_, ApiError>(job_id)
+    };
+    match result.await {
+        Ok(job_id) => axum::response::Redirect::to(&format!("/jobs/{job_id}")).into_response(),
+        Err(e) => page_failure(e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ReviewForm {
+    key: String,
+    decision: String,
+    supplier_id: Option<i64>,
+}
+
+async fn review_form(
+    State(state): State<AppState>,
+    SessionUser(user): SessionUser,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<ReviewForm>,
+) -> Response {
+    let decision = ReviewDecision {
+        key: form.key,
+        decision: form.decision,
+        supplier_id: form.supplier_id,
+    };
+    let result = async {
+        let w = state.write().await?;
+        let job_id = analyses::decide(&w, &user.actor, id, &decision).await?;
+        w.commit().await?;
+        state.jobs.wake();
+        Ok::<_, ApiError>(job_id)
+    };
+    match result.await {
+        Ok(job_id) => axum::response::Redirect::to(&format!("/jobs/{job_id}")).into_response(),
+        Err(e) => page_failure(e),
+    }
+}
+
+fn csv_download(name: &str, header: &[&str], rows: Vec<Vec<String>>) -> Response {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let written =
+        out.write_record(header).is_ok() && rows.iter().all(|r| out.write_record(r).is_ok());
+    match (written, out.into_inner()) {
+        (true, Ok(bytes)) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}.csv\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "could not write the CSV").into_response(),
+    }
+}
+
+async fn suppliers_csv(
+    State(state): State<AppState>,
+    SessionUser(user): SessionUser,
+    Path(id): Path<i64>,
+) -> Response {
+    match analyses::suppliers(&state.db, &user.actor, id).await {
+        Ok(list) => csv_download(
+            &format!("spend-{id}-suppliers"),
+            &[
+                "supplier_id",
+                "name",
+                "amount_gbp",
+                "rows",
+                "confidence",
+                "local",
+                "region",
+                "sme",
+                "social_economy",
+                "real_living_wage",
+                "lm3",
+            ],
+            list.suppliers
+                .into_iter()
+                .map(|s| {
+                    vec![
+                        s.supplier_id.to_string(),
+                        s.name,
+                        format!("{:.2}", s.amount),
+                        s.rows.to_string(),
+                        format!("{:.2}", s.confidence),
+                        s.local.to_string(),
+                        s.region.to_string(),
+                        s.sme.to_string(),
+                        s.social_economy.to_string(),
+                        s.real_living_wage.to_string(),
+                        s.lm3
+                            .get("multiplier")
+                            .map(ToString::to_string)
+                            .unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+        ),
+        Err(e) => super::page_error(e),
+    }
+}
+
+async fn unmatched_csv(
+    State(state): State<AppState>,
+    SessionUser(user): SessionUser,
+    Path(id): Path<i64>,
+) -> Response {
+    match analyses::unmatched(&state.db, &user.actor, id).await {
+        Ok(list) => csv_download(
+            &format!("spend-{id}-unmatched"),
+            &["payee", "key", "amount_gbp", "rows", "first_row", "reason"],
+            list.unmatched
+                .into_iter()
+                .map(|p| {
+                    vec![
+                        p.name,
+                        p.key,
+                        format!("{:.2}", p.amount),
+                        p.rows.to_string(),
+                        p.first_row.to_string(),
+                        p.reason.unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+        ),
+        Err(e) => super::page_error(e),
+    }
+}
+
+async fn categories_csv(
+    State(state): State<AppState>,
+    SessionUser(user): SessionUser,
+    Path(id): Path<i64>,
+) -> Response {
+    match analyses::categories(&state.db, &user.actor, id).await {
+        Ok(list) => csv_download(
+            &format!("spend-{id}-categories"),
+            &[
+                "kind",
+                "key",
+                "label",
+                "total_gbp",
+                "matched_share",
+                "local_share",
+                "region_share",
+                "sme_share",
+                "social_economy_share",
+                "real_living_wage_share",
+            ],
+            list.years
+                .iter()
+                .map(|s| ("year", s))
+                .chain(list.categories.iter().map(|s| ("category", s)))
+                .map(|(kind, s)| {
+                    vec![
+                        kind.to_owned(),
+                        s.key.clone(),
+                        s.label.clone(),
+                        format!("{:.2}", s.total),
+                        s.matched_share.to_string(),
+                        s.local_share.to_string(),
+                        s.region_share.to_string(),
+                        s.sme_share.to_string(),
+                        s.social_economy_share.to_string(),
+                        s.real_living_wage_share.to_string(),
+                    ]
+                })
+                .collect(),
+        ),
+        Err(e) => super::page_error(e),
+    }
 }
