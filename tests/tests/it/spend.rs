@@ -739,3 +739,82 @@ async fn a_job_whose_worker_died_runs_again_to_the_same_result() {
     assert_eq!(job.status, "done");
     assert_eq!(read_all(&app, &token, id).await, before);
 }
+
+#[tokio::test]
+async fn the_pages_upload_a_file_without_javascript_and_show_the_results_with_charts_and_tables() {
+    let app = TestApp::spawn().await;
+    let (hillside, _, _) = registry(&app).await;
+    app.add_user(BUYER, "buyer", Some("Preston City Council"))
+        .await;
+    let cookie = app.sign_in(BUYER).await;
+    let boundary = "PageForm";
+    let mut form = Vec::new();
+    for (name, value) in [("name", "Page upload"), ("area", "PR1,PR2")] {
+        form.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    form.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.csv\"\r\nContent-Type: text/csv\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    form.extend_from_slice(HAND_FILE.as_bytes());
+    form.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let req = Request::builder()
+        .method("POST")
+        .uri("/spend/upload")
+        .header(header::HOST, "localhost")
+        .header(header::COOKIE, &cookie)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(form))
+        .expect("request");
+    let r = app.send(req).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let job_page = r.header("location").expect("to the job's page");
+    assert!(job_page.starts_with("/jobs/"), "{job_page}");
+    assert_eq!(app.run_jobs().await, 1);
+    let job = app.page(&job_page, Some(&cookie)).await;
+    assert!(
+        job.body.contains("/spend/1"),
+        "the job links to the results"
+    );
+
+    let page = app.page("/spend/1", Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for text in [
+        "Page upload",
+        "Shares of the total",
+        "<svg",
+        "<title>Shares of the total spend. In your area: 39.2%",
+        "Where money leaves although local suppliers could deliver",
+        "Fulwood Builders Ltd",
+        "UNKNOWN FIRM LTD",
+        "LM3 = 1.23",
+        "Row 8: ",
+        "is a total line, not a payment",
+    ] {
+        assert!(page.body.contains(text), "{text} missing from the page");
+    }
+    let list = app.page("/spend", Some(&cookie)).await;
+    assert!(list.body.contains("Page upload") && list.body.contains("39.2%"));
+    let csv = app.page("/spend/1/suppliers.csv", Some(&cookie)).await;
+    assert!(
+        csv.body.starts_with("supplier_id,name,amount_gbp")
+            && csv.body.contains(&format!(
+                "{hillside},Hillside Community Co-operative,1000.00"
+            )),
+        "{}",
+        csv.body
+    );
+    let other = app.page("/spend/1", None).await;
+    assert!(
+        !other.body.contains("UNKNOWN FIRM LTD"),
+        "visitors see nothing"
+    );
+}
