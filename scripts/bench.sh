@@ -47,4 +47,8 @@ for n in $SIZES; do
   log "N = $n"
   ./target/release/anchorlink-bench "$n" | tee -a "$OUT"
 done
+# spend analysis (issue 9): a payments file through the real job path
+# (BENCH_SPEND_ROWS, BENCH_SPEND_SUPPLIERS; default 100000 each)
+log "spend analysis: ${BENCH_SPEND_ROWS:-100000} rows against ${BENCH_SPEND_SUPPLIERS:-100000} suppliers"
+{ echo; ./target/release/spend-bench; } | tee -a "$OUT"
 log "figures written to $OUT"

@@ -27,6 +27,11 @@ cargo test "${PACKAGES[@]}" --features app/ssr -- --skip "$RELEVANCE"
 log "relevance of the judged queries (SQLite)"
 relevance
 
+# spend analysis (issue 9): the matcher's precision and recall on the labelled payees
+log "spend matching: precision and recall on the labelled payee set"
+cargo test -p domain --features files spend::matching::labelled::automatic_attachment_is_precise_and_finds_most_matchable_payees \
+  -- --nocapture 2>&1 | grep -E "labelled set|precision|recall|WRONG|test result"
+
 log "integration tests (PostgreSQL)"
 PG_URL=$(ensure_postgres)
 # Databases left by earlier runs (each test makes its own) are dropped first.

@@ -87,6 +87,9 @@ fn Shell() -> impl IntoView {
                 // tendering (issue 8)
                 <Route path=path!("/tenders") view=TendersPage ssr=SsrMode::Async/>
                 <Route path=path!("/tenders/:id") view=TenderPage ssr=SsrMode::Async/>
+                // spend analysis (issue 9)
+                <Route path=path!("/spend") view=SpendListPage ssr=SsrMode::Async/>
+                <Route path=path!("/spend/:id") view=SpendAnalysisPage ssr=SsrMode::Async/>
             </Routes>
         </main>
         <footer class="site-footer container">

@@ -21,6 +21,8 @@ pub struct AppConfig {
     pub secure_cookies: bool,
     /// Tendering: the publisher's ocid prefix for OCDS exports (`ANCHORLINK_OCID_PREFIX`).
     pub ocid_prefix: domain::ocds::OcidPrefix,
+    /// Upload size limit and how long a spend upload's request waits for its job.
+    pub spend: crate::services::spend::SpendLimits,
 }
 
 /// What services read besides the database: the reference data (the CPV vocabulary and

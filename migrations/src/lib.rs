@@ -10,6 +10,8 @@ mod m20261128_000003_load_reference_data;
 mod m20261128_000004_registry_changes;
 mod m20261128_000010_shortlists;
 mod m20261201_090000_jobs;
+// spend analysis (issue 9)
+mod m20261201_110000_spend;
 
 // tendering (issue 8)
 mod m20261201_100000_tendering;
@@ -28,6 +30,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_090000_jobs::Migration),
             // tendering (issue 8)
             Box::new(m20261201_100000_tendering::Migration),
+            // spend analysis (issue 9)
+            Box::new(m20261201_110000_spend::Migration),
         ]
     }
 }

@@ -79,3 +79,27 @@ impl Settings {
         })
     }
 }
+
+/// The spend analysis's limits: `ANCHORLINK_SPEND_MAX_UPLOAD_MB` (default 100) and
+/// `ANCHORLINK_SPEND_WAIT_SECS` (default 30).
+///
+/// # Errors
+/// A value that is not a whole number, named in the message.
+pub fn spend_limits_from_env() -> anyhow::Result<backend::services::spend::SpendLimits> {
+    let mut limits = backend::services::spend::SpendLimits::default();
+    if let Some(mb) = env("ANCHORLINK_SPEND_MAX_UPLOAD_MB") {
+        let mb: u64 = mb
+            .trim()
+            .parse()
+            .map_err(|e| anyhow::anyhow!("ANCHORLINK_SPEND_MAX_UPLOAD_MB is not a number: {e}"))?;
+        limits.upload_max_bytes = mb.saturating_mul(1_000_000);
+    }
+    if let Some(secs) = env("ANCHORLINK_SPEND_WAIT_SECS") {
+        let secs: u64 = secs
+            .trim()
+            .parse()
+            .map_err(|e| anyhow::anyhow!("ANCHORLINK_SPEND_WAIT_SECS is not a number: {e}"))?;
+        limits.wait = std::time::Duration::from_secs(secs);
+    }
+    Ok(limits)
+}

@@ -118,6 +118,7 @@ async fn state_with_index(
         base_url: settings.base_url.clone(),
         secure_cookies: settings.base_url.starts_with("https://"),
         ocid_prefix: settings.ocid_prefix.clone(),
+        spend: config::spend_limits_from_env()?,
     })?;
     let mailer = match &settings.smtp_url {
         Some(url) => Mailer::smtp(url, &settings.mail_from)?,

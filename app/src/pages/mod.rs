@@ -15,3 +15,5 @@ pub use jobs::JobPage;
 pub use registry::*;
 // tendering (issue 8)
 pub use tendering::{TenderPage, TendersPage};
+// spend analysis (issue 9)
+pub use spend::{SpendAnalysisPage, SpendListPage};

@@ -29,3 +29,11 @@ pub mod user;
 pub mod tender;
 pub mod tender_item;
 pub mod tender_lot;
+// spend analysis (issue 9)
+pub mod spend_alias;
+pub mod spend_analysis;
+pub mod spend_analysis_payee;
+pub mod spend_analysis_supplier;
+pub mod spend_refused_row;
+pub mod upload;
+pub mod upload_chunk;

@@ -162,30 +162,59 @@ impl Jobs {
             .all(db)
             .await?;
         for id in candidates {
-            let taken = job::Entity::update_many()
-                .col_expr(job::Column::Status, Expr::value(status(JobStatus::Running)))
-                .col_expr(
-                    job::Column::LeaseOwner,
-                    Expr::value(self.config.owner.clone()),
-                )
-                .col_expr(
-                    job::Column::LeaseUntil,
-                    Expr::value(now + chrono_of(self.config.lease)),
-                )
-                .col_expr(
-                    job::Column::Attempts,
-                    Expr::col(job::Column::Attempts).add(1),
-                )
-                .col_expr(job::Column::UpdatedAt, Expr::value(now))
-                .filter(job::Column::Id.eq(id))
-                .filter(claimable(now))
-                .exec(db)
-                .await?;
-            if taken.rows_affected == 1 {
+            if self.try_claim(db, id, now).await? {
                 return job::Entity::find_by_id(id).one(db).await;
             }
         }
         Ok(None)
+    }
+
+    /// Takes job `id` if it is still claimable: true when this worker now holds it.
+    async fn try_claim(
+        &self,
+        db: &impl ConnectionTrait,
+        id: i64,
+        now: chrono::DateTime<Utc>,
+    ) -> Result<bool, DbErr> {
+        let taken = job::Entity::update_many()
+            .col_expr(job::Column::Status, Expr::value(status(JobStatus::Running)))
+            .col_expr(
+                job::Column::LeaseOwner,
+                Expr::value(self.config.owner.clone()),
+            )
+            .col_expr(
+                job::Column::LeaseUntil,
+                Expr::value(now + chrono_of(self.config.lease)),
+            )
+            .col_expr(
+                job::Column::Attempts,
+                Expr::col(job::Column::Attempts).add(1),
+            )
+            .col_expr(job::Column::UpdatedAt, Expr::value(now))
+            .filter(job::Column::Id.eq(id))
+            .filter(job::Column::Kind.is_in(self.kinds()))
+            .filter(claimable(now))
+            .exec(db)
+            .await?;
+        Ok(taken.rows_affected == 1)
+    }
+
+    /// Runs job `id` here and now if it is due and no worker holds it; returns whether it
+    /// ran. A request whose answer is the job's result (a spend upload) calls it so the
+    /// answer does not wait for a worker's poll; the job keeps its lease, heartbeat and
+    /// retries exactly as if the worker had taken it.
+    ///
+    /// # Errors
+    /// Database failures while claiming or recording.
+    pub async fn run_now(&self, state: &AppState, id: i64) -> anyhow::Result<bool> {
+        if !self.try_claim(&state.db, id, Utc::now()).await? {
+            return Ok(false);
+        }
+        let Some(claimed) = job::Entity::find_by_id(id).one(&state.db).await? else {
+            return Ok(false);
+        };
+        self.run_claimed(state, claimed).await?;
+        Ok(true)
     }
 
     async fn run_claimed(&self, state: &AppState, claimed: job::Model) -> anyhow::Result<()> {

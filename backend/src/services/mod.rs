@@ -30,4 +30,6 @@ pub fn job_kinds() -> JobKinds {
     JobKinds::new()
         .register::<accounts::mails::SendMail>()
         .register::<accounts::mails::PasswordResetMail>()
+        // spend analysis (issue 9)
+        .register::<spend::job::SpendAnalysisJob>()
 }

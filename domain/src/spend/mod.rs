@@ -17,6 +17,7 @@
 //! Money is whole pence (`i64`) everywhere; shares are `f64` fractions of the total.
 
 pub mod columns;
+pub mod dto;
 pub mod figures;
 pub mod lm3;
 pub mod matching;

@@ -199,7 +199,17 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
         tendering::cancel,
         ocds::tender_ocds,
         ocds::import_ocds,
-        ocds::preview_ocds
+        ocds::preview_ocds,
+        // spend analysis (issue 9)
+        spend::create_analysis,
+        spend::list_analyses,
+        spend::get_analysis,
+        spend::get_categories,
+        spend::get_leakage,
+        spend::get_suppliers,
+        spend::get_unmatched,
+        spend::get_review,
+        spend::post_review
     ),
     components(schemas(ProfilePatch, IdentifierInput, SupplierProfile, ErrorBody)),
     modifiers(&BearerAuth)
@@ -237,12 +247,16 @@ pub fn router() -> Router<SiteState> {
         // tendering and OCDS (issue 8)
         .merge(tendering::api_router())
         .merge(ocds::api_router())
+        // spend analysis (issue 9)
+        .merge(spend::api_router())
         .fallback(|| async { ApiError(AppError::NotFound) })
 }
 
 /// The site's download routes (session cookie).
 pub fn site_router() -> Router<SiteState> {
     registry::site_router()
+        // spend analysis (issue 9)
+        .merge(spend::site_router())
 }
 
 async fn openapi() -> impl IntoResponse {

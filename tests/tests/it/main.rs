@@ -13,6 +13,8 @@ mod relevance;
 mod seed;
 mod shortlists;
 mod snapshots;
+// spend analysis (issue 9)
+mod spend;
 mod team_and_admin;
 mod validation;
 // tendering and OCDS (issue 8)
