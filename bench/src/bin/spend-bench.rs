@@ -52,6 +52,8 @@ async fn main() -> anyhow::Result<()> {
         outbox_dir: dir.path().join("outbox"),
         site_root: dir.path().join("site").display().to_string(),
         index_dir: None,
+        ocid_prefix: domain::ocds::OcidPrefix::parse(server::config::DEFAULT_OCID_PREFIX)
+            .expect("the default ocid prefix is valid"),
     };
     let state = server::build_state(&settings).await?;
     eprintln!("==> seeding {suppliers} suppliers");
