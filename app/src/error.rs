@@ -19,6 +19,12 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     InvalidCredentials(String),
+    /// A rate limit refused the request; the message says when to try again.
+    #[error("{message}")]
+    TooManyRequests {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("something went wrong on our side; please try again")]
     Internal,
     #[error("could not reach the server: {0}")]
@@ -41,6 +47,16 @@ impl AppError {
         }
     }
 
+    /// Seconds a client should wait before trying again (`Retry-After`), when limited.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::TooManyRequests {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            _ => None,
+        }
+    }
+
     /// HTTP status for this error.
     pub fn status(&self) -> u16 {
         match self {
@@ -49,6 +65,7 @@ impl AppError {
             Self::Forbidden => 403,
             Self::Unauthenticated | Self::InvalidCredentials(_) => 401,
             Self::Conflict(_) => 409,
+            Self::TooManyRequests { .. } => 429,
             Self::Internal | Self::Transport(_) => 500,
         }
     }
@@ -82,6 +99,13 @@ mod server {
                 ServiceError::InvalidCredentials(m) => Self::InvalidCredentials(m),
                 ServiceError::Unauthenticated => Self::Unauthenticated,
                 ServiceError::Forbidden => Self::Forbidden,
+                ServiceError::TooManyRequests {
+                    message,
+                    retry_after_secs,
+                } => Self::TooManyRequests {
+                    message,
+                    retry_after_secs,
+                },
                 ServiceError::Db(db) => {
                     tracing::error!(error = ?db, "database error");
                     Self::Internal

@@ -32,6 +32,18 @@ fn parts() -> Option<Parts> {
     use_context::<Parts>()
 }
 
+/// The client's address as the server sees it, for the rate limits (set by the server's
+/// `client_address` layer; unknown outside a request).
+pub fn client_address() -> backend::services::accounts::limits::ClientAddress {
+    parts()
+        .and_then(|p| {
+            p.extensions
+                .get::<backend::services::accounts::limits::ClientAddress>()
+                .cloned()
+        })
+        .unwrap_or_else(backend::services::accounts::limits::ClientAddress::unknown)
+}
+
 /// A cookie's value from the request.
 pub fn cookie(name: &str) -> Option<String> {
     sessions::cookie(&parts()?.headers, name)
@@ -60,6 +72,9 @@ pub fn set_status(err: &AppError) {
         if let Ok(code) = http::StatusCode::from_u16(err.status()) {
             res.set_status(code);
         }
+        if let Some(secs) = err.retry_after() {
+            res.insert_header(http::header::RETRY_AFTER, HeaderValue::from(secs));
+        }
     }
 }
 
@@ -82,7 +97,7 @@ pub fn respond<T>(r: Result<T, ServiceError>) -> Result<T, AppError> {
 pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
     let state = state()?;
     match parts() {
-        Some(parts) => Ok(sessions::signed_in(&state.db, &parts.headers).await?),
+        Some(parts) => Ok(sessions::signed_in(&state.db, &state.env, &parts.headers).await?),
         None => Ok(None),
     }
 }
@@ -96,7 +111,7 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
 pub async fn signed_in() -> Result<CurrentUser, ServiceError> {
     let state = state().map_err(|_| anyhow::anyhow!("AppState missing from context"))?;
     let headers = parts().map(|p| p.headers).unwrap_or_default();
-    sessions::signed_in(&state.db, &headers)
+    sessions::signed_in(&state.db, &state.env, &headers)
         .await?
         .ok_or(ServiceError::Unauthenticated)
 }

@@ -18,6 +18,12 @@ pub enum ServiceError {
     Unauthenticated,
     #[error("forbidden")]
     Forbidden,
+    /// A rate limit refused the attempt: the message says why and when to try again.
+    #[error("too many requests: {message}")]
+    TooManyRequests {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("database error")]
     Db(#[from] sea_orm::DbErr),
     #[error(transparent)]

@@ -23,6 +23,8 @@ pub struct AppConfig {
     pub ocid_prefix: domain::ocds::OcidPrefix,
     /// Upload size limit and how long a spend upload's request waits for its job.
     pub spend: crate::services::spend::SpendLimits,
+    /// A session unused this long ends (`ANCHORLINK_SESSION_IDLE_MINUTES`).
+    pub session_idle: chrono::Duration,
 }
 
 /// What services read besides the database: the reference data (the CPV vocabulary and

@@ -16,6 +16,9 @@ mod m20261201_110000_spend;
 // tendering (issue 8)
 mod m20261201_100000_tendering;
 
+// abuse limits, session idle timeout, token expiry and scope (issue 10)
+mod m20261201_130000_account_limits;
+
 pub struct Migrator;
 
 #[async_trait::async_trait]
@@ -32,6 +35,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_100000_tendering::Migration),
             // spend analysis (issue 9)
             Box::new(m20261201_110000_spend::Migration),
+            // abuse limits, session idle timeout, token expiry and scope (issue 10)
+            Box::new(m20261201_130000_account_limits::Migration),
         ]
     }
 }

@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `users add`, `tokens issue`, `seed`.
+//! The command line: `serve`, `migrate`, `users add`, `tokens issue|list|revoke`, `seed`.
 
 use crate::config::Settings;
 use backend::services::accounts::{auth, sessions};
@@ -68,7 +68,20 @@ enum TokensCommand {
         email: String,
         #[arg(long, default_value = "cli")]
         label: String,
+        /// `read` limits the token to GET requests; without it the token reads and writes.
+        #[arg(long, value_parser = ["read", "write"], default_value = "write")]
+        scope: String,
+        /// The token stops working after this many days (without it: until revoked).
+        #[arg(long)]
+        expires_days: Option<u32>,
     },
+    /// List API tokens (all, or one user's): id, user, label, scope, dates; never the token.
+    List {
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Revoke an API token by the id `tokens list` shows.
+    Revoke { id: i64 },
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -142,15 +155,72 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Tokens {
-            command: TokensCommand::Issue { email, label },
+            command:
+                TokensCommand::Issue {
+                    email,
+                    label,
+                    scope,
+                    expires_days,
+                },
         } => {
             let db = crate::connect(&settings.database_url).await?;
+            let terms = sessions::TokenTerms {
+                scope: sessions::TokenScope::parse(&scope).map_err(service_error)?,
+                expires_in_days: expires_days,
+            };
             let txn = db.begin().await?;
-            let token = sessions::issue_api_token(&txn, &email, &label)
+            let token = sessions::issue_api_token_with(&txn, &email, &label, terms)
                 .await
                 .map_err(service_error)?;
             txn.commit().await?;
+            // Only the token on standard output, so scripts can capture it.
             println!("{token}");
+            Ok(())
+        }
+        Command::Tokens {
+            command: TokensCommand::List { email },
+        } => {
+            let db = crate::connect(&settings.database_url).await?;
+            let tokens = sessions::list_api_tokens(&db, email.as_deref())
+                .await
+                .map_err(service_error)?;
+            let day = |d: Option<chrono::DateTime<chrono::Utc>>| {
+                d.map_or_else(
+                    || "-".to_owned(),
+                    |d| d.format("%Y-%m-%d %H:%M").to_string(),
+                )
+            };
+            println!("id\tuser\tlabel\tscope\tcreated\texpires\tlast used\trevoked");
+            for t in tokens {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    t.id,
+                    t.email,
+                    t.label,
+                    t.scope,
+                    day(Some(t.created_at)),
+                    day(t.expires_at),
+                    day(t.last_used_at),
+                    day(t.revoked_at)
+                );
+            }
+            Ok(())
+        }
+        Command::Tokens {
+            command: TokensCommand::Revoke { id },
+        } => {
+            let db = crate::connect(&settings.database_url).await?;
+            let txn = db.begin().await?;
+            sessions::revoke_api_token(&txn, id)
+                .await
+                .map_err(|e| match e {
+                    backend::ServiceError::NotFound => {
+                        anyhow::anyhow!("no live token {id} (see `anchorlink tokens list`)")
+                    }
+                    other => service_error(other),
+                })?;
+            txn.commit().await?;
+            println!("revoked token {id}");
             Ok(())
         }
         Command::Seed {

@@ -103,3 +103,32 @@ pub fn spend_limits_from_env() -> anyhow::Result<backend::services::spend::Spend
     }
     Ok(limits)
 }
+
+/// `ANCHORLINK_SESSION_IDLE_MINUTES`: how long an unused session lasts (default
+/// [`sessions::DEFAULT_IDLE_MINUTES`](backend::services::accounts::sessions::DEFAULT_IDLE_MINUTES)).
+///
+/// # Errors
+/// Not a whole number of minutes, or zero.
+pub fn session_idle_from_env() -> anyhow::Result<chrono::Duration> {
+    let minutes = match env("ANCHORLINK_SESSION_IDLE_MINUTES") {
+        Some(m) => m
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|m| *m > 0)
+            .ok_or_else(|| {
+                anyhow::anyhow!("ANCHORLINK_SESSION_IDLE_MINUTES must be a whole number above 0")
+            })?,
+        None => backend::services::accounts::sessions::DEFAULT_IDLE_MINUTES,
+    };
+    Ok(chrono::Duration::minutes(minutes))
+}
+
+/// `ANCHORLINK_CLIENT_IP_HEADER`: behind a reverse proxy, the header it puts the client's
+/// address in (e.g. `X-Forwarded-For`; the last address in it is taken, the one the proxy
+/// added). Unset: the connection's peer address. Rate limits count per client address.
+#[must_use]
+pub fn client_ip_header_from_env() -> Option<http::HeaderName> {
+    env("ANCHORLINK_CLIENT_IP_HEADER")
+        .and_then(|h| http::HeaderName::from_bytes(h.trim().as_bytes()).ok())
+}

@@ -119,6 +119,7 @@ async fn state_with_index(
         secure_cookies: settings.base_url.starts_with("https://"),
         ocid_prefix: settings.ocid_prefix.clone(),
         spend: config::spend_limits_from_env()?,
+        session_idle: config::session_idle_from_env()?,
     })?;
     let mailer = match &settings.smtp_url {
         Some(url) => Mailer::smtp(url, &settings.mail_from)?,
@@ -221,6 +222,10 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
             origin,
             security::security_headers,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            config::client_ip_header_from_env(),
+            security::client_address,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(site)
 }
@@ -239,11 +244,14 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("listening on {}: {e}", settings.addr))?;
     tracing::info!("Anchorlink listening on http://{}", settings.addr);
-    axum::serve(listener, router(state, &settings).into_make_service())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    axum::serve(
+        listener,
+        router(state, &settings).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     // The job in hand finishes; queued jobs wait in the table for the next start.
     worker.stop().await;
     Ok(())

@@ -1,10 +1,12 @@
 //! What every request and response passes through for safety: the cross-site request
 //! defence and the security headers. (OWASP ASVS 4.0 level 2: V13 CSRF, V14.4 headers.)
 
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use backend::services::accounts::limits::ClientAddress;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// The origin (scheme, host and port) of the configured base URL: the only place a
@@ -120,6 +122,36 @@ pub async fn security_headers(
         );
     }
     res
+}
+
+/// Puts the client's address in the request's extensions for the rate limits
+/// ([`ClientAddress`]): the last address in the trusted proxy's header when one is
+/// configured (`ANCHORLINK_CLIENT_IP_HEADER`; the last, because a client can write any
+/// address before it), otherwise the connection's peer.
+pub async fn client_address(
+    State(header): State<Option<HeaderName>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let from_proxy = header.as_ref().and_then(|h| {
+        req.headers()
+            .get_all(h)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .rfind(|v| !v.is_empty())
+            .map(str::to_owned)
+    });
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
+    let address = from_proxy
+        .or(peer)
+        .map_or_else(ClientAddress::unknown, ClientAddress);
+    req.extensions_mut().insert(address);
+    next.run(req).await
 }
 
 #[cfg(test)]

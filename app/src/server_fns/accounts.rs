@@ -11,7 +11,7 @@ use leptos::server;
 #[cfg(feature = "ssr")]
 use crate::web::{self, finish, respond};
 #[cfg(feature = "ssr")]
-use backend::services::accounts::{admin, auth, sessions, teams};
+use backend::services::accounts::{admin, auth, limits, sessions, teams, tokens};
 #[cfg(feature = "ssr")]
 use backend::{AppState, ServiceError, ServiceResult};
 #[cfg(feature = "ssr")]
@@ -45,6 +45,8 @@ pub async fn sign_up(
         legal_form,
     };
     let result: ServiceResult<_> = async {
+        let client = web::client_address();
+        limits::hit(&state.db, limits::SIGN_UP_PER_CLIENT, &client.0).await?;
         let checked = input.check().await?;
         let w = state.write().await?;
         auth::sign_up(&w, &state.env, checked).await?;
@@ -78,6 +80,10 @@ pub async fn resend_verification(email: String) -> Result<(), AppError> {
     let state = web::state()?;
     let values = serde_json::json!({ "email": email });
     let result: ServiceResult<_> = async {
+        let client = web::client_address();
+        limits::hit(&state.db, limits::RESEND_PER_CLIENT, &client.0).await?;
+        let address = limits::address_subject(&email);
+        limits::hit(&state.db, limits::RESEND_PER_ADDRESS, &address).await?;
         let w = state.write().await?;
         auth::resend_verification(&w, &state.env, &email).await?;
         Ok(w.commit().await?)
@@ -122,14 +128,15 @@ async fn signed_in_home(
     password: SecretString,
 ) -> ServiceResult<String> {
     // The plain connection, not a transaction: see `sessions::sign_in`.
-    let token = sessions::sign_in(&state.db, &state.env, email, password).await?;
+    let client = web::client_address();
+    let token = sessions::sign_in(&state.db, &state.env, &client, email, password).await?;
     web::set_cookie(
         state,
-        sessions::SESSION_COOKIE,
+        sessions::session_cookie(&state.env),
         &token,
         sessions::SESSION_DAYS * 86_400,
     );
-    let user = sessions::user_for_session(&state.db, &token).await?;
+    let user = sessions::user_for_session(&state.db, &state.env, &token).await?;
     Ok(user
         .map_or("/", |u| sessions::home_for(&u.actor))
         .to_owned())
@@ -138,10 +145,10 @@ async fn signed_in_home(
 #[server(endpoint = "sign-out")]
 pub async fn sign_out() -> Result<(), AppError> {
     let state = web::state()?;
-    if let Some(token) = web::cookie(sessions::SESSION_COOKIE) {
+    if let Some(token) = web::cookie(sessions::session_cookie(&state.env)) {
         sessions::sign_out(&state.db, &token).await?;
     }
-    web::set_cookie(&state, sessions::SESSION_COOKIE, "", 0);
+    web::set_cookie(&state, sessions::session_cookie(&state.env), "", 0);
     finish(
         "sign_out",
         &NoValues {},
@@ -157,6 +164,10 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
     let state = web::state()?;
     let values = serde_json::json!({ "email": email });
     let result: ServiceResult<_> = async {
+        let client = web::client_address();
+        limits::hit(&state.db, limits::RESET_PER_CLIENT, &client.0).await?;
+        let address = limits::address_subject(&email);
+        limits::hit(&state.db, limits::RESET_PER_ADDRESS, &address).await?;
         let w = state.write().await?;
         auth::request_password_reset(&w, &email).await?;
         Ok(w.commit().await?)
@@ -176,6 +187,8 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
 pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
     let state = web::state()?;
     let result: ServiceResult<_> = async {
+        // A dead link is refused before the password is hashed: no argon2 work for it.
+        tokens::check(&state.db, &token, tokens::TokenPurpose::ResetPassword).await?;
         let password = auth::PasswordHash::check(SecretString::from(password)).await?;
         let w = state.write().await?;
         auth::reset_password(&w, &token, password).await?;
@@ -213,7 +226,7 @@ pub async fn accept_invitation(
         w.commit().await?;
         web::set_cookie(
             &state,
-            sessions::SESSION_COOKIE,
+            sessions::session_cookie(&state.env),
             &session,
             sessions::SESSION_DAYS * 86_400,
         );
@@ -248,6 +261,8 @@ pub async fn request_buyer_access(
         message,
     };
     let result: ServiceResult<_> = async {
+        let client = web::client_address();
+        limits::hit(&state.db, limits::BUYER_ACCESS_PER_CLIENT, &client.0).await?;
         let checked = input.check().await?;
         let w = state.write().await?;
         admin::request_buyer_access(&w, &state.env, checked).await?;

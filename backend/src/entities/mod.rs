@@ -37,3 +37,5 @@ pub mod spend_analysis_supplier;
 pub mod spend_refused_row;
 pub mod upload;
 pub mod upload_chunk;
+// abuse limits (issue 10)
+pub mod rate_limit_hit;

@@ -10,6 +10,8 @@ pub struct Model {
     pub user_id: i64,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
+    /// The last request made with it, for the idle timeout (none: not used since sign-in).
+    pub last_seen_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -59,7 +59,13 @@ impl IntoResponse for ApiError {
             AppError::NotFound => json!({ "id": "not found" }),
             other => json!({ "request": other.to_string() }),
         };
-        (status, Json(json!({ "errors": errors }))).into_response()
+        let mut response = (status, Json(json!({ "errors": errors }))).into_response();
+        if let Some(secs) = self.0.retry_after() {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+        }
+        response
     }
 }
 
@@ -83,10 +89,14 @@ where
                     .or_else(|| v.strip_prefix("bearer "))
             })
             .ok_or(ApiError(AppError::Unauthenticated))?;
-        let user = sessions::user_for_api_token(&state.db, token)
+        let caller = sessions::api_caller(&state.db, token)
             .await?
             .ok_or(ApiError(AppError::Unauthenticated))?;
-        Ok(Self(user))
+        if !caller.scope.allows(&parts.method) {
+            // A read-only token: 403, `{"errors": {"authorization": …}}`.
+            return Err(ApiError(AppError::Forbidden));
+        }
+        Ok(Self(caller.user))
     }
 }
 
@@ -121,7 +131,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
-        let user = sessions::signed_in(&state.db, &parts.headers)
+        let user = sessions::signed_in(&state.db, &state.env, &parts.headers)
             .await
             .map_err(page_error)?;
         user.map(Self).ok_or_else(|| {

@@ -19,3 +19,5 @@ mod team_and_admin;
 mod validation;
 // tendering and OCDS (issue 8)
 mod tendering;
+// abuse limits and credentials (issue 10)
+mod abuse;

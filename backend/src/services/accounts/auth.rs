@@ -6,7 +6,7 @@
 //! milliseconds of work — by an async `check` before the caller opens its transaction, so
 //! no transaction is held open while hashing.
 
-use super::{audit, crypto, mails, tokens};
+use super::{audit, crypto, mails, sessions, tokens};
 use crate::entities::{organisation, session, user};
 use crate::error::{ServiceError, ServiceResult};
 use crate::jobs::{self, Enqueue};
@@ -247,8 +247,9 @@ pub async fn request_password_reset(
     Ok(())
 }
 
-/// Sets a new password from a reset link, ends every session of the account and verifies
-/// the address (the link proved the user reads that inbox).
+/// Sets a new password from a reset link, ends every session and API token of the account,
+/// spends its other reset links, and verifies the address (the link proved the user reads
+/// that inbox).
 ///
 /// # Errors
 /// An invalid link.
@@ -262,6 +263,8 @@ pub async fn reset_password(
         .filter(session::Column::UserId.eq(u.id))
         .exec(db)
         .await?;
+    // Whoever took over the account may have made tokens: they go with the old password.
+    sessions::revoke_user_api_tokens(db, u.id).await?;
     let id = u.id;
     let verified = u.email_verified_at.or(Some(now()));
     let mut active: user::ActiveModel = u.into();

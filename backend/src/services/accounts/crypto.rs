@@ -8,6 +8,7 @@ use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
+use tokio::sync::Semaphore;
 
 /// OWASP's argon2id recommendation: 19 MiB, two passes, one lane.
 fn argon2() -> Argon2<'static> {
@@ -17,6 +18,25 @@ fn argon2() -> Argon2<'static> {
     )]
     let params = Params::new(19 * 1024, 2, 1, None).unwrap();
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// At most this many argon2 computations at once, whatever the traffic: each takes 19 MiB,
+/// so a burst of sign-ins waits its turn instead of taking gigabytes. Twice the cores keeps
+/// every core busy while one computation's thread is being scheduled.
+fn argon2_permits() -> &'static Semaphore {
+    static PERMITS: OnceLock<Semaphore> = OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        Semaphore::new((cores * 2).clamp(2, 32))
+    })
+}
+
+/// Runs one argon2 computation on the blocking pool once a permit is free.
+async fn with_argon2<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> anyhow::Result<T> {
+    let _permit = argon2_permits().acquire().await?;
+    Ok(tokio::task::spawn_blocking(work).await?)
 }
 
 /// A new random token (256 bits, hex) for sessions, e-mail links, invitations and API tokens.
@@ -36,7 +56,7 @@ pub fn digest(token: &str) -> String {
 /// # Errors
 /// The blocking task failed or argon2 refused the input.
 pub async fn hash_password(password: SecretString) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || {
+    with_argon2(move || {
         let salt = SaltString::generate(&mut OsRng);
         argon2()
             .hash_password(password.expose_secret().as_bytes(), &salt)
@@ -64,7 +84,7 @@ fn dummy_hash() -> &'static str {
 /// # Errors
 /// The blocking task failed.
 pub async fn verify_password(password: SecretString, hash: Option<String>) -> anyhow::Result<bool> {
-    tokio::task::spawn_blocking(move || {
+    with_argon2(move || {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| dummy_hash().to_owned());
         let ok = PasswordHash::new(&hash)
@@ -77,12 +97,40 @@ pub async fn verify_password(password: SecretString, hash: Option<String>) -> an
         known && ok
     })
     .await
-    .map_err(Into::into)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn argon2_work_never_exceeds_its_permits() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let permits = argon2_permits().available_permits();
+        let tasks: Vec<_> = (0..permits * 3)
+            .map(|_| {
+                let (running, most) = (running.clone(), most.clone());
+                tokio::spawn(with_argon2(move || {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    running.fetch_sub(1, Ordering::SeqCst);
+                }))
+            })
+            .collect();
+        for t in tasks {
+            t.await.expect("task").expect("argon2 slot");
+        }
+        let most = most.load(Ordering::SeqCst);
+        assert!(most <= permits, "{most} ran at once with {permits} permits");
+        assert!(
+            most > 1,
+            "the work ran one at a time: the permits were not used"
+        );
+    }
 
     #[tokio::test]
     async fn a_hashed_password_verifies_and_a_wrong_one_does_not() {

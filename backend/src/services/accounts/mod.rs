@@ -5,6 +5,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod crypto;
+pub mod limits;
 pub mod mails;
 pub mod sessions;
 pub mod teams;
