@@ -19,3 +19,5 @@ mod team_and_admin;
 mod validation;
 // tendering and OCDS (issue 8)
 mod tendering;
+// tendering: the buyer's pages (issue 8)
+mod tender_pages;
