@@ -144,12 +144,10 @@ async fn draft(app: &TestApp, cookie: &str) -> i64 {
         .await;
     assert_eq!(r.status, StatusCode::FOUND, "{r:?}");
     let to = location(&r);
-    let id: i64 = to
-        .strip_prefix("/tenders/")
+    to.strip_prefix("/tenders/")
         .and_then(|rest| rest.strip_suffix("/edit"))
         .and_then(|id| id.parse().ok())
-        .unwrap_or_else(|| panic!("to the editor, not {to}"));
-    id
+        .unwrap_or_else(|| panic!("to the editor, not {to}"))
 }
 
 /// The lines form's fields for these rows: (description, cpv, value, quantity, unit,

@@ -332,7 +332,8 @@ fn editor(
         <Notice text=notice/>
         <nav aria-label="This tender" class="tender-nav">
             <ul class="actions">
-                <li><A href=format!("/tenders/{id}")>"See the notice"</A></li>
+                // A plain link: the router's would mark the notice as the current page here.
+                <li><a href=format!("/tenders/{id}")>"See the notice"</a></li>
                 <li><a href=format!("/tenders/{id}/lots")>"Plan lots"</a></li>
                 <li><a href=format!("/tenders/{id}/publish")>"Publish"</a></li>
             </ul>
