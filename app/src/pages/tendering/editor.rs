@@ -174,7 +174,7 @@ pub fn NewTenderPage() -> impl IntoView {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let (user, flash) = ctx.load().await;
-                if !user.is_some_and(|u| u.actor.buyer_organisation().is_some()) {
+                if user.is_none_or(|u| u.actor.buyer_organisation().is_none()) {
                     return not_a_buyer("/tenders/new");
                 }
                 view! {
