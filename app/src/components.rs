@@ -6,6 +6,7 @@ use crate::server_fns::accounts::SignOut;
 use domain::accounts::dto::CurrentUser;
 use domain::accounts::Role;
 use domain::forms::Flash;
+use domain::registry::dto::CpvView;
 use domain::registry::LegalForm;
 use domain::validation::FieldErrors;
 use leptos::context::Provider;
@@ -316,4 +317,70 @@ pub fn legal_form_options() -> Vec<(String, String)> {
         .iter()
         .map(|f| (f.slug().to_owned(), f.label().to_owned()))
         .collect()
+}
+
+/// Search-and-pick for CPV codes, shared by the profile's capabilities and the tender
+/// editor's lines. With JavaScript the list follows the typing; without it the search box
+/// is a plain GET form to `action` (the page reads `cpv_q`) and the page lists the
+/// matches. `pick` renders each match's control (add it, use it for a line); `children`
+/// go between the box and the list (the picking form's errors).
+#[component]
+pub fn CpvSearch(
+    action: String,
+    pick: Callback<CpvView, AnyView>,
+    #[prop(default = "Find a capability by words or code")] label: &'static str,
+    #[prop(default = "For example “grounds maintenance” or 7731")] hint: &'static str,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let initial = query.with_untracked(|q| q.get("cpv_q").unwrap_or_default());
+    let (typed, set_typed) = signal(initial);
+    let matches = Resource::new(
+        move || typed.get(),
+        |q| async move {
+            if q.trim().chars().count() < 2 {
+                Ok(Vec::new())
+            } else {
+                crate::server_fns::registry::search_cpv(q).await
+            }
+        },
+    );
+    view! {
+        <form method="get" action=action class="subform" role="search">
+            <label for="cpv-q">{label}</label>
+            <p class="hint" id="cpv-q-hint">{hint}</p>
+            <div class="inline-fields">
+                <input id="cpv-q" type="search" name="cpv_q" aria-describedby="cpv-q-hint"
+                    value=typed.get_untracked() prop:value=move || typed.get()
+                    autocomplete="off" on:input=move |ev| set_typed.set(event_target_value(&ev))/>
+                <button type="submit" class="button secondary">"Search"</button>
+            </div>
+        </form>
+        {children.map(|c| c())}
+        <div aria-live="polite" class="cpv-results" data-testid="cpv-results">
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let found = matches.await.unwrap_or_default();
+                    let q = typed.get_untracked();
+                    if q.trim().chars().count() < 2 {
+                        return view! { <span></span> }.into_any();
+                    }
+                    if found.is_empty() {
+                        return view! { <p>"No CPV codes match. Try fewer or different words."</p> }.into_any();
+                    }
+                    view! {
+                        <ul class="items">
+                            {found.into_iter().map(|c| view! {
+                                <li>
+                                    <span><code>{c.full_code.clone()}</code> " " {c.label.clone()}
+                                        {(!c.path.is_empty()).then(|| view! { <span class="muted">{format!(" — in {}", c.path.join(" › "))}</span> })}</span>
+                                    {pick.run(c)}
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                })}
+            </Transition>
+        </div>
+    }
 }

@@ -86,6 +86,9 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/jobs/:id") view=JobPage ssr=SsrMode::Async/>
                 // tendering (issue 8)
                 <Route path=path!("/tenders") view=TendersPage ssr=SsrMode::Async/>
+                // tendering: the buyer's drafting pages; static paths before /tenders/:id
+                <Route path=path!("/tenders/new") view=NewTenderPage ssr=SsrMode::Async/>
+                <Route path=path!("/tenders/:id/edit") view=TenderEditPage ssr=SsrMode::Async/>
                 <Route path=path!("/tenders/:id") view=TenderPage ssr=SsrMode::Async/>
                 // spend analysis (issue 9)
                 <Route path=path!("/spend") view=SpendListPage ssr=SsrMode::Async/>

@@ -297,6 +297,29 @@ pub async fn finish<T>(
     }
 }
 
+/// Carries a form's input back to its page without saving it, for a no-JavaScript form
+/// button that changes the form itself (the tender editor's "Add a row"): the page
+/// renders again from the input as typed. With JavaScript the page does it in place.
+///
+/// # Errors
+/// `Internal` if the server was wired without its state.
+pub async fn keep_input(form: &str, values: &impl Serialize) -> Result<(), AppError> {
+    let state = state()?;
+    if is_plain_form_post() {
+        put_flash(
+            &state,
+            &Flash {
+                form: form.into(),
+                values: to_values(values),
+                ..Default::default()
+            },
+        )
+        .await;
+        leptos_axum::redirect(&referer());
+    }
+    Ok(())
+}
+
 /// Takes this browser's pending flash, if any.
 ///
 /// # Errors

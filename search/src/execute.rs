@@ -57,6 +57,7 @@ fn unfiltered(q: &IndexQuery) -> bool {
         && !q.social_economy_only
         && q.min_capacity_gbp.is_none()
         && q.outcodes.is_empty()
+        && q.among.is_none()
 }
 
 impl SupplierIndex {

@@ -190,6 +190,10 @@ pub struct IndexQuery {
     pub min_capacity_gbp: Option<i64>,
     /// Named areas: any of these outcodes (OR), case-insensitive.
     pub outcodes: Vec<String>,
+    /// Only these suppliers (`None`: no restriction; an empty set matches nobody). The
+    /// market-depth links of a tender list exactly the suppliers behind a count this way,
+    /// so paging, sorting, facets and the total still come from the index.
+    pub among: Option<Vec<i64>>,
     pub sort: SortOrder,
     pub offset: usize,
     pub limit: usize,
@@ -213,6 +217,7 @@ impl Default for IndexQuery {
             social_economy_only: false,
             min_capacity_gbp: None,
             outcodes: Vec::new(),
+            among: None,
             sort: SortOrder::Relevance,
             offset: 0,
             limit: 20,

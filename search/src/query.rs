@@ -13,7 +13,7 @@ use std::ops::Bound;
 use domain::CpvCode;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery,
-    Occur, Query, RangeQuery, TermQuery,
+    Occur, Query, RangeQuery, TermQuery, TermSetQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::Term;
@@ -424,6 +424,12 @@ pub(crate) fn build(
             Bound::Included(Term::from_field_i64(f.capacity, value)),
             Bound::Unbounded,
         ))));
+    }
+    if let Some(among) = &q.among {
+        // One term-set lookup on the id field, however many ids (a market-depth count can
+        // be thousands of suppliers); an empty set matches nothing.
+        let terms = among.iter().map(|&id| Term::from_field_i64(f.id, id));
+        must.push(filter(Box::new(TermSetQuery::new(terms))));
     }
     let outcodes: Vec<String> = dedup(q.outcodes.iter().map(|s| normalise_outcode(s)));
     if !outcodes.is_empty() {

@@ -723,3 +723,40 @@ fn a_bulk_load_in_parts_gives_one_segment_per_part_searched_in_parallel_alike() 
         }
     }
 }
+
+#[test]
+fn a_set_of_ids_restricts_results_totals_paging_and_counts() {
+    let idx = index_with(&[
+        doc(1, "Acorn Grounds", "Lawn mowing and hedge cutting"),
+        doc(2, "Birch Gardens", "Lawn mowing for parks"),
+        doc(3, "Cedar Care", "Mowing verges"),
+        doc(4, "Damson Clean", "Office cleaning"),
+        doc(5, "Elm Mowers", "Mowing sports pitches"),
+    ]);
+    let among = |ids: &[i64], q: IndexQuery| IndexQuery {
+        among: Some(ids.to_vec()),
+        ..q
+    };
+    let everyone = among(&[2, 4, 5, 99], IndexQuery::default());
+    let mut found = ids(&idx, &everyone);
+    found.sort_unstable();
+    assert_eq!(found, vec![2, 4, 5], "an unknown id matches nothing");
+    assert_eq!(idx.count(&everyone).unwrap(), 3);
+    // One plain word takes the fast path; the id set still applies.
+    let mowing = among(&[2, 4, 5], text("mowing"));
+    let mut found = ids(&idx, &mowing);
+    found.sort_unstable();
+    assert_eq!(found, vec![2, 5]);
+    let paged = IndexQuery {
+        sort: SortOrder::Name,
+        offset: 1,
+        limit: 1,
+        ..everyone.clone()
+    };
+    let r = idx.search(&paged).unwrap();
+    assert_eq!(r.total, 3, "the total counts the whole set, not the page");
+    assert_eq!(r.hits.iter().map(|h| h.id).collect::<Vec<_>>(), vec![4]);
+    let nobody = among(&[], IndexQuery::default());
+    assert!(ids(&idx, &nobody).is_empty(), "an empty set matches nobody");
+    assert_eq!(idx.count(&nobody).unwrap(), 0);
+}

@@ -15,5 +15,7 @@ pub use jobs::JobPage;
 pub use registry::*;
 // tendering (issue 8)
 pub use tendering::{TenderPage, TendersPage};
+// tendering: the buyer's drafting pages (issue 8)
+pub use tendering::{NewTenderPage, TenderEditPage};
 // spend analysis (issue 9)
 pub use spend::{SpendAnalysisPage, SpendListPage};

@@ -14,7 +14,9 @@ use leptos::server;
 #[cfg(feature = "ssr")]
 use crate::web::{self, finish, respond};
 #[cfg(feature = "ssr")]
-use backend::services::registry::{profiles, saved_searches, search, shortlists};
+use backend::services::registry::{profiles, saved_searches, shortlists};
+#[cfg(feature = "ssr")]
+use backend::services::tendering::market::{self, Market};
 #[cfg(feature = "ssr")]
 use backend::{AppState, ServiceError, ServiceResult};
 #[cfg(feature = "ssr")]
@@ -319,7 +321,16 @@ pub async fn search_suppliers(
 ) -> Result<SearchResults, AppError> {
     let state = web::state()?;
     let user = web::require_user().await?;
-    respond(search::search(&state.db, &state.env, &state.views, &user.actor, &query).await)
+    respond(
+        market::search_suppliers(
+            &state.db,
+            &state.env,
+            Market::of(&state),
+            &user.actor,
+            &query,
+        )
+        .await,
+    )
 }
 
 // ---- shortlists and saved searches ------------------------------------------------------

@@ -330,6 +330,14 @@ pub struct SearchQuery {
     pub sort: Option<String>,
     pub page: Option<String>,
     pub per_page: Option<String>,
+    /// A tender's id: only the suppliers behind one of its market-depth counts (with
+    /// `kind`, and `line` for a line's count rather than the whole tender's).
+    pub tender: Option<String>,
+    /// A line of `tender` (its id).
+    pub line: Option<String>,
+    /// Which count: `capable` (default), `local`, `sme`, `social_economy`, `target`,
+    /// `can_take_value`.
+    pub kind: Option<String>,
 }
 
 /// One search hit.
@@ -388,6 +396,10 @@ pub struct SearchResults {
     /// Filled when there are no results.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub widen: Vec<Widening>,
+    /// What the list is when it is a tender's market-depth count ("Local suppliers able to
+    /// deliver line 3 of “Parks”").
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub banner: Option<String>,
 }
 
 // ---- buyers' shortlists and saved searches ----------------------------------------------

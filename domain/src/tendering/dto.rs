@@ -340,6 +340,20 @@ impl DepthKind {
     }
 }
 
+/// The supplier search page listing exactly the suppliers behind one market-depth count
+/// (`line` absent: the whole tender's). The pages link here; the `links` of the market
+/// JSON keep pointing to `GET /api/v1/tenders/{id}/market/suppliers`, which answers in JSON.
+#[must_use]
+pub fn depth_page_link(tender_id: i64, line: Option<i64>, kind: DepthKind) -> String {
+    match line {
+        Some(line) => format!(
+            "/suppliers?tender={tender_id}&line={line}&kind={}",
+            kind.slug()
+        ),
+        None => format!("/suppliers?tender={tender_id}&kind={}", kind.slug()),
+    }
+}
+
 /// One tender of an import.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -393,5 +407,17 @@ mod tests {
             assert_eq!(DepthKind::from_slug(k.slug()), Some(k));
         }
         assert_eq!(DepthKind::from_slug("everyone"), None);
+    }
+
+    #[test]
+    fn a_depth_page_link_names_the_tender_the_line_and_the_kind() {
+        assert_eq!(
+            depth_page_link(7, Some(31), DepthKind::SocialEconomy),
+            "/suppliers?tender=7&line=31&kind=social_economy"
+        );
+        assert_eq!(
+            depth_page_link(7, None, DepthKind::Target),
+            "/suppliers?tender=7&kind=target"
+        );
     }
 }

@@ -267,6 +267,8 @@ pub fn site_router() -> Router<SiteState> {
     registry::site_router()
         // spend analysis (issue 9)
         .merge(spend::site_router())
+        // tendering: the editor's lines upload and template (issue 8)
+        .merge(tendering::site_router())
 }
 
 async fn openapi() -> impl IntoResponse {

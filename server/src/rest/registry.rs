@@ -11,7 +11,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use backend::services::registry::export::{self, ExportRow};
-use backend::services::registry::{cpv, profiles, search};
+use backend::services::registry::{cpv, profiles};
+use backend::services::tendering::market::{self, Market};
 use backend::AppState;
 use domain::registry::dto::{
     CpvSuggestionView, ProfilePatch, SearchQuery, SearchResults, SupplierProfile,
@@ -48,14 +49,19 @@ pub(super) fn site_router() -> Router<SiteState> {
         ("verified" = Option<bool>, Query), ("social_economy" = Option<bool>, Query),
         ("min_capacity" = Option<u64>, Query, description = "Largest contract the supplier takes ≥ this (£)"),
         ("sort" = Option<String>, Query, description = "relevance (default), distance, name, updated"),
-        ("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)),
+        ("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query),
+        ("tender" = Option<i64>, Query, description = "Only the suppliers behind one of this tender's market-depth counts (the results then carry a `banner`)"),
+        ("line" = Option<i64>, Query, description = "With `tender`: a line's count rather than the whole tender's"),
+        ("kind" = Option<String>, Query, description = "With `tender`: capable (default), local, sme, social_economy, target, can_take_value")),
     responses((status = 200, description = "`{total, results, facets}`"), (status = 422, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub(super) async fn list_suppliers(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Query(q): Query<SearchQuery>,
 ) -> Result<Json<SearchResults>, ApiError> {
-    let found = search::search(&state.db, &state.env, &state.views, &user.actor, &q).await?;
+    let found =
+        market::search_suppliers(&state.db, &state.env, Market::of(&state), &user.actor, &q)
+            .await?;
     Ok(Json(found))
 }
 

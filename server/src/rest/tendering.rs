@@ -3,15 +3,18 @@
 //! publishing, closing and cancelling. Each handler: who is calling, one service call in
 //! one unit of work, the answer.
 
-use super::{ApiError, ApiUser, ErrorBody, JsonBody, MaybeApiUser};
+use super::{ApiError, ApiUser, ErrorBody, JsonBody, MaybeApiUser, SessionUser};
 use crate::SiteState;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use app::error::AppError;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use backend::services::tendering::market::{self, Market};
 use backend::services::tendering::{lines_csv, tenders};
 use backend::AppState;
+use domain::forms::Flash;
 use domain::tendering::dto::{
     DepthKind, LotsEvaluation, LotsInput, MarketView, PlanRequest, PlanResponse, PublishInput,
     TenderInput, TenderListQuery, TenderSummary, TenderView,
@@ -302,4 +305,114 @@ pub(super) async fn cancel(
     Path(id): Path<i64>,
 ) -> Result<Json<TenderView>, ApiError> {
     change_status(&state, &user, id, TenderStatus::Cancelled).await
+}
+
+// ---- the editor's CSV upload and template (site routes, session cookie) -----------------
+
+/// The columns of the lines template, as `lines_csv::read` finds them.
+const LINES_TEMPLATE: &str = "description,cpv,value_gbp,quantity,unit,delivery_postcode\r\n\
+Grounds maintenance of parks,77314000,120000,12,months,PR1 2HE\r\n\
+Tree surgery,77211400,30000,,,PR2\r\n\
+Office cleaning,90911200,45000,52,weeks,\r\n";
+
+/// The site's tendering routes: the editor's CSV upload (a plain multipart form post, so
+/// it works the same with and without JavaScript) and the template CSV it offers.
+pub(super) fn site_router() -> Router<SiteState> {
+    Router::new()
+        .route("/tenders/{id}/lines/upload", post(upload_lines_form))
+        .route("/tenders/lines-template.csv", get(lines_template))
+}
+
+async fn lines_template() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"tender-lines-template.csv\"",
+            ),
+        ],
+        LINES_TEMPLATE,
+    )
+}
+
+/// The uploaded file's text: UTF-8, or Windows-1252 as spreadsheets often save it.
+async fn uploaded_text(form: &mut Multipart) -> Result<String, backend::ServiceError> {
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        backend::ServiceError::field(
+            "file",
+            format!("the upload did not arrive whole: {}", e.body_text()),
+        )
+    };
+    let mut text = None;
+    while let Some(field) = form.next_field().await.map_err(bad)? {
+        if field.name() == Some("file") {
+            let bytes = field.bytes().await.map_err(bad)?;
+            text = Some(domain::spend::read::decode_field(&bytes));
+        }
+    }
+    text.filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| backend::ServiceError::field("file", "choose a CSV file of lines to upload"))
+}
+
+/// Replaces a draft's lines with an uploaded CSV, all or nothing, and goes back to the
+/// editor with the result: a notice, or every bad row and field named (`rows[7].cpv`).
+async fn upload_lines_form(
+    State(state): State<AppState>,
+    SessionUser(user): SessionUser,
+    Path(id): Path<i64>,
+    mut form: Multipart,
+) -> Response {
+    let result = async {
+        let text = uploaded_text(&mut form).await?;
+        let lines = lines_csv::read(&state.env, &text).map_err(backend::ServiceError::from)?;
+        let count = lines.len();
+        let w = state.write().await?;
+        tenders::set_lines(&w, &user.actor, id, lines).await?;
+        w.commit().await?;
+        Ok::<usize, backend::ServiceError>(count)
+    }
+    .await;
+    let mut flash = Flash {
+        form: "csv".into(),
+        ..Flash::default()
+    };
+    match result {
+        Ok(count) => {
+            flash.notice = Some(format!(
+                "{count} line{} uploaded; they replace the table's lines.",
+                if count == 1 { "" } else { "s" }
+            ));
+        }
+        Err(backend::ServiceError::Validation(errors)) => flash.errors = errors,
+        Err(e) => {
+            let e = AppError::from(e);
+            if matches!(e, AppError::NotFound | AppError::Forbidden) {
+                return super::page_error(match e {
+                    AppError::NotFound => backend::ServiceError::NotFound,
+                    _ => backend::ServiceError::Forbidden,
+                });
+            }
+            flash.errors.add("file", e.to_string());
+        }
+    }
+    let mut response = Redirect::to(&format!("/tenders/{id}/edit#upload")).into_response();
+    match backend::services::flash::put(&state.db, &flash).await {
+        Ok(flash_id) => {
+            let secure = if state.env.config.secure_cookies {
+                "; Secure"
+            } else {
+                ""
+            };
+            let cookie = format!(
+                "{}={flash_id}; Path=/; HttpOnly; SameSite=Lax; Max-Age=600{secure}",
+                app::web::FLASH_COOKIE
+            );
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().append(header::SET_COOKIE, v);
+            }
+        }
+        Err(e) => tracing::error!(error = ?e, "storing the upload's flash failed"),
+    }
+    response
 }

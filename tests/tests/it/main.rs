@@ -21,3 +21,5 @@ mod validation;
 mod tendering;
 // abuse limits and credentials (issue 10)
 mod abuse;
+// tendering: the buyer's pages (issue 8)
+mod tender_pages;

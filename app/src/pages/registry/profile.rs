@@ -3,14 +3,14 @@
 use crate::components::{
     flash_notice, form_errors, money, ErrorSummary, Field, Notice, PageCtx, Select, TextArea,
 };
-use crate::components::{legal_form_options, FormScope};
+use crate::components::{legal_form_options, CpvSearch, FormScope};
 use crate::server_fns::accounts::{team, InviteColleague};
 use crate::server_fns::registry::{
     self, AddAccreditation, AddContract, AddCpv, AddIdentifier, RemoveAccreditation,
     RemoveContract, RemoveCpv, RemoveIdentifier, SaveProfile, SetPublished, PROFILE_STEPS,
 };
 use domain::forms::Flash;
-use domain::registry::dto::SupplierProfile;
+use domain::registry::dto::{CpvView, SupplierProfile};
 use domain::registry::IdScheme;
 use domain::registry::{AccreditationKind, OwnershipModel};
 use leptos::prelude::*;
@@ -475,72 +475,28 @@ fn WhatDoYouDo(add: ServerAction<AddCpv>, added: Vec<String>) -> impl IntoView {
     }
 }
 
-/// Search-and-add for CPV codes. With JavaScript the list updates as you type; without it
-/// the search box is a plain GET form and the page lists the matches.
+/// Search-and-add for CPV codes: the shared [`CpvSearch`], each match with its "Add"
+/// button (or "Added").
 #[component]
 fn CpvPicker(add: ServerAction<AddCpv>, flash: Option<Flash>, added: Vec<String>) -> impl IntoView {
-    let query = use_query_map();
-    let initial = query.with_untracked(|q| q.get("cpv_q").unwrap_or_default());
-    let (typed, set_typed) = signal(initial);
-    let matches = Resource::new(
-        move || typed.get(),
-        |q| async move {
-            if q.trim().chars().count() < 2 {
-                Ok(Vec::new())
-            } else {
-                registry::search_cpv(q).await
+    let pick = Callback::new(move |c: CpvView| {
+        if added.contains(&c.code) {
+            view! { <strong class="tag">"Added"</strong> }.into_any()
+        } else {
+            view! {
+                <ActionForm action=add attr:class="inline">
+                    <input type="hidden" name="code" value=c.code.clone()/>
+                    <button type="submit" class="button small">"Add"<span class="visually-hidden">{format!(" {}", c.label)}</span></button>
+                </ActionForm>
             }
-        },
-    );
+            .into_any()
+        }
+    });
     view! {
-        <form method="get" action="/profile/capabilities" class="subform" role="search">
-            <label for="cpv-q">"Find a capability by words or code"</label>
-            <p class="hint" id="cpv-q-hint">"For example “grounds maintenance” or 7731"</p>
-            <div class="inline-fields">
-                <input id="cpv-q" type="search" name="cpv_q" aria-describedby="cpv-q-hint"
-                    value=typed.get_untracked() prop:value=move || typed.get()
-                    autocomplete="off" on:input=move |ev| set_typed.set(event_target_value(&ev))/>
-                <button type="submit" class="button secondary">"Search"</button>
-            </div>
-        </form>
-        <FormScope ctx=form_errors("cpv", add.value(), flash)>
-            <ErrorSummary/>
-        </FormScope>
-        <div aria-live="polite" class="cpv-results" data-testid="cpv-results">
-            <Transition fallback=|| ()>
-                {move || {
-                    let added = added.clone();
-                    Suspend::new(async move {
-                    let found = matches.await.unwrap_or_default();
-                    let q = typed.get_untracked();
-                    if q.trim().chars().count() < 2 {
-                        return view! { <span></span> }.into_any();
-                    }
-                    if found.is_empty() {
-                        return view! { <p>"No CPV codes match. Try fewer or different words."</p> }.into_any();
-                    }
-                    view! {
-                        <ul class="items">
-                            {found.into_iter().map(|c| view! {
-                                <li>
-                                    <span><code>{c.full_code.clone()}</code> " " {c.label.clone()}
-                                        {(!c.path.is_empty()).then(|| view! { <span class="muted">{format!(" — in {}", c.path.join(" › "))}</span> })}</span>
-                                    {if added.contains(&c.code) {
-                                        view! { <strong class="tag">"Added"</strong> }.into_any()
-                                    } else {
-                                        view! {
-                                            <ActionForm action=add attr:class="inline">
-                                                <input type="hidden" name="code" value=c.code.clone()/>
-                                                <button type="submit" class="button small">"Add"<span class="visually-hidden">{format!(" {}", c.label)}</span></button>
-                                            </ActionForm>
-                                        }.into_any()
-                                    }}
-                                </li>
-                            }).collect_view()}
-                        </ul>
-                    }.into_any()
-                })}}
-            </Transition>
-        </div>
+        <CpvSearch action="/profile/capabilities".to_owned() pick=pick>
+            <FormScope ctx=form_errors("cpv", add.value(), flash)>
+                <ErrorSummary/>
+            </FormScope>
+        </CpvSearch>
     }
 }

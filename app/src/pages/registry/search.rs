@@ -101,6 +101,9 @@ fn query_from_url(q: &leptos_router::params::ParamsMap) -> SearchQuery {
         sort: get("sort"),
         page: get("page"),
         per_page: get("per_page"),
+        tender: get("tender"),
+        line: get("line"),
+        kind: get("kind"),
     }
 }
 
@@ -121,6 +124,9 @@ pub fn search_url(q: &SearchQuery) -> String {
         ("min_capacity", &q.min_capacity),
         ("sort", &q.sort),
         ("page", &q.page),
+        ("tender", &q.tender),
+        ("line", &q.line),
+        ("kind", &q.kind),
     ];
     let s: Vec<String> = pairs
         .iter()
@@ -200,6 +206,10 @@ pub fn SearchPage() -> impl IntoView {
                             <label for="s-q">"Words"</label>
                             <input id="s-q" name="q" type="search" value=v(&q.q) prop:value=v(&q.q)/>
                         </div>
+                        // A tender's market-depth list stays that list while the buyer narrows it.
+                        {[("tender", &q.tender), ("line", &q.line), ("kind", &q.kind)].into_iter().filter_map(|(name, value)| {
+                            value.clone().map(|value| view! { <input type="hidden" name=name value=value/> })
+                        }).collect_view()}
                         <button type="submit" class="button">"Search"</button>
                         <details class="filters" open=filters_open>
                         <summary>"Filters"</summary>
@@ -353,8 +363,20 @@ fn results_view(
     up.cpv = None;
     up.page = None;
     view! {
+        {r.banner.clone().map(|banner| {
+            let everyone = SearchQuery { tender: None, line: None, kind: None, page: None, ..q.clone() };
+            let tender = q.tender.clone().unwrap_or_default();
+            view! {
+                <div class="notice depth-banner">
+                    <p>{banner}"."</p>
+                    <p><a href=format!("/tenders/{tender}")>"Back to the tender"</a>" · "
+                       <a href=search_url(&everyone)>"Search every supplier instead"</a></p>
+                </div>
+            }
+        })}
         <p role="status" class="result-count">{format!("{total} supplier{} found", if total == 1 { "" } else { "s" })}</p>
-        <SearchActions total=total user=user.clone() flash=flash.clone()/>
+        // Exports and saved searches take the registry's filters; a tender's list is a link.
+        {q.tender.is_none().then(|| view! { <SearchActions total=total user=user.clone() flash=flash.clone()/> })}
         {(total == 0).then(|| view! {
             <div class="notice">
                 <p>"No supplier matches every filter."</p>

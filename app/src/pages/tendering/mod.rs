@@ -1,15 +1,24 @@
 //! Pages of the tendering context: the tenders list (`/tenders`) and a tender's notice
 //! (`/tenders/{id}`: lots, lines, values, dates, buyer, the reason when it is one lot, the
 //! OCDS download, and market depth). Both render on the server and work without
-//! JavaScript. (The draft editor, the lot planner and the import page are still to come;
-//! buyers use the REST API for them meanwhile.)
+//! JavaScript. The buyer's pages — a new tender, the draft's editor (details, lines, CSV
+//! upload, market depth) — are in [`editor`]; the market-depth table in [`market`].
 
-use crate::server_fns::tendering::{get_market, get_tender, list_tenders};
-use domain::tendering::dto::{DepthRow, MarketView, TenderSummary, TenderView};
+// the buyer's pages: drafting, the lines editor, market depth, status (issue 8)
+mod editor;
+mod market;
+pub use editor::{NewTenderPage, TenderEditPage};
+
+use crate::components::{flash_notice, form_errors, ErrorSummary, FormScope, Notice, PageCtx};
+use crate::server_fns::tendering::{get_market, get_tender, list_tenders, SetTenderStatus};
+use domain::accounts::dto::CurrentUser;
+use domain::accounts::Role;
+use domain::forms::Flash;
+use domain::tendering::dto::{MarketView, TenderSummary, TenderView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 fn pounds(v: u64) -> String {
     let digits = v.to_string();
@@ -32,6 +41,7 @@ fn day(rfc3339: &str) -> String {
 pub fn TendersPage() -> impl IntoView {
     let mine = Resource::new(|| (), |()| list_tenders(true));
     let public = Resource::new(|| (), |()| list_tenders(false));
+    let ctx = PageCtx::get();
     view! {
         <Title text="Tenders"/>
         <h1>"Tenders"</h1>
@@ -39,7 +49,11 @@ pub fn TendersPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let mine = mine.await.unwrap_or_default();
                 let public = public.await.unwrap_or_default();
+                let (user, flash) = ctx.load().await;
+                let buyer = user.as_ref().is_some_and(|u| u.actor.is(Role::Buyer) && u.actor.buyer_organisation().is_some());
                 view! {
+                    <Notice text=Signal::derive(move || flash_notice(&flash))/>
+                    {buyer.then(|| view! { <p><A href="/tenders/new" attr:class="button">"New tender"</A></p> })}
                     {(!mine.is_empty()).then(|| view! {
                         <h2>"Your organisation's tenders"</h2>
                         {table("Your organisation's tenders, newest change first", mine)}
@@ -58,6 +72,7 @@ pub fn TendersPage() -> impl IntoView {
 
 fn table(caption: &'static str, rows: Vec<TenderSummary>) -> impl IntoView {
     view! {
+        <div class="table-scroll" role="region" aria-label=caption tabindex="0">
         <table>
             <caption>{caption}</caption>
             <thead><tr>
@@ -77,6 +92,7 @@ fn table(caption: &'static str, rows: Vec<TenderSummary>) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
+        </div>
     }
 }
 
@@ -97,11 +113,22 @@ pub fn TenderPage() -> impl IntoView {
             None => None,
         }
     });
+    let ctx = PageCtx::get();
+    let query = use_query_map();
+    let status = ServerAction::<SetTenderStatus>::new();
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
+                let (user, flash) = ctx.load().await;
+                let confirm = query.with(|q| q.get("confirm"));
                 match (tender.await, market.await) {
-                    (Ok(Some(t)), m) => notice(t, m).into_any(),
+                    (Ok(Some(t)), m) => {
+                        let shown = flash_notice(&flash);
+                        view! {
+                            <Notice text=Signal::derive(move || shown.clone())/>
+                            {notice(t, m, user, confirm, status, flash)}
+                        }.into_any()
+                    }
                     _ => view! {
                         <Title text="Tender not found"/>
                         <h1>"Tender not found"</h1>
@@ -113,7 +140,82 @@ pub fn TenderPage() -> impl IntoView {
     }
 }
 
-fn notice(t: TenderView, market: Option<MarketView>) -> impl IntoView {
+/// The tender's organisation (its active buyers) or an admin, for a tender drafted here.
+fn manages(user: Option<&CurrentUser>, t: &TenderView) -> bool {
+    t.source == "local"
+        && user.is_some_and(|u| {
+            u.actor.is_active_admin()
+                || u.actor.buyer_organisation() == Some(t.buyer.organisation_id)
+        })
+}
+
+/// The buyer's actions on its tender, in one block: edit, plan lots and publish a draft;
+/// close or cancel a published tender, each after a confirmation (a link to this page
+/// with `?confirm=close`, so it works the same without JavaScript).
+fn buyer_actions(
+    t: &TenderView,
+    confirm: Option<String>,
+    status: ServerAction<SetTenderStatus>,
+    flash: Option<Flash>,
+) -> impl IntoView {
+    let id = t.id;
+    let draft = t.status == "draft";
+    let published = t.status == "published";
+    let asked = confirm.filter(|c| published && (c == "close" || c == "cancel"));
+    view! {
+        <section class="buyer-actions" aria-labelledby="buyer-actions">
+            <h2 id="buyer-actions" class="h3">"Your organisation's actions"</h2>
+            {draft.then(|| view! {
+                <ul class="actions">
+                    <li><A href=format!("/tenders/{id}/edit") attr:class="button">"Edit"</A></li>
+                    <li><a href=format!("/tenders/{id}/lots") class="button secondary">"Plan lots"</a></li>
+                    <li><a href=format!("/tenders/{id}/publish") class="button secondary">"Publish"</a></li>
+                </ul>
+            })}
+            {(published && asked.is_none()).then(|| view! {
+                <ul class="actions">
+                    <li><A href=format!("/tenders/{id}?confirm=close") attr:class="button secondary">"Close tender"</A></li>
+                    <li><A href=format!("/tenders/{id}?confirm=cancel") attr:class="button warning">"Cancel tender"</A></li>
+                </ul>
+            })}
+            {asked.map(|what| {
+                let (to, question, yes) = if what == "close" {
+                    ("closed", "Close this tender? Suppliers can no longer bid once it is closed.", "Yes, close it")
+                } else {
+                    ("cancelled", "Cancel this tender? It stays on record as cancelled and cannot be reopened.", "Yes, cancel it")
+                };
+                view! {
+                    <FormScope ctx=form_errors("status", status.value(), flash)>
+                        <ActionForm action=status attr:class="confirm">
+                            <ErrorSummary/>
+                            <p><strong>{question}</strong></p>
+                            <input type="hidden" name="id" value=id/>
+                            <input type="hidden" name="to" value=to/>
+                            <button type="submit" class="button warning">{yes}</button>
+                            " "
+                            <A href=format!("/tenders/{id}")>"No, go back"</A>
+                        </ActionForm>
+                    </FormScope>
+                }
+            })}
+            {(!draft && !published).then(|| view! { <p>"This tender is " {t.status.clone()} "; nothing more to do."</p> })}
+        </section>
+    }
+}
+
+fn notice(
+    t: TenderView,
+    market: Option<MarketView>,
+    user: Option<CurrentUser>,
+    confirm: Option<String>,
+    status: ServerAction<SetTenderStatus>,
+    flash: Option<Flash>,
+) -> AnyView {
+    let linked = user.as_ref().is_some_and(|u| u.actor.can_search());
+    // Type-erased pieces keep the notice's view type within the compiler's depth limit.
+    let actions =
+        manages(user.as_ref(), &t).then(|| buyer_actions(&t, confirm, status, flash).into_any());
+    let depth = market.map(|m| market::depth_table(&t, m, linked).into_any());
     let lot_title = |lot: Option<i64>| {
         lot.and_then(|l| t.lots.iter().find(|x| x.id == l))
             .map(|l| l.title.clone())
@@ -128,6 +230,7 @@ fn notice(t: TenderView, market: Option<MarketView>) -> impl IntoView {
     view! {
         <Title text=t.title.clone()/>
         <h1>{t.title.clone()}</h1>
+        {actions}
         <dl class="summary">
             <dt>"Buyer"</dt><dd>{t.buyer.name.clone()}</dd>
             <dt>"Status"</dt><dd>{t.status.clone()}{(t.source == "imported").then_some(" (imported notice)")}</dd>
@@ -144,6 +247,7 @@ fn notice(t: TenderView, market: Option<MarketView>) -> impl IntoView {
         })}
         {(!t.lots.is_empty()).then(|| view! {
             <h2>"Lots"</h2>
+            <div class="table-scroll" role="region" aria-label="Lots" tabindex="0">
             <table>
                 <caption>"Lots, with their lines and value"</caption>
                 <thead><tr><th scope="col">"Lot"</th><th scope="col">"Lines"</th><th scope="col">"Value"</th></tr></thead>
@@ -153,8 +257,10 @@ fn notice(t: TenderView, market: Option<MarketView>) -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
+            </div>
         })}
         <h2>"Requirement lines"</h2>
+        <div class="table-scroll" role="region" aria-label="Requirement lines" tabindex="0">
         <table>
             <caption>"What is bought, line by line"</caption>
             <thead><tr>
@@ -175,47 +281,9 @@ fn notice(t: TenderView, market: Option<MarketView>) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
-        {market.map(|m| depth_table(&t, m))}
+        </div>
+        {depth}
         <p><a href=ocds download>"Download this notice as OCDS (JSON)"</a></p>
     }
-}
-
-fn depth_table(t: &TenderView, m: MarketView) -> impl IntoView {
-    let line_name = |row: &DepthRow| match row.item_id {
-        Some(id) => t.items.iter().find(|i| i.id == id).map_or_else(
-            || format!("Line {id}"),
-            |i| format!("Line {}: {}", i.position, i.description),
-        ),
-        None => "Whole tender (any line)".to_owned(),
-    };
-    let rows: Vec<(String, DepthRow)> = m
-        .items
-        .iter()
-        .chain(std::iter::once(&m.total))
-        .map(|r| (line_name(r), r.clone()))
-        .collect();
-    view! {
-        <h2>"Market depth"</h2>
-        <table>
-            <caption>"Published suppliers able to deliver each line, and of them how many are local, SMEs and social-economy organisations"</caption>
-            <thead><tr>
-                <th scope="col">"Line"</th><th scope="col">"Capable"</th><th scope="col">"Local"</th>
-                <th scope="col">"SME"</th><th scope="col">"Social economy"</th>
-                <th scope="col">"Local SME or social economy"</th><th scope="col">"Big enough for the value"</th>
-            </tr></thead>
-            <tbody>
-                {rows.into_iter().map(|(name, r)| view! {
-                    <tr>
-                        <th scope="row">{name}</th>
-                        <td><a href=r.links.capable.clone()>{r.counts.capable}</a></td>
-                        <td><a href=r.links.local.clone()>{r.counts.local}</a></td>
-                        <td><a href=r.links.sme.clone()>{r.counts.sme}</a></td>
-                        <td><a href=r.links.social_economy.clone()>{r.counts.social_economy}</a></td>
-                        <td><a href=r.links.target.clone()>{r.counts.target}</a></td>
-                        <td><a href=r.links.can_take_value.clone()>{r.counts.can_take_value}</a></td>
-                    </tr>
-                }).collect_view()}
-            </tbody>
-        </table>
-    }
+    .into_any()
 }

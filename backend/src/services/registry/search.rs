@@ -237,8 +237,43 @@ pub async fn search(
     actor: &Actor,
     q: &SearchQuery,
 ) -> ServiceResult<SearchResults> {
+    refuse_depth_parameters(q)?;
+    search_among(db, env, views, actor, q, None).await
+}
+
+/// A tender's market-depth list needs the tender's suppliers
+/// (`services::tendering::market::search_suppliers`); a search that ignored the
+/// parameters would list everyone under the tender's name.
+fn refuse_depth_parameters(q: &SearchQuery) -> ServiceResult<()> {
+    if [&q.tender, &q.line, &q.kind]
+        .into_iter()
+        .any(|v| present(v).is_some())
+    {
+        return Err(ServiceError::field(
+            "tender",
+            "a tender's market-depth list is searched with the tender's suppliers; \
+             this search does not take tender, line or kind",
+        ));
+    }
+    Ok(())
+}
+
+/// Runs a search among `among` only (`None`: every searchable supplier): the same
+/// filters, paging, sorting, facets and total, over that set.
+///
+/// # Errors
+/// As [`search`].
+pub async fn search_among(
+    db: &impl ConnectionTrait,
+    env: &Env,
+    views: &RegistryViews,
+    actor: &Actor,
+    q: &SearchQuery,
+    among: Option<Vec<i64>>,
+) -> ServiceResult<SearchResults> {
     ensure_can_search(actor)?;
-    let s = parse_query(env, q)?;
+    let mut s = parse_query(env, q)?;
+    s.index.among = among;
     current(views, db).await?;
     let found = run(views, s.index.clone()).await?;
     let results = fill(db, &env.cpv, &found.hits).await?;
@@ -279,6 +314,7 @@ pub async fn search(
         results,
         facets,
         widen,
+        banner: None,
     })
 }
 
@@ -297,6 +333,7 @@ pub async fn all_matches(
     cap: usize,
 ) -> ServiceResult<Vec<(i64, Option<f64>)>> {
     ensure_can_search(actor)?;
+    refuse_depth_parameters(q)?;
     let first_page = SearchQuery {
         page: None,
         per_page: None,

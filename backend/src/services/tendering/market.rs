@@ -8,11 +8,13 @@
 use super::pool::SupplierPool;
 use super::tenders::{self, Loaded};
 use crate::error::{ServiceError, ServiceResult};
+use crate::services::registry::search;
 use crate::services::registry::views::RegistryViews;
 use crate::state::{AppState, Env};
 use domain::accounts::Actor;
 use domain::cpv::CpvCode;
 use domain::place::{parse_place, Outcode};
+use domain::registry::dto::{SearchQuery, SearchResults};
 use domain::tendering::dto::{
     DepthKind, DepthLinks, DepthRow, LocalAreaInput, LotsEvaluation, LotsInput, MarketView,
     PlanRequest, PlanResponse,
@@ -22,6 +24,7 @@ use domain::tendering::{
     TenderLine, TenderMarket, MAX_LINES,
 };
 use domain::text::Gbp;
+use domain::validation::FieldErrors;
 use sea_orm::ConnectionTrait;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -288,6 +291,80 @@ pub async fn depth_suppliers(
         loaded.tender.title
     );
     Ok((ids, banner))
+}
+
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The supplier search (the page's and `GET /api/v1/suppliers`); when the query names a
+/// `tender` (with `kind`, and `line` for a line's count), a search among exactly the
+/// suppliers behind that market-depth count — [`depth_suppliers`]' set — so the list's
+/// total is the count, while the other filters, paging and sorting still apply. The
+/// results then carry the banner saying what the list is.
+///
+/// # Errors
+/// `Validation` naming `tender`, `line` or `kind` when they do not read; as
+/// [`depth_suppliers`] and `registry::search::search` otherwise.
+pub async fn search_suppliers(
+    db: &impl ConnectionTrait,
+    env: &Env,
+    market: Market<'_>,
+    actor: &Actor,
+    q: &SearchQuery,
+) -> ServiceResult<SearchResults> {
+    if [&q.tender, &q.line, &q.kind]
+        .into_iter()
+        .all(|v| given(v).is_none())
+    {
+        return search::search(db, env, market.views, actor, q).await;
+    }
+    if !actor.can_search() {
+        return Err(ServiceError::Forbidden);
+    }
+    let mut errors = FieldErrors::new();
+    let tender = match given(&q.tender).map(str::parse::<i64>) {
+        Some(Ok(id)) => Some(id),
+        Some(Err(_)) => {
+            errors.add("tender", "a tender is named by its number");
+            None
+        }
+        None => {
+            errors.add("tender", "name the tender whose market depth this is");
+            None
+        }
+    };
+    let line = match given(&q.line).map(str::parse::<i64>) {
+        None => None,
+        Some(Ok(id)) => Some(id),
+        Some(Err(_)) => {
+            errors.add("line", "a line is named by its number");
+            None
+        }
+    };
+    let kind = match given(&q.kind) {
+        None => DepthKind::Capable,
+        Some(k) => DepthKind::from_slug(k).unwrap_or_else(|| {
+            errors.add(
+                "kind",
+                "capable, local, sme, social_economy, target or can_take_value",
+            );
+            DepthKind::Capable
+        }),
+    };
+    let Some(tender) = tender.filter(|_| errors.is_empty()) else {
+        return Err(errors.into());
+    };
+    let (ids, banner) = depth_suppliers(db, env, market, Some(actor), tender, line, kind).await?;
+    let rest = SearchQuery {
+        tender: None,
+        line: None,
+        kind: None,
+        ..q.clone()
+    };
+    let mut found = search::search_among(db, env, market.views, actor, &rest, Some(ids)).await?;
+    found.banner = Some(banner);
+    Ok(found)
 }
 
 /// The constraints a request asks for, over the defaults.
