@@ -86,6 +86,10 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/jobs/:id") view=JobPage ssr=SsrMode::Async/>
                 // tendering (issue 8)
                 <Route path=path!("/tenders") view=TendersPage ssr=SsrMode::Async/>
+                // lot planner, publish and import (issue 8 pages); `/tenders/import` before `/tenders/:id`
+                <Route path=path!("/tenders/import") view=ImportPage ssr=SsrMode::Async/>
+                <Route path=path!("/tenders/:id/lots") view=LotsPage ssr=SsrMode::Async/>
+                <Route path=path!("/tenders/:id/publish") view=PublishPage ssr=SsrMode::Async/>
                 <Route path=path!("/tenders/:id") view=TenderPage ssr=SsrMode::Async/>
                 // spend analysis (issue 9)
                 <Route path=path!("/spend") view=SpendListPage ssr=SsrMode::Async/>

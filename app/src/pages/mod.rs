@@ -15,5 +15,7 @@ pub use jobs::JobPage;
 pub use registry::*;
 // tendering (issue 8)
 pub use tendering::{TenderPage, TendersPage};
+// lot planner, publish and import pages (issue 8)
+pub use tendering::{ImportPage, LotsPage, PublishPage};
 // spend analysis (issue 9)
 pub use spend::{SpendAnalysisPage, SpendListPage};

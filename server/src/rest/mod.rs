@@ -257,6 +257,8 @@ pub fn site_router() -> Router<SiteState> {
     registry::site_router()
         // spend analysis (issue 9)
         .merge(spend::site_router())
+        // the OCDS import page's upload (issue 8 pages)
+        .merge(ocds::site_router())
 }
 
 async fn openapi() -> impl IntoResponse {

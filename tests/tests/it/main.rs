@@ -19,3 +19,5 @@ mod team_and_admin;
 mod validation;
 // tendering and OCDS (issue 8)
 mod tendering;
+// the lot planner, publish and import pages (issue 8 pages)
+mod planner_pages;

@@ -4,6 +4,14 @@
 //! JavaScript. (The draft editor, the lot planner and the import page are still to come;
 //! buyers use the REST API for them meanwhile.)
 
+// the lot planner, publish and import pages (issue 8)
+mod import;
+mod planner;
+mod publish;
+pub use import::ImportPage;
+pub use planner::LotsPage;
+pub use publish::PublishPage;
+
 use crate::server_fns::tendering::{get_market, get_tender, list_tenders};
 use domain::tendering::dto::{DepthRow, MarketView, TenderSummary, TenderView};
 use leptos::prelude::*;
@@ -40,6 +48,8 @@ pub fn TendersPage() -> impl IntoView {
                 let mine = mine.await.unwrap_or_default();
                 let public = public.await.unwrap_or_default();
                 view! {
+                    // importing (issue 8 pages): for buyers, who have an organisation list
+                    {mine_link(&mine)}
                     {(!mine.is_empty()).then(|| view! {
                         <h2>"Your organisation's tenders"</h2>
                         {table("Your organisation's tenders, newest change first", mine)}
@@ -51,6 +61,20 @@ pub fn TendersPage() -> impl IntoView {
                         table("Published and imported notices, newest change first", public).into_any()
                     }}
                 }
+            })}
+        </Suspense>
+    }
+}
+
+/// "Import from another portal", for buyers (and admins).
+fn mine_link(_mine: &[TenderSummary]) -> impl IntoView {
+    let ctx = crate::components::PageCtx::get();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let (user, _) = ctx.load().await;
+                user.filter(|u| u.actor.buyer_organisation().is_some() || u.actor.is_active_admin())
+                    .map(|_| view! { <p><A href="/tenders/import">"Import from another portal"</A></p> })
             })}
         </Suspense>
     }
