@@ -349,23 +349,19 @@ pub async fn suggest_lots(
 }
 
 /// One edit of the plan being edited (`op`: `rename`, `move`, `merge`, `split`,
-/// `single`); lots are numbered from 1 as on the page. A draft's lots are saved
-/// (`tenders::save_lots`: every line in exactly one lot); otherwise the new plan goes back
-/// in the address. Returns the new plan.
+/// `single`); lots are numbered from 1 as on the page. `to` is the other lot (where a
+/// moved line goes, or the lot merged into `lot`); `lines` the chosen lines (the one line
+/// to move, or those to split off). A draft's lots are saved (`tenders::save_lots`: every
+/// line in exactly one lot); otherwise the new plan goes back in the address. Returns the
+/// new plan.
 #[server(endpoint = "tender-edit-lots")]
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one form field each: the page's edit forms post them by name"
-)]
 pub async fn edit_lots(
     id: i64,
     op: String,
     #[server(default)] plan: Option<String>,
     #[server(default)] lot: Option<usize>,
     #[server(default)] title: Option<String>,
-    #[server(default)] line: Option<i64>,
     #[server(default)] to: Option<usize>,
-    #[server(default)] other: Option<usize>,
     #[server(default)] lines: Option<Vec<i64>>,
 ) -> Result<Vec<LotInput>, AppError> {
     use backend::services::tendering::tenders;
@@ -395,12 +391,15 @@ pub async fn edit_lots(
                 title: title.clone().unwrap_or_default(),
             },
             "move" => LotEdit::Move {
-                line: line.ok_or_else(|| ServiceError::field("line", "choose a line"))?,
+                line: lines
+                    .as_ref()
+                    .and_then(|l| l.first().copied())
+                    .ok_or_else(|| ServiceError::field("line", "choose a line"))?,
                 to: index(to, "to")?,
             },
             "merge" => LotEdit::Merge {
                 lot: index(lot, "lot")?,
-                other: index(other, "other")?,
+                other: index(to, "other")?,
             },
             "split" => LotEdit::Split {
                 lot: index(lot, "lot")?,

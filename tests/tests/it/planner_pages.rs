@@ -342,7 +342,7 @@ async fn rename_move_merge_and_split_posted_without_javascript_are_saved_with_ne
     send(edit(vec![
         ("op", "move".into()),
         ("lot", "1".into()),
-        ("line", trees.to_string()),
+        ("lines[]", trees.to_string()),
         ("to", "2".into()),
     ]))
     .await;
@@ -367,7 +367,7 @@ async fn rename_move_merge_and_split_posted_without_javascript_are_saved_with_ne
     send(edit(vec![
         ("op", "merge".into()),
         ("lot", "1".into()),
-        ("other", "2".into()),
+        ("to", "2".into()),
     ]))
     .await;
     assert_eq!(

@@ -303,7 +303,7 @@ fn lot_section(
             {h_move}
             <input type="hidden" name="op" value="move"/>
             <label for=format!("lot-{n}-line")>"Line to move"</label>
-            <select id=format!("lot-{n}-line") name="line">
+            <select id=format!("lot-{n}-line") name="lines[]">
                 {line_options.into_iter().map(|(v, l)| view! { <option value=v>{l}</option> }).collect_view()}
             </select>
             <label for=format!("lot-{n}-to")>"Move it to"</label>
@@ -316,7 +316,7 @@ fn lot_section(
             {h_merge}
             <input type="hidden" name="op" value="merge"/>
             <label for=format!("lot-{n}-other")>{format!("Lot to merge into lot {n}")}</label>
-            <select id=format!("lot-{n}-other") name="other">
+            <select id=format!("lot-{n}-other") name="to">
                 {others_merge.into_iter().map(|(k, t)| view! { <option value=k>{t}</option> }).collect_view()}
             </select>
             <button type="submit" class="button">"Merge lots"</button>

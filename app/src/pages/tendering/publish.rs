@@ -89,6 +89,7 @@ fn summary(
             <dd>{if t.lots.is_empty() { "none saved: one lot of every line".to_owned() } else { t.lots.len().to_string() }}</dd>
         </dl>
         {(!lots.is_empty()).then(|| view! {
+            <div class="table-scroll">
             <table>
                 <caption>"Lots to be published"</caption>
                 <thead><tr><th scope="col">"Lot"</th><th scope="col">"Lines"</th><th scope="col">"Value"</th></tr></thead>
@@ -102,6 +103,7 @@ fn summary(
                     }).collect_view()}
                 </tbody>
             </table>
+            </div>
         })}
         <p><A href=format!("/tenders/{id}/lots")>"Change the lots"</A></p>
         <FormScope ctx=form_errors("publish", publish.value(), flash)>
