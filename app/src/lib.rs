@@ -89,6 +89,10 @@ fn Shell() -> impl IntoView {
                 // tendering: the buyer's drafting pages; static paths before /tenders/:id
                 <Route path=path!("/tenders/new") view=NewTenderPage ssr=SsrMode::Async/>
                 <Route path=path!("/tenders/:id/edit") view=TenderEditPage ssr=SsrMode::Async/>
+                // lot planner, publish and import (issue 8 pages); `/tenders/import` before `/tenders/:id`
+                <Route path=path!("/tenders/import") view=ImportPage ssr=SsrMode::Async/>
+                <Route path=path!("/tenders/:id/lots") view=LotsPage ssr=SsrMode::Async/>
+                <Route path=path!("/tenders/:id/publish") view=PublishPage ssr=SsrMode::Async/>
                 <Route path=path!("/tenders/:id") view=TenderPage ssr=SsrMode::Async/>
                 // spend analysis (issue 9)
                 <Route path=path!("/spend") view=SpendListPage ssr=SsrMode::Async/>

@@ -17,5 +17,7 @@ pub use registry::*;
 pub use tendering::{TenderPage, TendersPage};
 // tendering: the buyer's drafting pages (issue 8)
 pub use tendering::{NewTenderPage, TenderEditPage};
+// lot planner, publish and import pages (issue 8)
+pub use tendering::{ImportPage, LotsPage, PublishPage};
 // spend analysis (issue 9)
 pub use spend::{SpendAnalysisPage, SpendListPage};

@@ -45,3 +45,15 @@ pub async fn take(db: &impl ConnectionTrait, id: &str) -> Result<Option<Flash>, 
         .await?;
     Ok(serde_json::from_str(&row.payload).ok())
 }
+
+/// Reads a flash without taking it: an upload kept between its preview and its import
+/// (the OCDS import page), read once per page view until the import takes it.
+///
+/// # Errors
+/// The database failed.
+pub async fn peek(db: &impl ConnectionTrait, id: &str) -> Result<Option<Flash>, DbErr> {
+    Ok(form_flash::Entity::find_by_id(id.to_owned())
+        .one(db)
+        .await?
+        .and_then(|row| serde_json::from_str(&row.payload).ok()))
+}

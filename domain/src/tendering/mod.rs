@@ -86,6 +86,8 @@
 
 pub mod dto;
 mod lineset;
+// the lot planner page's edits (issue 8 pages)
+pub mod lot_edits;
 pub mod market;
 pub mod model;
 pub mod planner;

@@ -269,6 +269,8 @@ pub fn site_router() -> Router<SiteState> {
         .merge(spend::site_router())
         // tendering: the editor's lines upload and template (issue 8)
         .merge(tendering::site_router())
+        // the OCDS import page's upload (issue 8 pages)
+        .merge(ocds::site_router())
 }
 
 async fn openapi() -> impl IntoResponse {

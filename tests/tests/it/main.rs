@@ -23,3 +23,5 @@ mod tendering;
 mod abuse;
 // tendering: the buyer's pages (issue 8)
 mod tender_pages;
+// the lot planner, publish and import pages (issue 8 pages)
+mod planner_pages;

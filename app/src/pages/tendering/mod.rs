@@ -14,7 +14,15 @@ use crate::server_fns::tendering::{get_market, get_tender, list_tenders, SetTend
 use domain::accounts::dto::CurrentUser;
 use domain::accounts::Role;
 use domain::forms::Flash;
-use domain::tendering::dto::{MarketView, TenderSummary, TenderView};
+use domain::tendering::dto::{DepthRow, MarketView, TenderSummary, TenderView};
+// the lot planner, publish and import pages (issue 8)
+mod import;
+mod planner;
+mod publish;
+pub use import::ImportPage;
+pub use planner::LotsPage;
+pub use publish::PublishPage;
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -54,6 +62,8 @@ pub fn TendersPage() -> impl IntoView {
                 view! {
                     <Notice text=Signal::derive(move || flash_notice(&flash))/>
                     {buyer.then(|| view! { <p><A href="/tenders/new" attr:class="button">"New tender"</A></p> })}
+                    // importing (issue 8 pages): for buyers, who have an organisation list
+                    {mine_link(&mine)}
                     {(!mine.is_empty()).then(|| view! {
                         <h2>"Your organisation's tenders"</h2>
                         {table("Your organisation's tenders, newest change first", mine)}
@@ -65,6 +75,20 @@ pub fn TendersPage() -> impl IntoView {
                         table("Published and imported notices, newest change first", public).into_any()
                     }}
                 }
+            })}
+        </Suspense>
+    }
+}
+
+/// "Import from another portal", for buyers (and admins).
+fn mine_link(_mine: &[TenderSummary]) -> impl IntoView {
+    let ctx = crate::components::PageCtx::get();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let (user, _) = ctx.load().await;
+                user.filter(|u| u.actor.buyer_organisation().is_some() || u.actor.is_active_admin())
+                    .map(|_| view! { <p><A href="/tenders/import">"Import from another portal"</A></p> })
             })}
         </Suspense>
     }

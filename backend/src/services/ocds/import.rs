@@ -346,3 +346,32 @@ async fn store(
         warnings: t.warnings.clone(),
     })
 }
+
+/// What importing an upload would do to tenders already here, for the import page's
+/// preview: for each ocid held here, the tender's id and whether the actor may update it
+/// (its organisation holds it, or the actor is an admin); ocids not listed are new.
+///
+/// # Errors
+/// Database failures.
+pub async fn existing(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    ocids: &[String],
+) -> ServiceResult<HashMap<String, (i64, bool)>> {
+    let mut out = HashMap::new();
+    // SQLite allows some 32,000 bound values; a chunk stays far below it.
+    for chunk in ocids.chunks(500) {
+        let rows = tender::Entity::find()
+            .filter(tender::Column::Ocid.is_in(chunk.iter().map(String::as_str)))
+            .all(db)
+            .await?;
+        for row in rows {
+            if let Some(ocid) = row.ocid {
+                let mine = actor.is_active_admin()
+                    || actor.buyer_organisation() == Some(row.organisation_id);
+                out.insert(ocid, (row.id, mine));
+            }
+        }
+    }
+    Ok(out)
+}
