@@ -17,3 +17,5 @@ pub use registry::*;
 pub use tendering::{TenderPage, TendersPage};
 // spend analysis (issue 9)
 pub use spend::{SpendAnalysisPage, SpendListPage};
+// spend: the column-mapping step
+pub use spend::SpendColumnsPage;
