@@ -120,8 +120,10 @@ async fn begin(
     .await?)
 }
 
-/// Reads a form: text fields (`name`, `area`, `near`, `within_km`, `columns`) before the
-/// `file` field add to the query's; the file is streamed into the upload.
+/// Reads a form: the text fields (`name`, `area`, `near`, `within_km`, `columns`) add to
+/// the query's, wherever they come relative to the `file` field, which is streamed into
+/// the upload as it arrives. The request is checked once the form is read; a refused one
+/// leaves nothing, since the caller's transaction is never committed.
 async fn receive_form(
     w: &Write<'_>,
     state: &AppState,
@@ -130,19 +132,27 @@ async fn receive_form(
     form: &mut Multipart,
 ) -> Result<(NewAnalysis, UploadSink), ApiError> {
     let bad = |e: axum::extract::multipart::MultipartError| AppError::field("file", e.body_text());
+    let mut sink = None;
     while let Some(mut field) = form.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "file" {
-            let new = analyses::check(&state.env, &user.actor, req)?;
+            if sink.is_some() {
+                return Err(ApiError(AppError::field("file", "send one file")));
+            }
+            // Refuse early when the caller may not analyse at all.
+            if user.actor.buyer_organisation().is_none() {
+                return Err(ApiError(AppError::Forbidden));
+            }
             let content_type = field
                 .content_type()
                 .unwrap_or("application/octet-stream")
                 .to_owned();
-            let mut sink = begin(w, state, user, &content_type).await?;
+            let mut upload = begin(w, state, user, &content_type).await?;
             while let Some(chunk) = field.chunk().await.map_err(bad)? {
-                sink.push(w, &chunk).await?;
+                upload.push(w, &chunk).await?;
             }
-            return Ok((new, sink));
+            sink = Some(upload);
+            continue;
         }
         let text = field.text().await.map_err(bad)?;
         let text = Some(text).filter(|t| !t.trim().is_empty());
@@ -163,10 +173,9 @@ async fn receive_form(
             _ => {}
         }
     }
-    Err(ApiError(AppError::field(
-        "file",
-        "the form has no `file` field",
-    )))
+    let new = analyses::check(&state.env, &user.actor, req)?;
+    let sink = sink.ok_or_else(|| AppError::field("file", "the form has no `file` field"))?;
+    Ok((new, sink))
 }
 
 /// Waits for the job, then answers with the analysis: `ok` when done, 202 with a
