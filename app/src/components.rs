@@ -271,6 +271,9 @@ pub fn SiteHeader() -> impl IntoView {
                                         {u.actor.can_search().then(|| view! { <li><A href="/suppliers">"Find suppliers"</A></li> })}
                                         {u.actor.is(Role::Buyer).then(|| view! { <li><A href="/shortlists">"Shortlists"</A></li> })}
                                         {u.actor.is(Role::Buyer).then(|| view! { <li><A href="/tenders">"Tenders"</A></li> })}
+                                        // spend analysis and registry figures (issue 9)
+                                        {u.actor.is(Role::Buyer).then(|| view! { <li><A href="/spend">"Spend"</A></li> })}
+                                        <li><A href="/figures">"Figures"</A></li>
                                         {u.actor.is(Role::Admin).then(|| view! { <li><A href="/admin">"Admin"</A></li> })}
                                         <li class="nav-user">{u.email.clone()}</li>
                                         <li>
@@ -284,6 +287,8 @@ pub fn SiteHeader() -> impl IntoView {
                                     <ul class="nav">
                                         <li><A href="/signup">"Register your organisation"</A></li>
                                         <li><A href="/login">"Sign in"</A></li>
+                                        // registry figures (issue 9)
+                                        <li><A href="/figures">"Figures"</A></li>
                                     </ul>
                                 }.into_any(),
                             }

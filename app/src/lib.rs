@@ -97,11 +97,17 @@ fn Shell() -> impl IntoView {
                 // spend analysis (issue 9)
                 <Route path=path!("/spend") view=SpendListPage ssr=SsrMode::Async/>
                 <Route path=path!("/spend/:id") view=SpendAnalysisPage ssr=SsrMode::Async/>
+                // spend: the column-mapping step
+                <Route path=path!("/spend/:id/columns") view=SpendColumnsPage ssr=SsrMode::Async/>
+                // registry figures (issue 9)
+                <Route path=path!("/figures") view=FiguresPage ssr=SsrMode::Async/>
             </Routes>
         </main>
         <footer class="site-footer container">
             <p>"Anchorlink is open-source software for Local Wealth Building. "
             "CPV 2008 vocabulary © European Union; outcode centroids from Ordnance Survey Code-Point Open (OGL)."</p>
+            // registry figures (issue 9)
+            <p><a href="/figures">"The registry in figures"</a></p>
         </footer>
     }
 }

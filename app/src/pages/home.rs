@@ -32,6 +32,9 @@ pub fn Home() -> impl IntoView {
                 <A href="/login" attr:class="button secondary">"Sign in"</A>
                 " "
                 <A href="/buyers/request-access">"Ask for buyer access"</A>
+                // spend analysis and registry figures (issue 9)
+                <p>"Upload your payments file to see "<A href="/spend">"where your money goes"</A>
+                   ", and see the "<A href="/figures">"registry in figures"</A>"."</p>
             </section>
         </div>
     }

@@ -21,3 +21,5 @@ pub use tendering::{NewTenderPage, TenderEditPage};
 pub use tendering::{ImportPage, LotsPage, PublishPage};
 // spend analysis (issue 9)
 pub use spend::{SpendAnalysisPage, SpendListPage};
+// spend: the column-mapping step
+pub use spend::SpendColumnsPage;

@@ -530,3 +530,19 @@ pub async fn delete_saved_search(id: i64) -> Result<(), AppError> {
     )
     .await
 }
+
+// registry figures (issue 9)
+/// The registry in figures (`/figures`): public; admins also get the admin figures.
+#[server(endpoint = "registry-figures")]
+pub async fn registry_figures() -> Result<domain::registry::figures::RegistryFigures, AppError> {
+    let state = crate::web::state()?;
+    let user = crate::web::current_user().await?;
+    crate::web::respond(
+        backend::services::registry::figures::figures(
+            &state.db,
+            &state.env,
+            user.as_ref().map(|u| &u.actor),
+        )
+        .await,
+    )
+}

@@ -37,3 +37,19 @@ pub async fn get_analysis(id: i64) -> Result<AnalysisBundle, AppError> {
     };
     respond(bundle.await)
 }
+
+/// The mapping step of an uploaded file: the columns found (with `columns`, the buyer's
+/// choices as the API's `columns=` value, applied over them) and the first rows read
+/// with them.
+#[server(endpoint = "spend-columns")]
+pub async fn column_preview(
+    id: i64,
+    columns: Option<String>,
+) -> Result<domain::spend::dto::ColumnsPreview, AppError> {
+    let state = web::state()?;
+    let user = web::require_user().await?;
+    respond(
+        backend::services::spend::mapping::preview(&state, &user.actor, id, columns.as_deref())
+            .await,
+    )
+}

@@ -2,6 +2,8 @@
 //! of a supplier profile (legal forms, SME class, accreditations, identifiers) live here.
 
 pub mod dto;
+// registry figures (issue 9)
+pub mod figures;
 pub mod identifier;
 pub mod org;
 pub mod profile;

@@ -113,6 +113,8 @@ pub enum ColumnRef {
     Header(String),
     /// By 1-based position, for a file without a header.
     Position(usize),
+    /// `-`: the file has no such column (a detected guess the buyer turned down).
+    Skip,
 }
 
 /// The buyer's explicit mapping, e.g. `supplier_name:Name,amount:Amount Paid`.
@@ -211,7 +213,9 @@ impl ColumnSpec {
             if column.is_empty() {
                 return Err(bad("gives no column"));
             }
-            let column = if column.bytes().all(|b| b.is_ascii_digit()) {
+            let column = if column == "-" {
+                ColumnRef::Skip
+            } else if column.bytes().all(|b| b.is_ascii_digit()) {
                 match column.parse::<usize>() {
                     Ok(0) | Err(_) => return Err(bad("positions count from 1")),
                     Ok(n) => ColumnRef::Position(n),
@@ -227,15 +231,59 @@ impl ColumnSpec {
         Ok(Self { entries })
     }
 
-    /// True when every column is given by position: the file may have no header.
+    /// True when every column is given by position (or turned down): the file may have
+    /// no header.
     #[must_use]
     pub fn is_positional(&self) -> bool {
-        !self.entries.is_empty()
+        self.entries
+            .iter()
+            .any(|(_, c)| matches!(c, ColumnRef::Position(_)))
             && self
                 .entries
                 .iter()
-                .all(|(_, c)| matches!(c, ColumnRef::Position(_)))
+                .all(|(_, c)| matches!(c, ColumnRef::Position(_) | ColumnRef::Skip))
     }
+}
+
+/// The fields the mapping step asks about, in the order it asks.
+pub const MAPPED_FIELDS: [Field; 11] = [
+    Field::SupplierName,
+    Field::Amount,
+    Field::Date,
+    Field::SupplierId,
+    Field::CompanyNumber,
+    Field::CharityNumber,
+    Field::VatNumber,
+    Field::Postcode,
+    Field::Category,
+    Field::ServiceArea,
+    Field::TransactionNumber,
+];
+
+/// The `columns=` value of the mapping form's choices, `(field slug, 1-based position)`
+/// pairs where an empty position means "not in this file". Unknown fields and anything
+/// but a position are left out, so what comes back always parses.
+#[must_use]
+pub fn spec_from_choices<'a>(choices: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut entries: Vec<(Field, String)> = Vec::new();
+    for (key, value) in choices {
+        let Some(field) = Field::from_slug(key.trim()) else {
+            continue;
+        };
+        let value = value.trim();
+        let column = match value.parse::<usize>() {
+            Ok(n) if n > 0 => n.to_string(),
+            _ if value.is_empty() || value == "-" => "-".to_owned(),
+            _ => continue,
+        };
+        entries.retain(|(f, _)| *f != field);
+        entries.push((field, column));
+    }
+    entries
+        .iter()
+        .map(|(f, c)| format!("{}:{c}", f.slug()))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Case, punctuation and spacing removed: `Supplier Name:` and `SUPPLIER_NAME ` meet.
@@ -812,6 +860,10 @@ fn apply_spec(
     };
     for (field, column) in &spec.entries {
         let index = match column {
+            ColumnRef::Skip => {
+                detected.columns[field.index()] = None;
+                continue;
+            }
             ColumnRef::Position(n) => n.checked_sub(1).ok_or_else(|| ColumnsError::BadSpec {
                 entry: format!("{}:{n}", field.slug()),
                 problem: "positions count from 1".to_owned(),
@@ -897,6 +949,7 @@ impl fmt::Display for ColumnRef {
         match self {
             Self::Header(h) => f.write_str(h),
             Self::Position(n) => write!(f, "{n}"),
+            Self::Skip => f.write_str("-"),
         }
     }
 }
@@ -1250,6 +1303,46 @@ mod tests {
             layout.column_name(Field::Amount).as_deref(),
             Some("How much")
         );
+    }
+
+    #[test]
+    fn the_mapping_forms_choices_become_a_columns_value_that_parses() {
+        let spec = spec_from_choices([
+            ("supplier_name", "3"),
+            ("amount", " 5 "),
+            ("postcode", ""),
+            ("colour", "2"),
+            ("date", "x"),
+            ("supplier_name", "4"),
+        ]);
+        assert_eq!(spec, "amount:5,postcode:-,supplier_name:4");
+        let parsed = ColumnSpec::parse(&spec).expect("parses");
+        assert!(parsed.is_positional());
+        assert_eq!(spec_from_choices([]), "");
+    }
+
+    #[test]
+    fn a_dash_turns_down_a_detected_column() {
+        let file = rows(&[
+            &["Supplier Name", "Amount", "Postcode"],
+            &["ACME LTD", "10.00", "PR1 2HE"],
+        ]);
+        assert_eq!(
+            detect_layout(&file, None)
+                .expect("detected")
+                .columns
+                .get(Field::Postcode),
+            Some(2)
+        );
+        let spec = ColumnSpec::parse("supplier_name:1,amount:2,postcode:-").expect("valid");
+        assert!(spec.is_positional());
+        assert_eq!(spec.entries[2], (Field::Postcode, ColumnRef::Skip));
+        let layout = detect_layout(&file, Some(&spec)).expect("positional");
+        assert_eq!(layout.header_row, Some(1));
+        assert_eq!(layout.columns.get(Field::Postcode), None);
+        assert!(!ColumnSpec::parse("postcode:-")
+            .expect("valid")
+            .is_positional());
     }
 
     #[test]

@@ -248,3 +248,57 @@ pub struct AnalysisBundle {
     pub review: ReviewList,
     pub unmatched: UnmatchedList,
 }
+
+/// One of a file's columns, as the mapping step offers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnOption {
+    /// 1-based position.
+    pub position: usize,
+    /// The header's text, or `Column N` for a file without a header.
+    pub label: String,
+}
+
+/// A field the analysis reads and the column it is taken from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldMapping {
+    /// The slug used in `columns=` (`supplier_name`).
+    pub field: String,
+    pub label: String,
+    pub required: bool,
+    /// 1-based position of its column; `None` when the file has none.
+    pub position: Option<usize>,
+}
+
+/// A row of the mapping step's preview, read as the analysis will read it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreviewLine {
+    pub row: u64,
+    pub payee: String,
+    /// The amount as read, £; `None` when the row is refused.
+    pub amount: Option<f64>,
+    /// ISO date as read.
+    pub date: Option<String>,
+    pub category: Option<String>,
+    /// `payment`, `redacted payee`, or why the row is not counted.
+    pub outcome: String,
+}
+
+/// The mapping step of an upload: the columns found (or what is missing), the file's
+/// columns to choose from, and the first rows as the analysis will read them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnsPreview {
+    pub analysis_id: i64,
+    pub name: String,
+    pub status: String,
+    /// Row number of the header found (`None`: no header, columns by position).
+    pub header_row: Option<u64>,
+    /// The header's cells: the one found, or the row most like one when none was.
+    pub header: Vec<String>,
+    pub options: Vec<ColumnOption>,
+    pub fields: Vec<FieldMapping>,
+    pub rows: Vec<PreviewLine>,
+    /// What went wrong finding the columns: what is missing and the header seen.
+    pub problem: Option<String>,
+    /// The mapping as the API's `columns=` value, for the confirm form.
+    pub columns: String,
+}

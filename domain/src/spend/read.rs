@@ -86,6 +86,14 @@ pub trait RowSource {
     }
 }
 
+/// A borrowed source reads like the source itself, so one reader can serve callers that
+/// take the rows by value (the analysis) and callers that peek (the mapping step).
+impl<S: RowSource + ?Sized> RowSource for &mut S {
+    fn next_row(&mut self) -> Result<Option<RawRow>, ReadError> {
+        (**self).next_row()
+    }
+}
+
 /// Longest field accepted: far beyond any payee or description, small enough that a
 /// file with an unclosed quote fails fast instead of filling memory.
 pub const MAX_FIELD_BYTES: usize = 1 << 20;

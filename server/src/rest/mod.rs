@@ -7,6 +7,10 @@
 pub mod ocds;
 pub mod registry;
 pub mod spend;
+// CSV and XLSX downloads of tables (spend, issue 9)
+pub mod downloads;
+// registry figures (issue 9)
+pub mod figures;
 pub mod tendering;
 
 use crate::SiteState;
@@ -219,7 +223,9 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
         spend::get_suppliers,
         spend::get_unmatched,
         spend::get_review,
-        spend::post_review
+        spend::post_review,
+        // registry figures (issue 9)
+        figures::get_figures
     ),
     components(schemas(ProfilePatch, IdentifierInput, SupplierProfile, ErrorBody)),
     modifiers(&BearerAuth)
@@ -259,6 +265,8 @@ pub fn router() -> Router<SiteState> {
         .merge(ocds::api_router())
         // spend analysis (issue 9)
         .merge(spend::api_router())
+        // registry figures (issue 9)
+        .merge(figures::api_router())
         .fallback(|| async { ApiError(AppError::NotFound) })
 }
 
@@ -271,6 +279,8 @@ pub fn site_router() -> Router<SiteState> {
         .merge(tendering::site_router())
         // the OCDS import page's upload (issue 8 pages)
         .merge(ocds::site_router())
+        // registry figures (issue 9)
+        .merge(figures::site_router())
 }
 
 async fn openapi() -> impl IntoResponse {

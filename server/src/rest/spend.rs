@@ -18,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use backend::services::spend::analyses::{self, AnalysisRequest, NewAnalysis, FAILED};
+use backend::services::spend::mapping;
 use backend::services::spend::uploads::UploadSink;
 use backend::{AppState, Write};
 use domain::accounts::dto::CurrentUser;
@@ -119,8 +120,10 @@ async fn begin(
     .await?)
 }
 
-/// Reads a form: text fields (`name`, `area`, `near`, `within_km`, `columns`) before the
-/// `file` field add to the query's; the file is streamed into the upload.
+/// Reads a form: the text fields (`name`, `area`, `near`, `within_km`, `columns`) add to
+/// the query's, wherever they come relative to the `file` field, which is streamed into
+/// the upload as it arrives. The request is checked once the form is read; a refused one
+/// leaves nothing, since the caller's transaction is never committed.
 async fn receive_form(
     w: &Write<'_>,
     state: &AppState,
@@ -129,19 +132,27 @@ async fn receive_form(
     form: &mut Multipart,
 ) -> Result<(NewAnalysis, UploadSink), ApiError> {
     let bad = |e: axum::extract::multipart::MultipartError| AppError::field("file", e.body_text());
+    let mut sink = None;
     while let Some(mut field) = form.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "file" {
-            let new = analyses::check(&state.env, &user.actor, req)?;
+            if sink.is_some() {
+                return Err(ApiError(AppError::field("file", "send one file")));
+            }
+            // Refuse early when the caller may not analyse at all.
+            if user.actor.buyer_organisation().is_none() {
+                return Err(ApiError(AppError::Forbidden));
+            }
             let content_type = field
                 .content_type()
                 .unwrap_or("application/octet-stream")
                 .to_owned();
-            let mut sink = begin(w, state, user, &content_type).await?;
+            let mut upload = begin(w, state, user, &content_type).await?;
             while let Some(chunk) = field.chunk().await.map_err(bad)? {
-                sink.push(w, &chunk).await?;
+                upload.push(w, &chunk).await?;
             }
-            return Ok((new, sink));
+            sink = Some(upload);
+            continue;
         }
         let text = field.text().await.map_err(bad)?;
         let text = Some(text).filter(|t| !t.trim().is_empty());
@@ -162,10 +173,9 @@ async fn receive_form(
             _ => {}
         }
     }
-    Err(ApiError(AppError::field(
-        "file",
-        "the form has no `file` field",
-    )))
+    let new = analyses::check(&state.env, &user.actor, req)?;
+    let sink = sink.ok_or_else(|| AppError::field("file", "the form has no `file` field"))?;
+    Ok((new, sink))
 }
 
 /// Waits for the job, then answers with the analysis: `ok` when done, 202 with a
@@ -314,9 +324,9 @@ pub(super) fn site_router() -> Router<SiteState> {
             axum::routing::post(upload_form).layer(DefaultBodyLimit::disable()),
         )
         .route("/spend/{id}/review", axum::routing::post(review_form))
-        .route("/spend/{id}/suppliers.csv", get(suppliers_csv))
-        .route("/spend/{id}/unmatched.csv", get(unmatched_csv))
-        .route("/spend/{id}/categories.csv", get(categories_csv))
+        .route("/spend/{id}/run", axum::routing::post(run_form))
+        // suppliers, unmatched, categories, leakage: .csv and .xlsx
+        .route("/spend/{id}/{file}", get(download))
 }
 
 /// A page's error as a short page with the right status.
@@ -350,14 +360,37 @@ async fn upload_form(
         let mut req = AnalysisRequest::default();
         let (new, sink) = receive_form(&w, &state, &user, &mut req, &mut form).await?;
         let upload_id = sink.finish(&w).await?;
-        let (_, job_id) = analyses::create(&w, &user.actor, &new, upload_id).await?;
+        let id = analyses::create_for_mapping(&w, &user.actor, &new, upload_id).await?;
         w.commit().await?;
-        state.jobs.wake();
-        Ok::<_, ApiError>(job_id)
+        Ok::<_, ApiError>(id)
     };
     match result.await {
-        Ok(job_id) => axum::response::Redirect::to(&format!("/jobs/{job_id}")).into_response(),
+        // The file is stored; the buyer checks the columns found before the job runs.
+        Ok(id) => axum::response::Redirect::to(&format!("/spend/{id}/columns")).into_response(),
         Err(e) => page_failure(e),
+    }
+}
+
+/// The mapping step's "Analyse with these columns": the form's selects are
+/// `field=position` pairs. A mapping that does not find the payee and the amount goes
+/// back to the mapping page with the choices kept, where the problem is shown.
+async fn run_form(
+    State(state): State<AppState>,
+    SessionUser(user): SessionUser,
+    Path(id): Path<i64>,
+    axum::Form(choices): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    let columns = domain::spend::columns::spec_from_choices(
+        choices.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    match mapping::confirm(&state, &user.actor, id, &columns).await {
+        Ok(job_id) => axum::response::Redirect::to(&format!("/jobs/{job_id}")).into_response(),
+        Err(backend::ServiceError::Validation(fields)) if fields.contains("columns") => {
+            // Only slugs, digits, `:`, `,` and `-`: safe in a query string as it is.
+            axum::response::Redirect::to(&format!("/spend/{id}/columns?columns={columns}"))
+                .into_response()
+        }
+        Err(e) => page_failure(e.into()),
     }
 }
 
@@ -392,35 +425,23 @@ async fn review_form(
     }
 }
 
-fn csv_download(name: &str, header: &[&str], rows: Vec<Vec<String>>) -> Response {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let written =
-        out.write_record(header).is_ok() && rows.iter().all(|r| out.write_record(r).is_ok());
-    match (written, out.into_inner()) {
-        (true, Ok(bytes)) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{name}.csv\""),
-                ),
-            ],
-            bytes,
-        )
-            .into_response(),
-        _ => (StatusCode::INTERNAL_SERVER_ERROR, "could not write the CSV").into_response(),
-    }
-}
+/// The analysis's tables as a buyer takes them to a spreadsheet (CSV and XLSX alike).
+mod tables {
+    use super::super::downloads::{Cell, Table};
+    use domain::spend::dto::{CategoryList, LeakageList, SupplierList, UnmatchedList};
 
-async fn suppliers_csv(
-    State(state): State<AppState>,
-    SessionUser(user): SessionUser,
-    Path(id): Path<i64>,
-) -> Response {
-    match analyses::suppliers(&state.db, &user.actor, id).await {
-        Ok(list) => csv_download(
-            &format!("spend-{id}-suppliers"),
-            &[
+    fn lm3(value: &serde_json::Value) -> Cell {
+        value
+            .get("multiplier")
+            .and_then(serde_json::Value::as_f64)
+            .map_or(Cell::Empty, Cell::Decimal)
+    }
+
+    pub fn suppliers(id: i64, list: SupplierList) -> Table {
+        Table {
+            name: format!("spend-{id}-suppliers"),
+            sheet: "Suppliers",
+            header: vec![
                 "supplier_id",
                 "name",
                 "amount_gbp",
@@ -433,68 +454,55 @@ async fn suppliers_csv(
                 "real_living_wage",
                 "lm3",
             ],
-            list.suppliers
+            rows: list
+                .suppliers
                 .into_iter()
                 .map(|s| {
                     vec![
-                        s.supplier_id.to_string(),
-                        s.name,
-                        format!("{:.2}", s.amount),
-                        s.rows.to_string(),
-                        format!("{:.2}", s.confidence),
-                        s.local.to_string(),
-                        s.region.to_string(),
-                        s.sme.to_string(),
-                        s.social_economy.to_string(),
-                        s.real_living_wage.to_string(),
-                        s.lm3
-                            .get("multiplier")
-                            .map(ToString::to_string)
-                            .unwrap_or_default(),
+                        Cell::Text(s.supplier_id.to_string()),
+                        Cell::text(s.name),
+                        Cell::Money(s.amount),
+                        Cell::Count(s.rows),
+                        Cell::Decimal(s.confidence),
+                        Cell::Flag(s.local),
+                        Cell::Flag(s.region),
+                        Cell::Flag(s.sme),
+                        Cell::Flag(s.social_economy),
+                        Cell::Flag(s.real_living_wage),
+                        lm3(&s.lm3),
                     ]
                 })
                 .collect(),
-        ),
-        Err(e) => super::page_error(e),
+        }
     }
-}
 
-async fn unmatched_csv(
-    State(state): State<AppState>,
-    SessionUser(user): SessionUser,
-    Path(id): Path<i64>,
-) -> Response {
-    match analyses::unmatched(&state.db, &user.actor, id).await {
-        Ok(list) => csv_download(
-            &format!("spend-{id}-unmatched"),
-            &["payee", "key", "amount_gbp", "rows", "first_row", "reason"],
-            list.unmatched
+    pub fn unmatched(id: i64, list: UnmatchedList) -> Table {
+        Table {
+            name: format!("spend-{id}-unmatched"),
+            sheet: "Unmatched payees",
+            header: vec!["payee", "key", "amount_gbp", "rows", "first_row", "reason"],
+            rows: list
+                .unmatched
                 .into_iter()
                 .map(|p| {
                     vec![
-                        p.name,
-                        p.key,
-                        format!("{:.2}", p.amount),
-                        p.rows.to_string(),
-                        p.first_row.to_string(),
-                        p.reason.unwrap_or_default(),
+                        Cell::text(p.name),
+                        Cell::text(p.key),
+                        Cell::Money(p.amount),
+                        Cell::Count(p.rows),
+                        Cell::Count(p.first_row),
+                        Cell::text(p.reason.unwrap_or_default()),
                     ]
                 })
                 .collect(),
-        ),
-        Err(e) => super::page_error(e),
+        }
     }
-}
 
-async fn categories_csv(
-    State(state): State<AppState>,
-    SessionUser(user): SessionUser,
-    Path(id): Path<i64>,
-) -> Response {
-    match analyses::categories(&state.db, &user.actor, id).await {
-        Ok(list) => csv_download(
-            &format!("spend-{id}-categories"),
-            &[
+    pub fn categories(id: i64, list: &CategoryList) -> Table {
+        Table {
+            name: format!("spend-{id}-categories"),
+            sheet: "Categories",
+            header: vec![
                 "kind",
                 "key",
                 "label",
@@ -506,26 +514,122 @@ async fn categories_csv(
                 "social_economy_share",
                 "real_living_wage_share",
             ],
-            list.years
+            rows: list
+                .years
                 .iter()
                 .map(|s| ("year", s))
                 .chain(list.categories.iter().map(|s| ("category", s)))
                 .map(|(kind, s)| {
                     vec![
-                        kind.to_owned(),
-                        s.key.clone(),
-                        s.label.clone(),
-                        format!("{:.2}", s.total),
-                        s.matched_share.to_string(),
-                        s.local_share.to_string(),
-                        s.region_share.to_string(),
-                        s.sme_share.to_string(),
-                        s.social_economy_share.to_string(),
-                        s.real_living_wage_share.to_string(),
+                        Cell::Text(kind.to_owned()),
+                        Cell::text(s.key.clone()),
+                        Cell::text(s.label.clone()),
+                        Cell::Money(s.total),
+                        Cell::Share(s.matched_share),
+                        Cell::Share(s.local_share),
+                        Cell::Share(s.region_share),
+                        Cell::Share(s.sme_share),
+                        Cell::Share(s.social_economy_share),
+                        Cell::Share(s.real_living_wage_share),
                     ]
                 })
                 .collect(),
-        ),
-        Err(e) => super::page_error(e),
+        }
+    }
+
+    pub fn leakage(id: i64, list: LeakageList) -> Table {
+        Table {
+            name: format!("spend-{id}-leakage"),
+            sheet: "Leakage",
+            header: vec![
+                "key",
+                "category",
+                "leaving_gbp",
+                "total_gbp",
+                "outside_area_gbp",
+                "unmatched_gbp",
+                "cpv",
+                "cpv_source",
+                "local_supplier_count",
+                "local_suppliers",
+                "search_url",
+            ],
+            rows: list
+                .leakage
+                .into_iter()
+                .map(|l| {
+                    vec![
+                        Cell::text(l.key),
+                        Cell::text(l.label),
+                        Cell::Money(l.leaving),
+                        Cell::Money(l.total),
+                        Cell::Money(l.outside_area),
+                        Cell::Money(l.unmatched),
+                        Cell::Text(l.cpv.join(" ")),
+                        Cell::Text(l.cpv_source),
+                        Cell::Count(l.local_supplier_count),
+                        Cell::text(
+                            l.local_suppliers
+                                .into_iter()
+                                .map(|s| s.name)
+                                .collect::<Vec<_>>()
+                                .join("; "),
+                        ),
+                        Cell::text(l.search_url),
+                    ]
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `csv` or `xlsx`, from the path's last segment (`suppliers.xlsx`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Csv,
+    Xlsx,
+}
+
+/// The table and format a download path names: `suppliers.csv`, `leakage.xlsx`…
+fn download_of(file: &str) -> Option<(&str, Format)> {
+    let (table, ext) = file.rsplit_once('.')?;
+    let format = match ext {
+        "csv" => Format::Csv,
+        "xlsx" => Format::Xlsx,
+        _ => return None,
+    };
+    ["suppliers", "unmatched", "categories", "leakage"]
+        .contains(&table)
+        .then_some((table, format))
+}
+
+/// `/spend/{id}/{table}.{csv|xlsx}`: an analysis's table to download.
+async fn download(
+    State(state): State<AppState>,
+    SessionUser(user): SessionUser,
+    Path((id, file)): Path<(i64, String)>,
+) -> Response {
+    let Some((name, format)) = download_of(&file) else {
+        return super::page_error(backend::ServiceError::NotFound);
+    };
+    let (db, actor) = (&state.db, &user.actor);
+    let table = match name {
+        "suppliers" => analyses::suppliers(db, actor, id)
+            .await
+            .map(|l| tables::suppliers(id, l)),
+        "unmatched" => analyses::unmatched(db, actor, id)
+            .await
+            .map(|l| tables::unmatched(id, l)),
+        "categories" => analyses::categories(db, actor, id)
+            .await
+            .map(|l| tables::categories(id, &l)),
+        _ => analyses::leakage(db, actor, id)
+            .await
+            .map(|l| tables::leakage(id, l)),
+    };
+    match (table, format) {
+        (Ok(t), Format::Csv) => t.csv_response(),
+        (Ok(t), Format::Xlsx) => t.xlsx_response(),
+        (Err(e), _) => super::page_error(e),
     }
 }

@@ -15,6 +15,8 @@ mod shortlists;
 mod snapshots;
 // spend analysis (issue 9)
 mod spend;
+// registry figures (issue 9)
+mod figures;
 mod team_and_admin;
 mod validation;
 // tendering and OCDS (issue 8)

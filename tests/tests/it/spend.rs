@@ -747,35 +747,36 @@ async fn the_pages_upload_a_file_without_javascript_and_show_the_results_with_ch
     app.add_user(BUYER, "buyer", Some("Preston City Council"))
         .await;
     let cookie = app.sign_in(BUYER).await;
-    let boundary = "PageForm";
-    let mut form = Vec::new();
-    for (name, value) in [("name", "Page upload"), ("area", "PR1,PR2")] {
-        form.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                .as_bytes(),
-        );
-    }
-    form.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.csv\"\r\nContent-Type: text/csv\r\n\r\n"
-        )
-        .as_bytes(),
+    let r = page_upload(&app, &cookie, "Page upload", "p.csv", HAND_FILE.as_bytes()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        r.header("location").as_deref(),
+        Some("/spend/1/columns"),
+        "the buyer checks the columns first"
     );
-    form.extend_from_slice(HAND_FILE.as_bytes());
-    form.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let req = Request::builder()
-        .method("POST")
-        .uri("/spend/upload")
-        .header(header::HOST, "localhost")
-        .header(header::ORIGIN, "http://localhost")
-        .header(header::COOKIE, &cookie)
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(Body::from(form))
-        .expect("request");
-    let r = app.send(req).await;
+    assert_eq!(
+        app.run_jobs().await,
+        0,
+        "nothing runs before the columns are confirmed"
+    );
+    let columns = app.page("/spend/1/columns", Some(&cookie)).await;
+    assert!(
+        columns.body.contains("Header found on row 1"),
+        "{}",
+        columns.body
+    );
+    let r = run_form(
+        &app,
+        &cookie,
+        1,
+        &[
+            ("supplier_name", "1"),
+            ("amount", "2"),
+            ("date", "3"),
+            ("category", "4"),
+        ],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let job_page = r.header("location").expect("to the job's page");
     assert!(job_page.starts_with("/jobs/"), "{job_page}");
@@ -818,4 +819,402 @@ async fn the_pages_upload_a_file_without_javascript_and_show_the_results_with_ch
         !other.body.contains("UNKNOWN FIRM LTD"),
         "visitors see nothing"
     );
+}
+
+/// The upload form of `/spend` as a browser posts it (multipart, session cookie).
+async fn page_upload(
+    app: &TestApp,
+    cookie: &str,
+    name: &str,
+    filename: &str,
+    file: &[u8],
+) -> Reply {
+    let boundary = "PageForm";
+    let mut form = Vec::new();
+    for (field, value) in [("name", name), ("area", "PR1,PR2")] {
+        form.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    form.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    form.extend_from_slice(file);
+    form.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let req = Request::builder()
+        .method("POST")
+        .uri("/spend/upload")
+        .header(header::HOST, "localhost")
+        .header(header::ORIGIN, "http://localhost")
+        .header(header::COOKIE, cookie)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(form))
+        .expect("request");
+    app.send(req).await
+}
+
+/// The mapping page's "Analyse with these columns" (a plain form post).
+async fn run_form(app: &TestApp, cookie: &str, id: i64, choices: &[(&str, &str)]) -> Reply {
+    app.post_form(
+        &format!("/spend/{id}/run"),
+        choices,
+        Some(cookie),
+        &format!("/spend/{id}/columns"),
+    )
+    .await
+}
+
+/// The mapping step's data, as the page's server function returns it.
+async fn column_preview(app: &TestApp, cookie: &str, id: i64, columns: Option<&str>) -> Value {
+    let id = id.to_string();
+    let mut fields = vec![("id", id.as_str())];
+    if let Some(c) = columns {
+        fields.push(("columns", c));
+    }
+    let r = app
+        .call_fn("/api/spend-columns", &fields, Some(cookie))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.json()
+}
+
+fn position_of(preview: &Value, field: &str) -> Value {
+    preview["fields"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["field"] == field))
+        .map(|f| f["position"].clone())
+        .unwrap_or(Value::Null)
+}
+
+#[tokio::test]
+async fn the_mapping_step_shows_the_detected_columns_and_the_first_rows_as_read() {
+    let app = TestApp::spawn().await;
+    app.add_user(BUYER, "buyer", Some("Preston City Council"))
+        .await;
+    let cookie = app.sign_in(BUYER).await;
+    // A preamble before the header, as Lambeth prints, and a twelve-row body.
+    let mut file =
+        String::from("Payments over £500\r\n\r\nVendor,Net Amount,Paid Date,Expense Type\r\n");
+    for i in 1..=12 {
+        file.push_str(&format!(
+            "FIRM {i} LTD,\"£1,{i:03}.50\",0{}/04/2025,Repairs\r\n",
+            1 + i % 9
+        ));
+    }
+    let r = page_upload(&app, &cookie, "Preamble", "p.csv", file.as_bytes()).await;
+    assert_eq!(r.header("location").as_deref(), Some("/spend/1/columns"));
+    let p = column_preview(&app, &cookie, 1, None).await;
+    assert_eq!(p["status"], "mapping");
+    assert_eq!(p["header_row"], 3);
+    assert_eq!(p["problem"], Value::Null);
+    assert_eq!(position_of(&p, "supplier_name"), 1);
+    assert_eq!(position_of(&p, "amount"), 2);
+    assert_eq!(position_of(&p, "date"), 3);
+    assert_eq!(position_of(&p, "category"), 4);
+    assert_eq!(position_of(&p, "postcode"), Value::Null);
+    assert_eq!(
+        p["options"][1],
+        json!({"position": 2, "label": "Column 2: Net Amount"})
+    );
+    let rows = p["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 10, "the first ten data rows");
+    assert_eq!(
+        rows[0],
+        json!({"row": 4, "payee": "FIRM 1 LTD", "amount": 1001.5, "date": "2025-04-02",
+            "category": "Repairs", "outcome": "payment"})
+    );
+    let page = app.page("/spend/1/columns", Some(&cookie)).await;
+    for text in [
+        "Header found on row 3",
+        "<label for=\"col-supplier_name\">",
+        "Column 2: Net Amount",
+        "<caption id=\"mapping-preview-caption\">",
+        "FIRM 10 LTD",
+        "£1,010.50",
+    ] {
+        assert!(page.body.contains(text), "{text} missing from the page");
+    }
+    assert!(
+        !page.body.contains("FIRM 11 LTD"),
+        "only ten rows are shown"
+    );
+    // Someone else's file is not there for them.
+    app.add_user(
+        "other@lancs.example",
+        "buyer",
+        Some("Lancashire County Council"),
+    )
+    .await;
+    let other = app.sign_in("other@lancs.example").await;
+    let r = app
+        .call_fn("/api/spend-columns", &[("id", "1")], Some(&other))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_corrected_mapping_by_header_or_position_is_what_the_analysis_reads() {
+    let app = TestApp::spawn().await;
+    registry(&app).await;
+    app.add_user(BUYER, "buyer", Some("Preston City Council"))
+        .await;
+    let cookie = app.sign_in(BUYER).await;
+    // Detection takes "Supplier" (a creditor code) for the payee; the name is in "Who".
+    let file = "Supplier,Who,Amount,Date\r\n\
+        S001,HILLSIDE COMMUNITY CO-OPERATIVE,\"1,000.00\",01/04/2025\r\n\
+        S002,FULWOOD BUILDERS LTD,500.00,02/04/2025\r\n";
+    page_upload(&app, &cookie, "Corrected", "c.csv", file.as_bytes()).await;
+    let detected = column_preview(&app, &cookie, 1, None).await;
+    assert_eq!(detected["rows"][0]["payee"], "S001");
+    // By header, as the API spells it.
+    let by_header = column_preview(&app, &cookie, 1, Some("supplier_name:Who")).await;
+    assert_eq!(position_of(&by_header, "supplier_name"), 2);
+    assert_eq!(
+        by_header["rows"][0]["payee"],
+        "HILLSIDE COMMUNITY CO-OPERATIVE"
+    );
+    // By position, as the page's selects send it; the preview page keeps the choices.
+    let page = app
+        .page(
+            "/spend/1/columns?supplier_name=2&amount=3&date=4&supplier_id=1",
+            Some(&cookie),
+        )
+        .await;
+    assert!(
+        page.body.contains("HILLSIDE COMMUNITY CO-OPERATIVE"),
+        "{}",
+        page.body
+    );
+    let r = run_form(
+        &app,
+        &cookie,
+        1,
+        &[
+            ("supplier_name", "2"),
+            ("amount", "3"),
+            ("date", "4"),
+            ("supplier_id", "1"),
+            ("postcode", ""),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(r
+        .header("location")
+        .is_some_and(|l| l.starts_with("/jobs/")));
+    assert_eq!(app.run_jobs().await, 1);
+    let token = app.token(BUYER).await;
+    let suppliers = app
+        .get("/api/v1/spend/analyses/1/suppliers", Some(&token))
+        .await
+        .json();
+    let names: Vec<&str> = suppliers["suppliers"]
+        .as_array()
+        .expect("suppliers")
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["Hillside Community Co-operative", "Fulwood Builders Ltd"]
+    );
+    // Once run, the columns are not confirmed a second time.
+    let again = run_form(&app, &cookie, 1, &[("supplier_name", "2"), ("amount", "3")]).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+}
+
+#[tokio::test]
+async fn a_file_whose_columns_are_not_found_names_what_is_missing_and_the_header_seen() {
+    let app = TestApp::spawn().await;
+    app.add_user(BUYER, "buyer", Some("Preston City Council"))
+        .await;
+    let cookie = app.sign_in(BUYER).await;
+    let file = "Party,Value Paid,When\r\nACME LTD,10.00,01/04/2025\r\n";
+    page_upload(&app, &cookie, "Odd", "o.csv", file.as_bytes()).await;
+    let p = column_preview(&app, &cookie, 1, None).await;
+    assert_eq!(
+        p["problem"],
+        "could not find the supplier name column; the header seen was: \"Party\", \"Value Paid\", \"When\""
+    );
+    assert_eq!(p["header"], json!(["Party", "Value Paid", "When"]));
+    assert_eq!(p["options"].as_array().map(Vec::len), Some(3));
+    let page = app.page("/spend/1/columns", Some(&cookie)).await;
+    assert!(page.body.contains("The columns could not all be found"));
+    assert!(page
+        .body
+        .contains("could not find the supplier name column"));
+    assert!(page
+        .body
+        .contains("Choose the column that holds the supplier name"));
+    // Confirming without the payee goes back to the page, choices kept, nothing queued.
+    let r = run_form(&app, &cookie, 1, &[("supplier_name", ""), ("amount", "2")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.header("location").as_deref(),
+        Some("/spend/1/columns?columns=supplier_name:-,amount:2")
+    );
+    assert_eq!(app.run_jobs().await, 0);
+    let back = app
+        .page(
+            "/spend/1/columns?columns=supplier_name:-,amount:2",
+            Some(&cookie),
+        )
+        .await;
+    assert!(
+        back.body
+            .contains("could not find the supplier name column"),
+        "{}",
+        back.body
+    );
+    // Choosing the column analyses the file.
+    let r = run_form(
+        &app,
+        &cookie,
+        1,
+        &[("supplier_name", "1"), ("amount", "2"), ("date", "3")],
+    )
+    .await;
+    assert!(
+        r.header("location")
+            .is_some_and(|l| l.starts_with("/jobs/")),
+        "{}",
+        r.body
+    );
+    assert_eq!(app.run_jobs().await, 1);
+    let token = app.token(BUYER).await;
+    let a = app
+        .get("/api/v1/spend/analyses/1", Some(&token))
+        .await
+        .json();
+    assert_eq!(a["status"], "done", "{a}");
+    assert!(close(&a["total"], 10.0));
+}
+
+/// A download's bytes (a workbook is not text).
+async fn download(app: &TestApp, path: &str, cookie: &str) -> (StatusCode, Vec<u8>) {
+    use tower::ServiceExt;
+    let req = Request::builder()
+        .uri(path)
+        .header(header::HOST, "localhost")
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .expect("request");
+    let res = app
+        .router
+        .clone()
+        .oneshot(req)
+        .await
+        .expect("router answers");
+    let status = res.status();
+    let bytes = axum::body::to_bytes(res.into_body(), 10 * 1024 * 1024)
+        .await
+        .expect("body");
+    (status, bytes.to_vec())
+}
+
+/// The first sheet of a workbook, cell by cell.
+fn sheet(bytes: Vec<u8>) -> Vec<Vec<calamine::Data>> {
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("a readable workbook");
+    let name = book.sheet_names().first().cloned().expect("a sheet");
+    let range = book.worksheet_range(&name).expect("the sheet");
+    range.rows().map(<[calamine::Data]>::to_vec).collect()
+}
+
+#[tokio::test]
+async fn the_tables_download_as_xlsx_with_numbers_as_numbers_and_formulas_made_inert() {
+    use calamine::Data;
+    let app = TestApp::spawn().await;
+    let (hillside, _, _) = registry(&app).await;
+    let token = buyer(&app, BUYER, "Preston City Council").await;
+    let file = "Supplier Name,Amount,Payment Date,Expense Type\r\n\
+        HILLSIDE COMMUNITY CO-OPERATIVE,\"£1,000.00\",01/04/2025,Catering\r\n\
+        \"=HYPERLINK(\"\"http://x.example\"\")\",(250.00),02/04/2025,@Catering\r\n\
+        +44 TRADING,99.99,03/04/2025,Catering\r\n";
+    let r = upload(&app, "area=PR1", "text/csv", file.into(), &token).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let cookie = app.sign_in(BUYER).await;
+
+    let (status, bytes) = download(&app, "/spend/1/unmatched.xlsx", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    let rows = sheet(bytes);
+    assert_eq!(rows[0][0], Data::String("payee".into()));
+    assert_eq!(rows[0][2], Data::String("amount_gbp".into()));
+    let formula = rows
+        .iter()
+        .find(|r| r[2] == Data::Float(-250.0))
+        .expect("the credit note, a negative number");
+    assert_eq!(
+        formula[0],
+        Data::String("'=HYPERLINK(\"http://x.example\")".into())
+    );
+    assert_eq!(formula[3], Data::Float(1.0), "rows are a number");
+    assert!(rows
+        .iter()
+        .any(|r| r[0] == Data::String("'+44 TRADING".into())));
+
+    let (_, bytes) = download(&app, "/spend/1/suppliers.xlsx", &cookie).await;
+    let rows = sheet(bytes);
+    assert_eq!(rows[1][0], Data::String(hillside.to_string()));
+    assert_eq!(
+        rows[1][1],
+        Data::String("Hillside Community Co-operative".into())
+    );
+    assert_eq!(rows[1][2], Data::Float(1000.0));
+    assert_eq!(rows[1][5], Data::Bool(true), "local is a yes/no cell");
+
+    let (_, bytes) = download(&app, "/spend/1/categories.xlsx", &cookie).await;
+    let rows = sheet(bytes);
+    let label = |r: &Vec<Data>, text: &str| {
+        r[0] == Data::String("category".into()) && r[2] == Data::String(text.into())
+    };
+    let catering = rows
+        .iter()
+        .find(|r| label(r, "Catering"))
+        .expect("catering");
+    assert_eq!(catering[3], Data::Float(1099.99));
+    assert!(
+        matches!(catering[5], Data::Float(s) if (s - 1000.0 / 1099.99).abs() < 1e-9),
+        "the local share is a number: {:?}",
+        catering[5]
+    );
+    let odd = rows
+        .iter()
+        .find(|r| label(r, "'@Catering"))
+        .expect("the category made inert");
+    assert_eq!(odd[3], Data::Float(-250.0));
+
+    let (status, bytes) = download(&app, "/spend/1/leakage.xlsx", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(sheet(bytes)[0][2], Data::String("leaving_gbp".into()));
+    let (_, csv) = download(&app, "/spend/1/unmatched.csv", &cookie).await;
+    let csv = String::from_utf8(csv).expect("utf-8");
+    assert!(
+        csv.contains("\"'=HYPERLINK(\"\"http://x.example\"\")\""),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(",-250.00,"),
+        "a credit note stays a number: {csv}"
+    );
+
+    // Nobody else downloads them; an unknown table is not there.
+    let (status, _) = download(&app, "/spend/1/unknown.xlsx", &cookie).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    app.add_user(
+        "other@lancs.example",
+        "buyer",
+        Some("Lancashire County Council"),
+    )
+    .await;
+    let other = app.sign_in("other@lancs.example").await;
+    let (status, _) = download(&app, "/spend/1/suppliers.xlsx", &other).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

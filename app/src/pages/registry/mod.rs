@@ -4,6 +4,9 @@
 mod profile;
 mod search;
 mod shortlists;
+// registry figures (issue 9)
+mod figures;
+pub use figures::FiguresPage;
 
 pub use profile::{ProfileOverviewPage, ProfileStepPage};
 pub use search::{SearchPage, SupplierPage};

@@ -6,6 +6,10 @@
 //! upload and the review decisions are plain form posts to site routes that answer with
 //! the job's progress page (`/jobs/{id}`), which links back here when done.
 
+// the column-mapping step (issue 9)
+mod mapping;
+pub use mapping::SpendColumnsPage;
+
 use crate::error::AppError;
 use crate::server_fns::spend::{get_analysis, list_analyses};
 use domain::spend::dto::{AnalysisBundle, AnalysisListItem, Slice};
@@ -37,9 +41,9 @@ fn money(pounds: f64) -> String {
 }
 
 /// Horizontal bars of shares (0 to 1), one per row, drawn on the server; the caller puts
-/// the data table beside it.
+/// the data table beside it. (The registry figures draw theirs with it too.)
 #[component]
-fn ShareBars(title: String, rows: Vec<(String, f64)>) -> impl IntoView {
+pub fn ShareBars(title: String, rows: Vec<(String, f64)>) -> impl IntoView {
     const ROW: usize = 26;
     const LABEL: usize = 220;
     const BAR: f64 = 300.0;
@@ -70,6 +74,7 @@ fn ShareBars(title: String, rows: Vec<(String, f64)>) -> impl IntoView {
 /// A table of slices (years or categories) with their shares.
 fn slice_table(caption: &str, slices: &[Slice]) -> impl IntoView {
     view! {
+        <div class="table-scroll" role="region" aria-label=caption.to_owned() tabindex="0">
         <table>
             <caption>{caption.to_owned()}</caption>
             <thead><tr>
@@ -89,6 +94,28 @@ fn slice_table(caption: &str, slices: &[Slice]) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
+        </div>
+    }
+}
+
+/// Links to a table's CSV and XLSX downloads (`/spend/{id}/{table}.csv|xlsx`).
+fn downloads(id: i64, table: &'static str, what: &'static str) -> impl IntoView {
+    view! {
+        <p class="downloads">"Download "{what}": "
+            <a href=format!("/spend/{id}/{table}.csv") download="">"CSV"</a>" · "
+            <a href=format!("/spend/{id}/{table}.xlsx") download="">"XLSX (Excel)"</a></p>
+    }
+}
+
+/// An analysis's field errors as a sentence each (`{"file": "could not find …"}`).
+fn error_text(errors: &serde_json::Value) -> String {
+    match errors.as_object() {
+        Some(fields) => fields
+            .values()
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+            .collect::<Vec<_>>()
+            .join(" "),
+        None => errors.to_string(),
     }
 }
 
@@ -128,16 +155,15 @@ fn list_view(items: Vec<AnalysisListItem>) -> impl IntoView {
                <input id="spend-near" type="text" name="near"/></p>
             <p><label for="spend-km">"Wider region: radius in km"</label><br/>
                <input id="spend-km" type="number" name="within_km" min="1" max="500"/></p>
-            <p><label for="spend-columns">"Columns, if they are not found (optional)"</label><br/>
-               <input id="spend-columns" type="text" name="columns" aria-describedby="spend-columns-hint"/>
-               <span id="spend-columns-hint" class="hint">" e.g. supplier_name:Name,amount:Amount Paid,date:Payment Date"</span></p>
-            <p><button type="submit">"Analyse"</button></p>
+            <p class="hint">"Next you check the columns we find against the first rows, and correct them if needed."</p>
+            <p><button type="submit">"Upload and check the columns"</button></p>
         </form>
         <h2>"Your analyses"</h2>
         {if items.is_empty() {
             view! { <p>"None yet."</p> }.into_any()
         } else {
             view! {
+                <div class="table-scroll" role="region" aria-label="Your analyses" tabindex="0">
                 <table>
                     <caption>"Analyses, newest first: headline shares of the total, to compare year on year"</caption>
                     <thead><tr><th scope="col">"Name"</th><th scope="col">"Status"</th><th scope="col">"Total"</th>
@@ -145,7 +171,7 @@ fn list_view(items: Vec<AnalysisListItem>) -> impl IntoView {
                     <tbody>
                         {items.into_iter().map(|a| view! {
                             <tr>
-                                <th scope="row"><A href=format!("/spend/{}", a.id)>{a.name}</A></th>
+                                <th scope="row"><A href=if a.status == "mapping" { format!("/spend/{}/columns", a.id) } else { format!("/spend/{}", a.id) }>{a.name}</A></th>
                                 <td>{a.status}</td><td>{money(a.total)}</td>
                                 <td>{share(a.local_share)}</td><td>{share(a.sme_share)}</td>
                                 <td>{share(a.social_economy_share)}</td><td>{a.created_at}</td>
@@ -153,6 +179,7 @@ fn list_view(items: Vec<AnalysisListItem>) -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
+                </div>
             }.into_any()
         }}
     }
@@ -221,7 +248,10 @@ fn analysis_view(b: AnalysisBundle) -> impl IntoView {
         <h1>{s.name.clone()}</h1>
         <p role="status">{format!("Status: {}", s.status)}
             {s.job_id.map(|j| view! { " · " <A href=format!("/jobs/{j}")>"progress"</A> })}</p>
-        {s.errors.clone().map(|e| view! { <div class="error-summary" role="alert"><p>{e.to_string()}</p></div> })}
+        {s.errors.clone().map(|e| view! { <div class="error-summary" role="alert"><p>{error_text(&e)}</p></div> })}
+        {(s.status == "mapping" || s.status == "failed").then(|| view! {
+            <p><A href=format!("/spend/{id}/columns")>{if s.status == "mapping" { "Check the columns and analyse" } else { "Check the columns and try again" }}</A></p>
+        })}
         <p>{format!("{} rows: total {}, matched {}; {} unmatched rows, {} refused.",
             s.rows, money(s.total), money(s.matched_total), s.unmatched_rows, s.rejected_rows.len())}</p>
         <h2>"Shares of the total"</h2>
@@ -235,9 +265,9 @@ fn analysis_view(b: AnalysisBundle) -> impl IntoView {
         <h2>"Per category"</h2>
         <ShareBars title="Local share per category (largest 12)".to_owned() rows=categories/>
         {slice_table("Per category, largest first", &b.categories.categories)}
-        <p><a href=format!("/spend/{id}/categories.csv")>"Download categories (CSV)"</a></p>
+        {downloads(id, "categories", "categories and years")}
         <h2>"Where money leaves although local suppliers could deliver"</h2>
-        <table><caption>"Leakage, most money leaving first"</caption>
+        <div class="table-scroll" role="region" aria-label="Leakage" tabindex="0"><table><caption>"Leakage, most money leaving first"</caption>
             <thead><tr><th scope="col">"Category"</th><th scope="col">"Leaving"</th><th scope="col">"Local suppliers"</th><th scope="col">""</th></tr></thead>
             <tbody>{b.leakage.leakage.into_iter().map(|l| view! {
                 <tr><th scope="row">{l.label}</th><td>{money(l.leaving)}</td>
@@ -245,13 +275,14 @@ fn analysis_view(b: AnalysisBundle) -> impl IntoView {
                         {l.local_suppliers.into_iter().map(|ls| view! { <A href=format!("/suppliers/{}", ls.supplier_id)>{ls.name}</A>" " }).collect_view()}</td>
                     <td><a href=l.search_url>"Find them"</a></td></tr>
             }).collect_view()}</tbody>
-        </table>
+        </table></div>
+        {downloads(id, "leakage", "leakage")}
         <h2>"LM3 (local multiplier)"</h2>
         <p>{match lm3 { Some(m) => format!("LM3 = {m:.2}"), None => "LM3: no spend".to_owned() }}
             {format!(" (R1 {}, R2 {}, R3 {} pence)", s.lm3["round1"], s.lm3["round2"], s.lm3["round3"])}</p>
-        <p class="hint">{format!("Assumptions: {assumptions}")}</p>
+        <p class="hint assumptions">{format!("Assumptions: {assumptions}")}</p>
         <h2>"Suppliers paid"</h2>
-        <table><caption>"Attached suppliers, largest first, with LM3 per supplier"</caption>
+        <div class="table-scroll" role="region" aria-label="Suppliers paid" tabindex="0"><table><caption>"Attached suppliers, largest first, with LM3 per supplier"</caption>
             <thead><tr><th scope="col">"Supplier"</th><th scope="col">"Amount"</th><th scope="col">"Rows"</th><th scope="col">"Confidence"</th><th scope="col">"Local"</th><th scope="col">"LM3"</th></tr></thead>
             <tbody>{b.suppliers.suppliers.into_iter().map(|l| view! {
                 <tr><th scope="row"><A href=format!("/suppliers/{}", l.supplier_id)>{l.name}</A></th>
@@ -259,8 +290,8 @@ fn analysis_view(b: AnalysisBundle) -> impl IntoView {
                     <td>{if l.local { "yes" } else { "no" }}</td>
                     <td>{l.lm3.get("multiplier").and_then(serde_json::Value::as_f64).map_or_else(|| "–".to_owned(), |m| format!("{m:.2}"))}</td></tr>
             }).collect_view()}</tbody>
-        </table>
-        <p><a href=format!("/spend/{id}/suppliers.csv")>"Download suppliers (CSV)"</a></p>
+        </table></div>
+        {downloads(id, "suppliers", "suppliers")}
         <h2>"To review"</h2>
         {b.review.review.into_iter().map(|p| {
             let key = p.key.clone();
@@ -287,15 +318,15 @@ fn analysis_view(b: AnalysisBundle) -> impl IntoView {
             }
         }).collect_view()}
         <h2>"Not matched"</h2>
-        <table><caption>"Payees matched to no registered supplier, largest first"</caption>
+        <div class="table-scroll" role="region" aria-label="Not matched" tabindex="0"><table><caption>"Payees matched to no registered supplier, largest first"</caption>
             <thead><tr><th scope="col">"Payee"</th><th scope="col">"Amount"</th><th scope="col">"Rows"</th><th scope="col">"Why"</th></tr></thead>
             <tbody>{b.unmatched.unmatched.into_iter().map(|u| view! {
                 <tr><th scope="row">{u.name}</th><td>{money(u.amount)}</td><td>{u.rows}</td>
                     <td>{u.reason.unwrap_or_default().replace('_', " ")}</td></tr>
             }).collect_view()}</tbody>
-        </table>
-        <p><a href=format!("/spend/{id}/unmatched.csv")>"Download unmatched payees (CSV)"</a>
-           " — invite the largest to register: "<A href="/signup">"sign-up page"</A></p>
+        </table></div>
+        {downloads(id, "unmatched", "unmatched payees")}
+        <p>"Invite the largest to register: "<A href="/signup">"sign-up page"</A></p>
         {(!s.rejected_rows.is_empty()).then(|| view! {
             <h2>"Rows not counted"</h2>
             <ul>{s.rejected_rows.into_iter().map(|r| view! { <li>{format!("Row {}: {}", r.row, r.reason)}</li> }).collect_view()}</ul>

@@ -5,6 +5,8 @@
 pub mod changes;
 pub mod cpv;
 pub mod export;
+// registry figures (issue 9)
+pub mod figures;
 pub mod profiles;
 pub mod saved_searches;
 pub mod search;

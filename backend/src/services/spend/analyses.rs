@@ -211,7 +211,39 @@ pub async fn create(
     Ok((row.id, job_id))
 }
 
-async fn enqueue_run(
+/// Records an analysis of upload `upload_id` that waits for the buyer to confirm its
+/// columns (the pages' upload; see [`super::mapping`]), in the caller's transaction;
+/// returns its id. No job runs until the columns are confirmed.
+///
+/// # Errors
+/// `Forbidden` for anyone but an active buyer; database failures.
+pub async fn create_for_mapping(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    new: &NewAnalysis,
+    upload_id: i64,
+) -> ServiceResult<i64> {
+    let organisation = actor.buyer_organisation().ok_or(ServiceError::Forbidden)?;
+    let row = spend_analysis::ActiveModel {
+        organisation_id: Set(organisation),
+        created_by: Set(Some(actor.user_id)),
+        name: Set(new.name.clone()),
+        upload_id: Set(Some(upload_id)),
+        status: Set(super::mapping::MAPPING.to_owned()),
+        columns_spec: Set(new.columns.clone()),
+        area: Set(json(&new.places)?),
+        region: Set(json(&new.places.region)?),
+        assumptions: Set(json(&Lm3Assumptions::default())?),
+        revision: Set(0),
+        created_at: Set(super::super::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(row.id)
+}
+
+pub(super) async fn enqueue_run(
     db: &impl ConnectionTrait,
     actor: &Actor,
     analysis_id: i64,
@@ -239,7 +271,7 @@ async fn enqueue_run(
 }
 
 /// The analysis if the actor may see it: the owner buyer organisation's users and admins.
-async fn visible(
+pub(super) async fn visible(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: i64,
@@ -337,7 +369,7 @@ pub async fn summary(
 
 /// `queued`, `running`, `done` or `failed`: the analysis's own status, or its job's while
 /// the job has not finished it (a job that gave up leaves the analysis `failed`).
-async fn effective_status(
+pub(super) async fn effective_status(
     db: &impl ConnectionTrait,
     row: &spend_analysis::Model,
 ) -> ServiceResult<String> {

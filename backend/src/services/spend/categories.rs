@@ -6,13 +6,13 @@
 //! 1. a CPV column in the file: the category is that CPV division;
 //! 2. otherwise the CPV codes of the registered suppliers the buyer already pays in the
 //!    category (what the money actually buys);
-//! 3. otherwise the category's words matched against the CPV labels ([`suggest_cpv`]).
-//!
-//! [`suggest_cpv`] is label-word matching written for this purpose; when the search
-//! crate's query → CPV suggester is available it can take its place behind the same
-//! signature.
+//! 3. otherwise the codes the search engine's vocabulary suggests for the category's
+//!    words — the same suggester as "What do you do?" and `GET /api/v1/cpv/suggest`
+//!    (CPV labels plus the procurement thesaurus), so a category and a supplier's
+//!    description are read alike.
 
-use domain::cpv::{CpvCatalogue, CpvCode};
+use anchorlink_search::Vocabulary;
+use domain::cpv::CpvCode;
 
 /// Where a category's codes came from.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -39,10 +39,13 @@ impl CpvSource {
 /// covers a supplier's real range without letting one generalist claim everything.
 const MAX_PAID_CODES: usize = 50;
 
+/// Most codes a category is taken to need from its words alone.
+const MAX_SUGGESTED_CODES: usize = 3;
+
 /// The codes a category needs and where they came from (see the module documentation).
 #[must_use]
 pub fn category_cpv(
-    cpv: &CpvCatalogue,
+    vocabulary: &Vocabulary,
     division: Option<&str>,
     label: &str,
     paid_codes: Vec<CpvCode>,
@@ -55,130 +58,67 @@ pub fn category_cpv(
         codes.truncate(MAX_PAID_CODES);
         return (codes, CpvSource::MatchedSuppliers);
     }
-    (suggest_cpv(cpv, label, 3), CpvSource::LabelWords)
-}
-
-/// Words of an expense type that say nothing about what was bought.
-const NOISE: &[&str] = &[
-    "and",
-    "the",
-    "for",
-    "with",
-    "other",
-    "others",
-    "general",
-    "misc",
-    "miscellaneous",
-    "costs",
-    "cost",
-    "expenses",
-    "expenditure",
-    "payments",
-    "payment",
-    "charges",
-    "fees",
-    "sundry",
-    "sundries",
-    "various",
-    "account",
-    "recharge",
-    "recharges",
-    "budget",
-    "non",
-    "revenue",
-    "capital",
-    "items",
-    "provision",
-    "provisions",
-    "provided",
-    "services",
-    "service",
-    "supplies",
-];
-
-fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 3)
-        .map(str::to_lowercase)
-        .filter(|w| !NOISE.contains(&w.as_str()))
-        .collect()
-}
-
-/// The first five characters: a crude stem, so `repairs` meets `repair` and `catering`
-/// meets `caterer`.
-fn stem(word: &str) -> &str {
-    word.char_indices().nth(5).map_or(word, |(i, _)| &word[..i])
-}
-
-/// Up to `limit` CPV codes (divisions, groups and classes) whose labels share the most
-/// words with `label`, broader codes first among equals; none when no word is shared.
-#[must_use]
-pub fn suggest_cpv(cpv: &CpvCatalogue, label: &str, limit: usize) -> Vec<CpvCode> {
-    let wanted: Vec<String> = words(label);
-    if wanted.is_empty() {
-        return Vec::new();
-    }
-    let stems: Vec<&str> = wanted.iter().map(|w| stem(w)).collect();
-    let mut scored: Vec<(usize, usize, String)> = cpv
-        .iter()
-        .filter(|e| e.code.ends_with("0000"))
-        .filter_map(|e| {
-            let have: Vec<String> = words(&e.label);
-            let score = stems
-                .iter()
-                .filter(|s| have.iter().any(|h| stem(h) == **s))
-                .count();
-            let zeros = e.code.len() - e.code.trim_end_matches('0').len();
-            (score > 0).then_some((score, zeros, e.code))
-        })
-        .collect();
-    let Some(best) = scored.iter().map(|(s, _, _)| *s).max() else {
-        return Vec::new();
-    };
-    scored.retain(|(s, _, _)| *s == best);
-    scored.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.2.cmp(&b.2)));
-    scored
+    let suggested = vocabulary
+        .suggest_cpv(label, MAX_SUGGESTED_CODES)
         .into_iter()
-        .filter_map(|(_, _, code)| CpvCode::parse(&code).ok())
-        .take(limit)
-        .collect()
+        .filter_map(|s| CpvCode::parse(&s.code).ok())
+        .collect();
+    (suggested, CpvSource::LabelWords)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn catalogue() -> CpvCatalogue {
-        crate::state::load_reference_data()
+    fn vocabulary() -> Vocabulary {
+        let cpv = crate::state::load_reference_data()
             .expect("shipped reference data")
+            .0;
+        Vocabulary::new(
+            &cpv,
+            &anchorlink_search::Thesaurus::builtin().expect("built-in thesaurus"),
+        )
+        .expect("vocabulary")
+    }
+
+    fn suggested(vocabulary: &Vocabulary, label: &str) -> Vec<String> {
+        category_cpv(vocabulary, None, label, Vec::new())
             .0
+            .iter()
+            .map(|c| c.as_str().to_owned())
+            .collect()
     }
 
     #[test]
     fn an_expense_type_finds_cpv_codes_by_its_words() {
-        let cpv = catalogue();
-        let codes = suggest_cpv(&cpv, "Catering Provisions", 3);
+        let vocabulary = vocabulary();
+        let codes = suggested(&vocabulary, "Catering Provisions");
         assert!(
-            codes.first().map(CpvCode::as_str) == Some("55500000"),
+            codes.first().is_some_and(|c| c.starts_with("555")),
             "canteen and catering services first, got {codes:?}"
         );
-        let codes = suggest_cpv(&cpv, "Building Repairs & Maintenance", 3);
-        assert!(!codes.is_empty());
+        let codes = suggested(&vocabulary, "Building Repairs & Maintenance");
+        assert!(
+            codes
+                .iter()
+                .any(|c| c.starts_with("45") || c.starts_with("50")),
+            "construction or repair work, got {codes:?}"
+        );
     }
 
     #[test]
     fn an_expense_type_of_only_noise_words_finds_nothing() {
-        let cpv = catalogue();
-        assert!(suggest_cpv(&cpv, "Other Costs", 3).is_empty());
+        let vocabulary = vocabulary();
+        assert_eq!(suggested(&vocabulary, "Other Costs"), Vec::<String>::new());
     }
 
     #[test]
     fn a_cpv_column_wins_over_the_suppliers_paid_and_the_words() {
-        let cpv = catalogue();
+        let vocabulary = vocabulary();
         let paid = vec![CpvCode::parse("90910000").expect("code")];
-        let (codes, source) = category_cpv(&cpv, Some("45"), "Catering", paid.clone());
+        let (codes, source) = category_cpv(&vocabulary, Some("45"), "Catering", paid.clone());
         assert_eq!((codes[0].as_str(), source), ("45000000", CpvSource::File));
-        let (codes, source) = category_cpv(&cpv, None, "Catering", paid);
+        let (codes, source) = category_cpv(&vocabulary, None, "Catering", paid);
         assert_eq!(
             (codes[0].as_str(), source),
             ("90910000", CpvSource::MatchedSuppliers)

@@ -4,7 +4,7 @@
 //! supplier, year, category and distinct payee).
 
 use super::categories::{category_cpv, CpvSource};
-use domain::cpv::{CpvCatalogue, CpvCode};
+use domain::cpv::CpvCode;
 use domain::registry::SupplierSnapshot;
 use domain::spend::columns::{detect_layout, ColumnSpec, ColumnsError, Layout};
 use domain::spend::dto::{pounds, LeakageLine, LocalSupplier};
@@ -48,7 +48,8 @@ pub struct Inputs<'a> {
     pub region: &'a Area,
     pub today: chrono::NaiveDate,
     pub assumptions: &'a Lm3Assumptions,
-    pub cpv: &'a CpvCatalogue,
+    /// The search engine's vocabulary: suggests the CPV codes of a category by its words.
+    pub vocabulary: &'a anchorlink_search::Vocabulary,
     /// Query string of the supplier search for "local": `area=PR1,PR2` or
     /// `near=PR1&within_km=20`.
     pub local_query: &'a str,
@@ -247,7 +248,7 @@ fn leakage(
             .flat_map(|s| s.cpv.iter().cloned())
             .collect();
         let (codes, source) = category_cpv(
-            inputs.cpv,
+            inputs.vocabulary,
             c.cpv_division.as_deref(),
             &c.label,
             paid_codes.into_iter().collect(),

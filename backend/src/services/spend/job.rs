@@ -19,7 +19,6 @@ use domain::registry::SupplierSnapshot;
 use domain::spend::columns::ColumnSpec;
 use domain::spend::dto::ReviewCandidate;
 use domain::spend::lm3::Lm3Assumptions;
-use domain::spend::read::{sniff, CsvRows, FileKind, XlsxBook};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -93,7 +92,7 @@ impl Job for SpendAnalysisJob {
             Some(s) => Some(ColumnSpec::parse(s)?),
             None => None,
         };
-        let cpv = state.env.cpv.clone();
+        let vocabulary = state.views.index().engine().vocabulary();
         let db = state.db.clone();
         let handle = tokio::runtime::Handle::current();
         let cancel = Arc::new(AtomicBool::new(false));
@@ -114,40 +113,18 @@ impl Job for SpendAnalysisJob {
                         region: &places.region,
                         today,
                         assumptions: &assumptions,
-                        cpv: &cpv,
+                        vocabulary: &vocabulary,
                         local_query: &places.local_query,
                     };
                     let mut reader = Counting {
                         inner: ChunkReader::new(db, handle, upload_id),
                         read: bytes_read,
                     };
-                    let mut head = [0u8; 8];
-                    let n = reader.read(&mut head)?;
                     let progress = |done: u64| rows_done.store(done, Ordering::Relaxed);
-                    let head = &head[..n];
-                    Ok(match sniff(head) {
-                        FileKind::Xlsx => {
-                            // calamine needs Read + Seek: the upload goes to a temporary file.
-                            let mut file = tempfile::tempfile()?;
-                            std::io::Write::write_all(&mut file, head)?;
-                            std::io::copy(&mut reader, &mut file)?;
-                            std::io::Seek::rewind(&mut file)?;
-                            match XlsxBook::open(std::io::BufReader::new(file)) {
-                                Ok(mut book) => match book.rows(None) {
-                                    Ok(rows) => compute::analyse(rows, &inputs, &cancel, progress),
-                                    Err(e) => Err(e.into()),
-                                },
-                                Err(e) => Err(e.into()),
-                            }
-                        }
-                        FileKind::Csv => {
-                            let whole = std::io::Cursor::new(head.to_vec()).chain(reader);
-                            match CsvRows::new(std::io::BufReader::with_capacity(1 << 16, whole)) {
-                                Ok(rows) => compute::analyse(rows, &inputs, &cancel, progress),
-                                Err(e) => Err(e.into()),
-                            }
-                        }
-                    })
+                    let outcome = super::uploads::with_rows(&mut reader, |rows| {
+                        compute::analyse(rows, &inputs, &cancel, progress)
+                    })?;
+                    Ok(outcome.unwrap_or_else(|e| Err(e.into())))
                 },
             )
         };

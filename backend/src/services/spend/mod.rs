@@ -8,12 +8,16 @@
 //!   buyer organisation in `spend_aliases`; each decision re-runs the analysis).
 //! * [`job`]: the `spend_analysis` job: reads the upload a batch at a time on a blocking
 //!   thread ([`compute`]), then replaces the analysis's results in one transaction.
+//! * [`mapping`]: the pages' upload waits while the buyer checks the columns found
+//!   against a preview of the first rows; the confirmation queues the job.
 //! * [`categories`]: which CPV codes an expense category needs, for leakage.
 
 pub mod analyses;
 pub mod categories;
 pub mod compute;
 pub mod job;
+// the column-mapping step of the pages (issue 9)
+pub mod mapping;
 pub mod uploads;
 
 use std::time::Duration;

@@ -8,10 +8,12 @@
 
 use crate::entities::{upload, upload_chunk};
 use crate::error::{ServiceError, ServiceResult};
+use domain::spend::read::{sniff, CsvRows, FileKind, ReadError, RowSource, XlsxBook};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     Set,
 };
+use std::io::Read;
 
 /// Largest chunk stored in one row.
 pub const CHUNK_BYTES: usize = 1 << 20;
@@ -193,4 +195,44 @@ impl std::io::Read for ChunkReader {
         self.pos += n;
         Ok(n)
     }
+}
+
+/// Reads an upload's rows, CSV or XLSX as its first bytes show, and hands them to `f`.
+/// For a blocking thread. An XLSX is copied to a temporary file first (calamine needs to
+/// seek), so neither kind is ever held in memory whole.
+///
+/// # Errors
+/// The outer error is the temporary file's (the machine's problem: worth a retry); the
+/// inner [`ReadError`] is the file's (it would fail the same way again).
+pub fn with_rows<T>(
+    mut reader: impl Read,
+    f: impl FnOnce(&mut dyn RowSource) -> T,
+) -> std::io::Result<Result<T, ReadError>> {
+    let mut head = [0u8; 8];
+    let mut n = 0;
+    // A reader may hand back fewer bytes than asked (a chunk boundary): fill the head.
+    while n < head.len() {
+        match reader.read(&mut head[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    let head = &head[..n];
+    Ok(match sniff(head) {
+        FileKind::Xlsx => {
+            let mut file = tempfile::tempfile()?;
+            std::io::Write::write_all(&mut file, head)?;
+            std::io::copy(&mut reader, &mut file)?;
+            std::io::Seek::rewind(&mut file)?;
+            XlsxBook::open(std::io::BufReader::new(file)).and_then(|mut book| {
+                let mut rows = book.rows(None)?;
+                Ok(f(&mut rows))
+            })
+        }
+        FileKind::Csv => {
+            let whole = std::io::Cursor::new(head.to_vec()).chain(reader);
+            CsvRows::new(std::io::BufReader::with_capacity(1 << 16, whole))
+                .map(|mut rows| f(&mut rows))
+        }
+    })
 }
