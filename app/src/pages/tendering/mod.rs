@@ -49,7 +49,7 @@ pub fn TendersPage() -> impl IntoView {
                 let public = public.await.unwrap_or_default();
                 view! {
                     // importing (issue 8 pages): for buyers, who have an organisation list
-                    {mine_link(&mine)}
+                    {import_link()}
                     {(!mine.is_empty()).then(|| view! {
                         <h2>"Your organisation's tenders"</h2>
                         {table("Your organisation's tenders, newest change first", mine)}
@@ -67,7 +67,7 @@ pub fn TendersPage() -> impl IntoView {
 }
 
 /// "Import from another portal", for buyers (and admins).
-fn mine_link(_mine: &[TenderSummary]) -> impl IntoView {
+fn import_link() -> impl IntoView {
     let ctx = crate::components::PageCtx::get();
     view! {
         <Suspense fallback=|| ()>
