@@ -601,7 +601,9 @@ pub async fn edit_lots(
             let w = state.write().await?;
             tenders::save_lots(&w, &actor, id, &LotsInput { lots: lots.clone() }).await?;
             w.commit().await?;
-            next = Some(lots_path(id, None, None));
+            // With JavaScript the page reloads its data in place: no navigation to the
+            // same address (whose flash would wait for the next page).
+            next = web::is_plain_form_post().then(|| lots_path(id, None, None));
         } else {
             next = Some(lots_path(id, Some(&lots), None));
         }
@@ -658,13 +660,13 @@ pub async fn set_lot_limits(
         Ok::<(), backend::ServiceError>(())
     }
     .await;
-    let next = format!("/tenders/{id}/lots");
+    let next = web::is_plain_form_post().then(|| format!("/tenders/{id}/lots"));
     finish(
         "lot_limits",
         &values,
         result,
         "Limits per supplier saved.",
-        Some(&next),
+        next.as_deref(),
     )
     .await
 }

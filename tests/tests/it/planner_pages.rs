@@ -659,6 +659,57 @@ async fn an_ocds_upload_is_previewed_then_imported_in_one_go_and_again_updates()
     );
     assert!(lots.contains("not saved here"), "{lots}");
     assert!(lots.contains("Suggest lots"), "{lots}");
+    // A suggestion for it travels in the address, and so do the edits after it.
+    let from = format!("/tenders/{}/lots", imported.id);
+    let r = post(
+        &w,
+        "tender-suggest-lots",
+        &[
+            ("id", &imported.id.to_string()),
+            ("max_lots", ""),
+            ("min_lot_value_gbp", ""),
+            ("min_bidders_per_lot", "0"),
+        ],
+        &w.bea_page,
+        &from,
+    )
+    .await;
+    let suggested = location(&r);
+    assert!(
+        suggested.starts_with(&format!("{from}?suggested=exact&plan=")),
+        "{suggested}"
+    );
+    let page = text(&w.app.page(&suggested, Some(&w.bea_page)).await);
+    assert!(page.contains("id=\"lot-1-title\""), "{page}");
+    let plan = page
+        .split("name=\"plan\" value=\"")
+        .nth(1)
+        .and_then(|p| p.split('"').next())
+        .expect("the plan in the edit forms")
+        .replace("&quot;", "\"");
+    let r = post(
+        &w,
+        "tender-edit-lots",
+        &[
+            ("id", &imported.id.to_string()),
+            ("op", "rename"),
+            ("lot", "1"),
+            ("title", "Boilers, whole"),
+            ("plan", &plan),
+        ],
+        &w.bea_page,
+        &suggested,
+    )
+    .await;
+    let renamed = location(&r);
+    assert!(renamed.starts_with(&format!("{from}?plan=")), "{renamed}");
+    let page = text(&w.app.page(&renamed, Some(&w.bea_page)).await);
+    assert!(page.contains("Lot 1: Boilers, whole"), "{page}");
+    let lots_here = tender_json(&w, imported.id).await["lots"].clone();
+    assert!(
+        !lots_here.to_string().contains("Boilers, whole"),
+        "an imported notice's lots are not changed here"
+    );
 
     // The same release again: the preview says it updates that tender.
     let r = upload(&w, &w.bea_page, &file).await;

@@ -63,7 +63,7 @@ pub fn TendersPage() -> impl IntoView {
                     <Notice text=Signal::derive(move || flash_notice(&flash))/>
                     {buyer.then(|| view! { <p><A href="/tenders/new" attr:class="button">"New tender"</A></p> })}
                     // importing (issue 8 pages): for buyers, who have an organisation list
-                    {mine_link(&mine)}
+                    {import_link()}
                     {(!mine.is_empty()).then(|| view! {
                         <h2>"Your organisation's tenders"</h2>
                         {table("Your organisation's tenders, newest change first", mine)}
@@ -81,7 +81,7 @@ pub fn TendersPage() -> impl IntoView {
 }
 
 /// "Import from another portal", for buyers (and admins).
-fn mine_link(_mine: &[TenderSummary]) -> impl IntoView {
+fn import_link() -> impl IntoView {
     let ctx = crate::components::PageCtx::get();
     view! {
         <Suspense fallback=|| ()>
