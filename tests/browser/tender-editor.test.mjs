@@ -109,6 +109,8 @@ for (const mode of MODES) {
         await use.click();
         assert.match(await cell(page, 0, 'cpv').inputValue(), /^\d{8}$/, 'the code is in line 1');
         await page.getByRole('button', { name: 'Add a row' }).click();
+        await cell(page, 1, 'description').waitFor();
+        await page.waitForFunction(() => document.activeElement?.id === 'line-1-description');
       } else {
         await cell(page, 0, 'cpv').fill('77314000');
         await submit(page, page.getByRole('button', { name: 'Add a row' }));

@@ -193,6 +193,26 @@ pub fn NewTenderPage() -> impl IntoView {
     }
 }
 
+/// Puts the keyboard focus in a cell (JavaScript only): the first cell of a row just
+/// added, so a keyboard or screen-reader user carries on typing there.
+fn focus_cell(row: usize, field: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let id = cell_id(row, field);
+        request_animation_frame(move || {
+            if let Some(input) = document()
+                .get_element_by_id(&id)
+                .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+            {
+                let _ = input.focus();
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (row, field);
+}
+
 /// Moves the CPV code a buyer chose in the finder into a line's cell (JavaScript only).
 fn use_code_for(row: usize, code: &str) {
     #[cfg(feature = "hydrate")]
@@ -500,6 +520,7 @@ fn lines_table(
                         on:click=move |ev| {
                             ev.prevent_default();
                             spare.update(|n| *n += 1);
+                            focus_cell(first + spare.get_untracked() - 1, "description");
                         }>"Add a row"</button>
                 </div>
             </ActionForm>

@@ -125,12 +125,17 @@ fn table(caption: &'static str, rows: Vec<TenderSummary>) -> impl IntoView {
 pub fn TenderPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()));
-    let tender = Resource::new(id, |id| async move {
-        match id {
-            Some(id) => get_tender(id).await.map(Some),
-            None => Ok(None),
-        }
-    });
+    let status = ServerAction::<SetTenderStatus>::new();
+    // Read again after a status change (with JavaScript the browser stays on this page).
+    let tender = Resource::new(
+        move || (id(), status.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_tender(id).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
     let market = Resource::new(id, |id| async move {
         match id {
             Some(id) => get_market(id).await.ok(),
@@ -139,7 +144,6 @@ pub fn TenderPage() -> impl IntoView {
     });
     let ctx = PageCtx::get();
     let query = use_query_map();
-    let status = ServerAction::<SetTenderStatus>::new();
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
@@ -198,8 +202,9 @@ fn buyer_actions(
             })}
             {(published && asked.is_none()).then(|| view! {
                 <ul class="actions">
-                    <li><A href=format!("/tenders/{id}?confirm=close") attr:class="button secondary">"Close tender"</A></li>
-                    <li><A href=format!("/tenders/{id}?confirm=cancel") attr:class="button warning">"Cancel tender"</A></li>
+                    // Plain links: the router's would mark this very page as current.
+                    <li><a href=format!("/tenders/{id}?confirm=close") class="button secondary">"Close tender"</a></li>
+                    <li><a href=format!("/tenders/{id}?confirm=cancel") class="button warning">"Cancel tender"</a></li>
                 </ul>
             })}
             {asked.map(|what| {
@@ -217,7 +222,7 @@ fn buyer_actions(
                             <input type="hidden" name="to" value=to/>
                             <button type="submit" class="button warning">{yes}</button>
                             " "
-                            <A href=format!("/tenders/{id}")>"No, go back"</A>
+                            <a href=format!("/tenders/{id}")>"No, go back"</a>
                         </ActionForm>
                     </FormScope>
                 }
