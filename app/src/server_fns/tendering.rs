@@ -243,6 +243,172 @@ pub async fn create_tender(#[server(default)] t: TenderForm) -> Result<i64, AppE
         result,
         "Draft saved. Now add its requirement lines.",
         next.as_deref(),
+    )
+    .await
+}
+
+/// Saves a draft's details (not its lines).
+#[server(endpoint = "tender-details")]
+pub async fn save_tender_details(
+    id: i64,
+    #[server(default)] t: TenderForm,
+) -> Result<(), AppError> {
+    use backend::services::tendering::tenders;
+    let values = serde_json::json!({ "t": t });
+    let result = async {
+        let user = web::signed_in().await?;
+        let state = web::state().map_err(|_| anyhow::anyhow!("AppState missing"))?;
+        let mut own = domain::validation::FieldErrors::new();
+        let input = tender_input(&t, &mut own);
+        let w = state.write().await?;
+        match (
+            tenders::update(&w, &state.env, &user.actor, id, &input).await,
+            own.is_empty(),
+        ) {
+            (Ok(()), true) => Ok::<(), backend::ServiceError>(w.commit().await?),
+            (Ok(()), false) => Err(own.into()),
+            (Err(e), _) => Err(rename_errors(e, own, form_field)),
+        }
+    }
+    .await;
+    web::finish("tender", &values, result, "Details saved.", None).await
+}
+
+/// The lines table as the flash keeps it: `lines[3][cpv]`, as the inputs are named.
+#[cfg(feature = "ssr")]
+fn lines_values(lines: &[LineForm]) -> serde_json::Value {
+    let rows: serde_json::Map<String, serde_json::Value> = lines
+        .iter()
+        .enumerate()
+        .map(|(r, l)| (r.to_string(), serde_json::json!(l)))
+        .collect();
+    serde_json::json!({ "lines": rows })
+}
+
+/// Saves the whole lines table in one transaction: every row is checked, errors name the
+/// row and field (`lines[3].cpv`), and nothing is saved unless every row is right.
+/// `then=add` (the no-JavaScript "Add a row" button) saves nothing and shows the table
+/// again, as typed, with one more row.
+#[server(endpoint = "tender-lines")]
+pub async fn save_tender_lines(
+    id: i64,
+    #[server(default)] lines: Vec<LineForm>,
+    #[server(default)] then: String,
+) -> Result<(), AppError> {
+    use backend::services::tendering::tenders;
+    use domain::tendering::dto::ItemInput;
+    use domain::text::Gbp;
+    let values = lines_values(&lines);
+    if then == "add" {
+        return web::keep_input("lines", &values).await;
+    }
+    let result = async {
+        let user = web::signed_in().await?;
+        let state = web::state().map_err(|_| anyhow::anyhow!("AppState missing"))?;
+        let mut own = domain::validation::FieldErrors::new();
+        // Which table row each line sent came from, to name the row in errors.
+        let mut rows = Vec::new();
+        let mut items = Vec::new();
+        for (r, l) in lines.iter().enumerate() {
+            if !l.remove.trim().is_empty() || l.is_blank() {
+                continue;
+            }
+            let text = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+            let id = match text(&l.id).map(|v| v.parse::<i64>()) {
+                Some(Ok(id)) => Some(id),
+                Some(Err(_)) => {
+                    own.add(
+                        format!("lines[{r}].id"),
+                        "this row's line number is damaged; reload the page",
+                    );
+                    None
+                }
+                None => None,
+            };
+            let value_gbp = match text(&l.value_gbp).map(|v| Gbp::parse(&v)) {
+                Some(Ok(g)) => Some(g.pounds()),
+                Some(Err(e)) => {
+                    own.add(format!("lines[{r}].value_gbp"), e.to_string());
+                    // Counted as given, so the service does not ask for it as well.
+                    Some(0)
+                }
+                None => None,
+            };
+            let quantity = match text(&l.quantity).map(|v| v.replace(',', "").parse::<f64>()) {
+                Some(Ok(q)) => Some(q),
+                Some(Err(_)) => {
+                    own.add(
+                        format!("lines[{r}].quantity"),
+                        "a quantity is a number, like 12 or 2.5",
+                    );
+                    None
+                }
+                None => None,
+            };
+            rows.push(r);
+            items.push(ItemInput {
+                id,
+                description: text(&l.description),
+                cpv: text(&l.cpv),
+                value_gbp,
+                quantity,
+                unit: text(&l.unit),
+                delivery_postcode: text(&l.delivery_postcode),
+            });
+        }
+        let input = TenderInput {
+            items: Some(items),
+            ..TenderInput::default()
+        };
+        let rename = |field: &str| match field
+            .strip_prefix("items[")
+            .and_then(|rest| rest.split_once(']'))
+            .and_then(|(i, rest)| Some((rows.get(i.parse::<usize>().ok()?)?, rest)))
+        {
+            Some((r, rest)) => format!("lines[{r}]{rest}"),
+            None => field.to_owned(),
+        };
+        let w = state.write().await?;
+        match (
+            tenders::update(&w, &state.env, &user.actor, id, &input).await,
+            own.is_empty(),
+        ) {
+            (Ok(()), true) => Ok::<(), backend::ServiceError>(w.commit().await?),
+            (Ok(()), false) => Err(own.into()),
+            (Err(e), _) => Err(rename_errors(e, own, rename)),
+        }
+    }
+    .await;
+    web::finish("lines", &values, result, "Lines saved.", None).await
+}
+
+/// Closes or cancels a tender (`to` is `closed` or `cancelled`), back to its notice.
+#[server(endpoint = "tender-status")]
+pub async fn set_tender_status(id: i64, to: String) -> Result<(), AppError> {
+    use backend::services::tendering::tenders;
+    use domain::tendering::TenderStatus;
+    let values = serde_json::json!({ "to": to });
+    let result = async {
+        let user = web::signed_in().await?;
+        let state = web::state().map_err(|_| anyhow::anyhow!("AppState missing"))?;
+        let status = to
+            .parse::<TenderStatus>()
+            .map_err(|_| backend::ServiceError::field("to", "close or cancel"))?;
+        let w = state.write().await?;
+        tenders::set_status(&w, &user.actor, id, status).await?;
+        Ok::<(), backend::ServiceError>(w.commit().await?)
+    }
+    .await;
+    let notice = if to == "closed" {
+        "The tender is closed."
+    } else {
+        "The tender is cancelled."
+    };
+    let back = format!("/tenders/{id}");
+    let next = result.is_ok().then_some(back.as_str());
+    web::finish("status", &values, result, notice, next).await
+}
+
 // ---- the lot planner and publishing pages (`/tenders/{id}/lots`, `/tenders/{id}/publish`)
 // Every form here posts straight to its function: without JavaScript `finish` saves, then
 // brings the browser back to the page (or on to the notice) with the new evidence.
@@ -671,166 +837,6 @@ pub async fn set_lot_limits(
     .await
 }
 
-/// Saves a draft's details (not its lines).
-#[server(endpoint = "tender-details")]
-pub async fn save_tender_details(
-    id: i64,
-    #[server(default)] t: TenderForm,
-) -> Result<(), AppError> {
-    use backend::services::tendering::tenders;
-    let values = serde_json::json!({ "t": t });
-    let result = async {
-        let user = web::signed_in().await?;
-        let state = web::state().map_err(|_| anyhow::anyhow!("AppState missing"))?;
-        let mut own = domain::validation::FieldErrors::new();
-        let input = tender_input(&t, &mut own);
-        let w = state.write().await?;
-        match (
-            tenders::update(&w, &state.env, &user.actor, id, &input).await,
-            own.is_empty(),
-        ) {
-            (Ok(()), true) => Ok::<(), backend::ServiceError>(w.commit().await?),
-            (Ok(()), false) => Err(own.into()),
-            (Err(e), _) => Err(rename_errors(e, own, form_field)),
-        }
-    }
-    .await;
-    web::finish("tender", &values, result, "Details saved.", None).await
-}
-
-/// The lines table as the flash keeps it: `lines[3][cpv]`, as the inputs are named.
-#[cfg(feature = "ssr")]
-fn lines_values(lines: &[LineForm]) -> serde_json::Value {
-    let rows: serde_json::Map<String, serde_json::Value> = lines
-        .iter()
-        .enumerate()
-        .map(|(r, l)| (r.to_string(), serde_json::json!(l)))
-        .collect();
-    serde_json::json!({ "lines": rows })
-}
-
-/// Saves the whole lines table in one transaction: every row is checked, errors name the
-/// row and field (`lines[3].cpv`), and nothing is saved unless every row is right.
-/// `then=add` (the no-JavaScript "Add a row" button) saves nothing and shows the table
-/// again, as typed, with one more row.
-#[server(endpoint = "tender-lines")]
-pub async fn save_tender_lines(
-    id: i64,
-    #[server(default)] lines: Vec<LineForm>,
-    #[server(default)] then: String,
-) -> Result<(), AppError> {
-    use backend::services::tendering::tenders;
-    use domain::tendering::dto::ItemInput;
-    use domain::text::Gbp;
-    let values = lines_values(&lines);
-    if then == "add" {
-        return web::keep_input("lines", &values).await;
-    }
-    let result = async {
-        let user = web::signed_in().await?;
-        let state = web::state().map_err(|_| anyhow::anyhow!("AppState missing"))?;
-        let mut own = domain::validation::FieldErrors::new();
-        // Which table row each line sent came from, to name the row in errors.
-        let mut rows = Vec::new();
-        let mut items = Vec::new();
-        for (r, l) in lines.iter().enumerate() {
-            if !l.remove.trim().is_empty() || l.is_blank() {
-                continue;
-            }
-            let text = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
-            let id = match text(&l.id).map(|v| v.parse::<i64>()) {
-                Some(Ok(id)) => Some(id),
-                Some(Err(_)) => {
-                    own.add(
-                        format!("lines[{r}].id"),
-                        "this row's line number is damaged; reload the page",
-                    );
-                    None
-                }
-                None => None,
-            };
-            let value_gbp = match text(&l.value_gbp).map(|v| Gbp::parse(&v)) {
-                Some(Ok(g)) => Some(g.pounds()),
-                Some(Err(e)) => {
-                    own.add(format!("lines[{r}].value_gbp"), e.to_string());
-                    // Counted as given, so the service does not ask for it as well.
-                    Some(0)
-                }
-                None => None,
-            };
-            let quantity = match text(&l.quantity).map(|v| v.replace(',', "").parse::<f64>()) {
-                Some(Ok(q)) => Some(q),
-                Some(Err(_)) => {
-                    own.add(
-                        format!("lines[{r}].quantity"),
-                        "a quantity is a number, like 12 or 2.5",
-                    );
-                    None
-                }
-                None => None,
-            };
-            rows.push(r);
-            items.push(ItemInput {
-                id,
-                description: text(&l.description),
-                cpv: text(&l.cpv),
-                value_gbp,
-                quantity,
-                unit: text(&l.unit),
-                delivery_postcode: text(&l.delivery_postcode),
-            });
-        }
-        let input = TenderInput {
-            items: Some(items),
-            ..TenderInput::default()
-        };
-        let rename = |field: &str| match field
-            .strip_prefix("items[")
-            .and_then(|rest| rest.split_once(']'))
-            .and_then(|(i, rest)| Some((rows.get(i.parse::<usize>().ok()?)?, rest)))
-        {
-            Some((r, rest)) => format!("lines[{r}]{rest}"),
-            None => field.to_owned(),
-        };
-        let w = state.write().await?;
-        match (
-            tenders::update(&w, &state.env, &user.actor, id, &input).await,
-            own.is_empty(),
-        ) {
-            (Ok(()), true) => Ok::<(), backend::ServiceError>(w.commit().await?),
-            (Ok(()), false) => Err(own.into()),
-            (Err(e), _) => Err(rename_errors(e, own, rename)),
-        }
-    }
-    .await;
-    web::finish("lines", &values, result, "Lines saved.", None).await
-}
-
-/// Closes or cancels a tender (`to` is `closed` or `cancelled`), back to its notice.
-#[server(endpoint = "tender-status")]
-pub async fn set_tender_status(id: i64, to: String) -> Result<(), AppError> {
-    use backend::services::tendering::tenders;
-    use domain::tendering::TenderStatus;
-    let values = serde_json::json!({ "to": to });
-    let result = async {
-        let user = web::signed_in().await?;
-        let state = web::state().map_err(|_| anyhow::anyhow!("AppState missing"))?;
-        let status = to
-            .parse::<TenderStatus>()
-            .map_err(|_| backend::ServiceError::field("to", "close or cancel"))?;
-        let w = state.write().await?;
-        tenders::set_status(&w, &user.actor, id, status).await?;
-        Ok::<(), backend::ServiceError>(w.commit().await?)
-    }
-    .await;
-    let notice = if to == "closed" {
-        "The tender is closed."
-    } else {
-        "The tender is cancelled."
-    };
-    let back = format!("/tenders/{id}");
-    let next = result.is_ok().then_some(back.as_str());
-    web::finish("status", &values, result, notice, next).await
 /// Publishes a draft and goes to its public notice. With one lot, `reason` (divide or
 /// explain, Procurement Act 2023 s.18) is required and shown on the notice.
 #[server(endpoint = "tender-publish")]
