@@ -14,7 +14,7 @@ use crate::server_fns::tendering::{get_market, get_tender, list_tenders, SetTend
 use domain::accounts::dto::CurrentUser;
 use domain::accounts::Role;
 use domain::forms::Flash;
-use domain::tendering::dto::{DepthRow, MarketView, TenderSummary, TenderView};
+use domain::tendering::dto::{MarketView, TenderSummary, TenderView};
 // the lot planner, publish and import pages (issue 8)
 mod import;
 mod planner;
