@@ -34,10 +34,15 @@ impl Cell {
     }
 }
 
-/// A cell that a spreadsheet would run as a formula is made inert.
+/// A cell that a spreadsheet would run as a formula is made inert (OWASP "CSV
+/// injection"): one starting with `=`, `+`, `-`, `@`, a tab or a carriage return, also
+/// after leading spaces or line breaks, which spreadsheets skip before reading a formula.
 #[must_use]
 pub fn inert(s: String) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let starts_formula = s.starts_with(['\t', '\r'])
+        || s.trim_start_matches([' ', '\n', '\r', '\t'])
+            .starts_with(['=', '+', '-', '@']);
+    if starts_formula {
         format!("'{s}")
     } else {
         s
@@ -202,6 +207,22 @@ mod tests {
             csv,
             "payee,amount_gbp,rows\n\"'=HYPERLINK(\"\"x\"\")\",-250.00,2\nACME LTD,1234.50,1\n"
         );
+    }
+
+    #[test]
+    fn a_formula_after_spaces_or_line_breaks_is_made_inert_too() {
+        for raw in [
+            "  =1+2",
+            "\n=cmd|' /C calc'!A0",
+            " \r\n@SUM(A1)",
+            "\t-2",
+            " +44 1772",
+        ] {
+            assert!(inert(raw.to_owned()).starts_with('\''), "{raw:?}");
+        }
+        for plain in ["ACME LTD", "  Preston Leisure", "O'Neill & Sons", "2+2 Ltd"] {
+            assert_eq!(inert(plain.to_owned()), plain);
+        }
     }
 
     #[test]

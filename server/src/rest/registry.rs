@@ -169,13 +169,10 @@ pub const COLUMNS: [&str; 13] = [
     "profile_url",
 ];
 
-/// A cell that a spreadsheet would run as a formula is made inert (OWASP "CSV injection").
+/// A cell that a spreadsheet would run as a formula is made inert (OWASP "CSV injection";
+/// the one rule of every download, [`super::downloads::inert`]).
 fn cell(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    }
+    super::downloads::inert(s.to_owned())
 }
 
 /// The rows as CSV text, header first.

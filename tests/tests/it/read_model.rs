@@ -319,3 +319,73 @@ async fn a_projection_registered_late_is_built_alone_then_follows_every_change()
         assert_eq!(p.rebuilds.load(Ordering::SeqCst), 1);
     }
 }
+
+/// A projection that, while a catch-up builds it, has another projection registered — as
+/// a tender question registering the supplier pool while the background follower is
+/// catching up.
+struct RegistersAnother {
+    inner: Arc<Recorder>,
+    views: Arc<backend::services::registry::views::RegistryViews>,
+    late: Mutex<Option<Arc<Recorder>>>,
+}
+
+impl Projection for RegistersAnother {
+    fn name(&self) -> &'static str {
+        "registers another"
+    }
+    fn position(&self) -> i64 {
+        self.inner.position()
+    }
+    fn size(&self) -> Option<u64> {
+        None
+    }
+    fn apply(&self, changed: &[i64], s: &[SupplierSnapshot]) -> anyhow::Result<()> {
+        self.inner.apply(changed, s)
+    }
+    fn commit(&self, position: i64) -> anyhow::Result<()> {
+        self.inner.commit(position)
+    }
+    fn begin_rebuild(&self, expected: u64) -> anyhow::Result<()> {
+        self.inner.begin_rebuild(expected)
+    }
+    fn rebuild_batch(&self, s: &[SupplierSnapshot]) -> anyhow::Result<()> {
+        self.inner.rebuild_batch(s)
+    }
+    fn end_rebuild(&self, position: i64) -> anyhow::Result<()> {
+        if let Some(late) = self.late.lock().expect("lock").take() {
+            self.views.register(late);
+        }
+        self.inner.end_rebuild(position)
+    }
+}
+
+#[tokio::test]
+async fn a_projection_registered_during_a_catch_up_is_still_built_by_the_next() {
+    let app = TestApp::spawn().await;
+    let (a, _) = app
+        .published_supplier(
+            "a@one.example",
+            "One Co-operative",
+            "LS1 4AP",
+            "90910000",
+            "Office cleaning in Leeds.",
+        )
+        .await;
+    let views = app.state.views.clone();
+    let late = Recorder::new();
+    let first = Arc::new(RegistersAnother {
+        inner: Recorder::new(),
+        views: views.clone(),
+        late: Mutex::new(Some(late.clone())),
+    });
+    views.register(first.clone());
+    views.catch_up(&app.state.db).await.expect("catch up");
+    assert_eq!(first.inner.rebuilt(), [a]);
+    assert!(
+        late.rebuilt().is_empty(),
+        "registered after the list was taken"
+    );
+    // Nothing changed in the registry since; the late one must still be built.
+    views.catch_up(&app.state.db).await.expect("catch up");
+    assert_eq!(late.rebuilt(), [a], "the late projection was left empty");
+}

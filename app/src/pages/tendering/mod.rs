@@ -2,7 +2,9 @@
 //! (`/tenders/{id}`: lots, lines, values, dates, buyer, the reason when it is one lot, the
 //! OCDS download, and market depth). Both render on the server and work without
 //! JavaScript. The buyer's pages — a new tender, the draft's editor (details, lines, CSV
-//! upload, market depth) — are in [`editor`]; the market-depth table in [`market`].
+//! upload, market depth) — are in [`editor`]; the market-depth table in [`market`]; the lot
+//! planner (`/tenders/{id}/lots`) in [`planner`], publishing (`/tenders/{id}/publish`) in
+//! [`publish`], and importing another portal's OCDS (`/tenders/import`) in [`import`].
 
 // the buyer's pages: drafting, the lines editor, market depth, status (issue 8)
 mod editor;

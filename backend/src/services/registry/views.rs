@@ -202,7 +202,16 @@ impl RegistryViews {
         if let Some(from) = from.filter(|from| *from < latest) {
             self.replay(db, &following, from, latest).await?;
         }
-        self.applied.store(latest, Ordering::SeqCst);
+        // Not simply `latest`: a projection registered while this ran (not in the list
+        // taken above, still empty) lowered `applied` to ask for its build, and storing
+        // `latest` over that would leave it empty until the registry next changes.
+        let applied = self
+            .all()
+            .iter()
+            .map(|p| p.position())
+            .min()
+            .map_or(latest, |lowest| lowest.min(latest));
+        self.applied.store(applied, Ordering::SeqCst);
         Ok(())
     }
 
