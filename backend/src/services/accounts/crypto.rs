@@ -25,10 +25,13 @@ fn argon2() -> Argon2<'static> {
 /// every core busy while one computation's thread is being scheduled.
 fn argon2_permits() -> &'static Semaphore {
     static PERMITS: OnceLock<Semaphore> = OnceLock::new();
-    PERMITS.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
-        Semaphore::new((cores * 2).clamp(2, 32))
-    })
+    PERMITS.get_or_init(|| Semaphore::new(argon2_permit_count()))
+}
+
+/// How many argon2 computations may run at once on this machine.
+fn argon2_permit_count() -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    (cores * 2).clamp(2, 32)
 }
 
 /// Runs one argon2 computation on the blocking pool once a permit is free.
@@ -109,7 +112,9 @@ mod tests {
         use std::sync::Arc;
         let running = Arc::new(AtomicUsize::new(0));
         let most = Arc::new(AtomicUsize::new(0));
-        let permits = argon2_permits().available_permits();
+        // The permits are the process's: other tests hashing at the same time share them,
+        // so the bound is the total, and this test alone may see fewer at once.
+        let permits = argon2_permit_count();
         let tasks: Vec<_> = (0..permits * 3)
             .map(|_| {
                 let (running, most) = (running.clone(), most.clone());
