@@ -164,6 +164,19 @@ impl TestApp {
     }
 
     pub async fn send(&self, req: Request<Body>) -> Reply {
+        let (status, headers, bytes) = self.send_raw(req).await;
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// A response whose body is kept as bytes (a workbook, a zip).
+    pub async fn send_raw(
+        &self,
+        req: Request<Body>,
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
         let res = self
             .router
             .clone()
@@ -175,11 +188,22 @@ impl TestApp {
         let bytes = axum::body::to_bytes(res.into_body(), 10 * 1024 * 1024)
             .await
             .expect("body");
-        Reply {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        (status, headers, bytes.to_vec())
+    }
+
+    /// Calls a server function as [`TestApp::call_fn`] does, from the client address
+    /// `peer` (as the connection's peer), for the per-client rate limits.
+    pub async fn call_fn_from(&self, peer: &str, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let mut req = Self::request("POST", path, None)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json")
+            .header(header::ORIGIN, "http://localhost")
+            .body(Body::from(form_body(fields)))
+            .expect("request");
+        let addr: std::net::SocketAddr = format!("{peer}:40000").parse().expect("address");
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(addr));
+        self.send(req).await
     }
 
     fn request(method: &str, path: &str, token: Option<&str>) -> axum::http::request::Builder {

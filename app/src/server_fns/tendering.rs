@@ -214,6 +214,30 @@ fn rename_errors(
     }
 }
 
+/// Updates draft `id` with `input` in one transaction, committed only when neither the
+/// form's own reading (`own`) nor the service found a problem; the service's errors are
+/// renamed to the form's fields and given together with `own`.
+#[cfg(feature = "ssr")]
+async fn update_draft(
+    state: &backend::AppState,
+    actor: &domain::accounts::Actor,
+    id: i64,
+    input: &TenderInput,
+    own: domain::validation::FieldErrors,
+    rename: impl Fn(&str) -> String,
+) -> backend::ServiceResult<()> {
+    use backend::services::tendering::tenders;
+    let w = state.write().await?;
+    match (
+        tenders::update(&w, &state.env, actor, id, input).await,
+        own.is_empty(),
+    ) {
+        (Ok(()), true) => Ok(w.commit().await?),
+        (Ok(()), false) => Err(own.into()),
+        (Err(e), _) => Err(rename_errors(e, own, rename)),
+    }
+}
+
 /// Drafts a tender for the buyer's organisation and goes to its editor.
 #[server(endpoint = "tender-create")]
 pub async fn create_tender(#[server(default)] t: TenderForm) -> Result<i64, AppError> {
@@ -253,22 +277,13 @@ pub async fn save_tender_details(
     id: i64,
     #[server(default)] t: TenderForm,
 ) -> Result<(), AppError> {
-    use backend::services::tendering::tenders;
     let values = serde_json::json!({ "t": t });
     let result = async {
         let user = web::signed_in().await?;
         let state = web::state().map_err(|_| anyhow::anyhow!("AppState missing"))?;
         let mut own = domain::validation::FieldErrors::new();
         let input = tender_input(&t, &mut own);
-        let w = state.write().await?;
-        match (
-            tenders::update(&w, &state.env, &user.actor, id, &input).await,
-            own.is_empty(),
-        ) {
-            (Ok(()), true) => Ok::<(), backend::ServiceError>(w.commit().await?),
-            (Ok(()), false) => Err(own.into()),
-            (Err(e), _) => Err(rename_errors(e, own, form_field)),
-        }
+        update_draft(&state, &user.actor, id, &input, own, form_field).await
     }
     .await;
     web::finish("tender", &values, result, "Details saved.", None).await
@@ -295,7 +310,6 @@ pub async fn save_tender_lines(
     #[server(default)] lines: Vec<LineForm>,
     #[server(default)] then: String,
 ) -> Result<(), AppError> {
-    use backend::services::tendering::tenders;
     use domain::tendering::dto::ItemInput;
     use domain::text::Gbp;
     let values = lines_values(&lines);
@@ -368,15 +382,7 @@ pub async fn save_tender_lines(
             Some((r, rest)) => format!("lines[{r}]{rest}"),
             None => field.to_owned(),
         };
-        let w = state.write().await?;
-        match (
-            tenders::update(&w, &state.env, &user.actor, id, &input).await,
-            own.is_empty(),
-        ) {
-            (Ok(()), true) => Ok::<(), backend::ServiceError>(w.commit().await?),
-            (Ok(()), false) => Err(own.into()),
-            (Err(e), _) => Err(rename_errors(e, own, rename)),
-        }
+        update_draft(&state, &user.actor, id, &input, own, rename).await
     }
     .await;
     web::finish("lines", &values, result, "Lines saved.", None).await

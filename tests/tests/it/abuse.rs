@@ -3,38 +3,15 @@
 //! organisations, idle sessions, `__Host-` cookies over https, API token scope, expiry and
 //! revocation. Each test fails without the defence it names.
 
-use anchorlink_tests::{Reply, TestApp, PASSWORD};
+use anchorlink_tests::{TestApp, PASSWORD};
 use axum::body::Body;
-use axum::extract::ConnectInfo;
 use axum::http::{header, Request, StatusCode};
 use backend::entities::{api_token, session};
 use backend::services::accounts::sessions;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use std::net::SocketAddr;
 
 const NEW_PASSWORD: &str = "a much longer new passphrase";
-
-/// A server function called from a given client address (as the connection's peer).
-async fn call_from(app: &TestApp, peer: &str, path: &str, fields: &[(&str, &str)]) -> Reply {
-    let body: Vec<String> = fields
-        .iter()
-        .map(|(k, v)| format!("{}={}", urlencoding::encode(k), urlencoding::encode(v)))
-        .collect();
-    let body = body.join("&");
-    let mut req = Request::builder()
-        .method("POST")
-        .uri(path)
-        .header(header::HOST, "localhost")
-        .header(header::ORIGIN, "http://localhost")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "application/json")
-        .body(Body::from(body))
-        .expect("request");
-    let addr: SocketAddr = format!("{peer}:40000").parse().expect("address");
-    req.extensions_mut().insert(ConnectInfo(addr));
-    app.send(req).await
-}
 
 fn actions(log: &[backend::entities::audit_entry::Model], action: &str) -> usize {
     log.iter().filter(|a| a.action == action).count()
@@ -115,52 +92,52 @@ async fn sign_ups_from_one_address_are_limited_and_others_still_get_in() {
     // A bad password fails fast, so the burst costs no hashing; the limit counts attempts.
     for i in 0..30 {
         let email = format!("burst{i}@spam.example");
-        let r = call_from(
-            &app,
-            "203.0.113.7",
-            "/api/sign-up",
-            &[
-                ("email", &email),
-                ("password", "short"),
-                ("organisation_name", "Spam Ltd"),
-                ("legal_form", "cic"),
-            ],
-        )
-        .await;
+        let r = app
+            .call_fn_from(
+                "203.0.113.7",
+                "/api/sign-up",
+                &[
+                    ("email", &email),
+                    ("password", "short"),
+                    ("organisation_name", "Spam Ltd"),
+                    ("legal_form", "cic"),
+                ],
+            )
+            .await;
         assert_eq!(
             r.status,
             StatusCode::UNPROCESSABLE_ENTITY,
             "attempt {i}: {r:?}"
         );
     }
-    let r = call_from(
-        &app,
-        "203.0.113.7",
-        "/api/sign-up",
-        &[
-            ("email", "real@newco.example"),
-            ("password", PASSWORD),
-            ("organisation_name", "NewCo CIC"),
-            ("legal_form", "cic"),
-        ],
-    )
-    .await;
+    let r = app
+        .call_fn_from(
+            "203.0.113.7",
+            "/api/sign-up",
+            &[
+                ("email", "real@newco.example"),
+                ("password", PASSWORD),
+                ("organisation_name", "NewCo CIC"),
+                ("legal_form", "cic"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{r:?}");
     assert!(r.header("retry-after").is_some());
     assert!(r.body.contains("Too many sign-ups"), "{}", r.body);
 
-    let r = call_from(
-        &app,
-        "198.51.100.20",
-        "/api/sign-up",
-        &[
-            ("email", "real@newco.example"),
-            ("password", PASSWORD),
-            ("organisation_name", "NewCo CIC"),
-            ("legal_form", "cic"),
-        ],
-    )
-    .await;
+    let r = app
+        .call_fn_from(
+            "198.51.100.20",
+            "/api/sign-up",
+            &[
+                ("email", "real@newco.example"),
+                ("password", PASSWORD),
+                ("organisation_name", "NewCo CIC"),
+                ("legal_form", "cic"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
 }
 

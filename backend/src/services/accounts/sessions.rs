@@ -96,11 +96,12 @@ pub async fn sign_in(
     // The limits come before the password is hashed: a refused burst costs no argon2 work.
     let account = limits::address_subject(raw_email);
     limits::hit(db, limits::SIGN_IN_PER_CLIENT, &client.0).await?;
-    if let Err(locked) = limits::check(db, limits::SIGN_IN_FAILURES_PER_ACCOUNT, &account).await {
-        if matches!(locked, ServiceError::TooManyRequests { .. }) {
+    match limits::check(db, limits::SIGN_IN_FAILURES_PER_ACCOUNT, &account).await {
+        Err(locked @ ServiceError::TooManyRequests { .. }) => {
             audit::record(db, None, "sign_in_locked_out", &account, &client.0).await?;
+            return Err(locked);
         }
-        return Err(locked);
+        other => other?,
     }
     let email = Email::parse(raw_email).ok();
     let found = match &email {

@@ -190,25 +190,9 @@ pub async fn create(
     new: &NewAnalysis,
     upload_id: i64,
 ) -> ServiceResult<(i64, i64)> {
-    let organisation = actor.buyer_organisation().ok_or(ServiceError::Forbidden)?;
-    let row = spend_analysis::ActiveModel {
-        organisation_id: Set(organisation),
-        created_by: Set(Some(actor.user_id)),
-        name: Set(new.name.clone()),
-        upload_id: Set(Some(upload_id)),
-        status: Set(QUEUED.to_owned()),
-        columns_spec: Set(new.columns.clone()),
-        area: Set(json(&new.places)?),
-        region: Set(json(&new.places.region)?),
-        assumptions: Set(json(&Lm3Assumptions::default())?),
-        revision: Set(0),
-        created_at: Set(super::super::now()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    let job_id = enqueue_run(db, actor, row.id, 0).await?;
-    Ok((row.id, job_id))
+    let id = insert(db, actor, new, upload_id, QUEUED).await?;
+    let job_id = enqueue_run(db, actor, id, 0).await?;
+    Ok((id, job_id))
 }
 
 /// Records an analysis of upload `upload_id` that waits for the buyer to confirm its
@@ -223,13 +207,24 @@ pub async fn create_for_mapping(
     new: &NewAnalysis,
     upload_id: i64,
 ) -> ServiceResult<i64> {
+    insert(db, actor, new, upload_id, super::mapping::MAPPING).await
+}
+
+/// The new analysis row of the actor's buyer organisation, in `status`.
+async fn insert(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    new: &NewAnalysis,
+    upload_id: i64,
+    status: &str,
+) -> ServiceResult<i64> {
     let organisation = actor.buyer_organisation().ok_or(ServiceError::Forbidden)?;
     let row = spend_analysis::ActiveModel {
         organisation_id: Set(organisation),
         created_by: Set(Some(actor.user_id)),
         name: Set(new.name.clone()),
         upload_id: Set(Some(upload_id)),
-        status: Set(super::mapping::MAPPING.to_owned()),
+        status: Set(status.to_owned()),
         columns_spec: Set(new.columns.clone()),
         area: Set(json(&new.places)?),
         region: Set(json(&new.places.region)?),
