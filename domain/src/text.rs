@@ -529,6 +529,8 @@ impl Keywords {
     }
 
     /// Builds keywords from separate items, normalising each as [`Keywords::parse`] does.
+    /// The count is checked first, on the non-blank items as sent (a repeat counts), so a
+    /// list of a hundred thousand items is refused before any of them is normalised.
     ///
     /// # Errors
     /// As [`Keywords::parse`].
@@ -537,7 +539,14 @@ impl Keywords {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let mut out: Vec<String> = Vec::new();
+        let items: Vec<S> = items
+            .into_iter()
+            .filter(|i| !i.as_ref().trim().is_empty())
+            .collect();
+        if items.len() > MAX_KEYWORDS {
+            return Err(KeywordsError::TooMany(items.len()));
+        }
+        let mut out: Vec<String> = Vec::with_capacity(items.len());
         for item in items {
             // Collapse inner runs of spaces so "grounds   care" equals "grounds care".
             let keyword = item
@@ -546,16 +555,13 @@ impl Keywords {
                 .collect::<Vec<_>>()
                 .join(" ")
                 .to_lowercase();
-            if keyword.is_empty() || out.contains(&keyword) {
+            if out.contains(&keyword) {
                 continue;
             }
             if keyword.chars().count() > MAX_KEYWORD_CHARS {
                 return Err(KeywordsError::TooLong(keyword));
             }
             out.push(keyword);
-        }
-        if out.len() > MAX_KEYWORDS {
-            return Err(KeywordsError::TooMany(out.len()));
         }
         Ok(Self(out))
     }
@@ -817,6 +823,17 @@ mod tests {
         assert_eq!(
             Keywords::parse(&many[..30].join(",")).map(|k| k.len()),
             Ok(30)
+        );
+    }
+
+    #[test]
+    fn a_huge_keyword_list_is_refused_by_its_count_before_any_keyword_is_read() {
+        // The first item alone would be refused as too long if items were read first.
+        let mut huge = vec!["x".repeat(41)];
+        huge.extend((0..100_000).map(|i| format!("k{i}")));
+        assert_eq!(
+            Keywords::from_list(&huge),
+            Err(KeywordsError::TooMany(100_001))
         );
     }
 }

@@ -6,8 +6,10 @@ use crate::accounts::OrgStatus;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
 
-/// A text value that also accepts JSON numbers and booleans, so the REST API can take
-/// `"employees": 12` while HTML forms send `employees=12`.
+/// A text value. JSON must send it as a string (or `null`, read as empty: "clear"); a
+/// number or a boolean where text is expected is a field error, not silently text. HTML
+/// forms send every value as text anyway. Numeric fields that forms and the API both send
+/// (`"employees": 12` or `employees=12`) opt in to numbers with [`number_or_text`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct Text(pub String);
@@ -18,27 +20,79 @@ impl Text {
     }
 }
 
+/// Reads text; with `numbers`, a JSON number too (as its decimal text).
+struct TextVisitor {
+    numbers: bool,
+}
+
+impl serde::de::Visitor<'_> for TextVisitor {
+    type Value = Text;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.numbers {
+            "a number or text"
+        } else {
+            "text"
+        })
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Text, E> {
+        Ok(Text(v.to_owned()))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Text, E> {
+        Ok(Text(v))
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Text, E> {
+        Ok(Text::default())
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Text, E> {
+        Ok(Text::default())
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Text, E> {
+        self.number(v, serde::de::Unexpected::Signed(v))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Text, E> {
+        self.number(v, serde::de::Unexpected::Unsigned(v))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Text, E> {
+        self.number(v, serde::de::Unexpected::Float(v))
+    }
+}
+
+impl TextVisitor {
+    fn number<E: serde::de::Error>(
+        &self,
+        v: impl std::fmt::Display,
+        seen: serde::de::Unexpected<'_>,
+    ) -> Result<Text, E> {
+        if self.numbers {
+            Ok(Text(v.to_string()))
+        } else {
+            Err(E::invalid_type(seen, self))
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for Text {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            S(String),
-            I(i64),
-            U(u64),
-            F(f64),
-            B(bool),
-            Null(()),
-        }
-        Ok(Text(match Raw::deserialize(d)? {
-            Raw::S(s) => s,
-            Raw::I(i) => i.to_string(),
-            Raw::U(u) => u.to_string(),
-            Raw::F(f) => f.to_string(),
-            Raw::B(b) => b.to_string(),
-            Raw::Null(()) => String::new(),
-        }))
+        d.deserialize_any(TextVisitor { numbers: false })
     }
+}
+
+/// For numeric fields kept as text until checked: a JSON number is read as its text
+/// (`12` → `"12"`), a string as itself; `true`, arrays or objects are refused. The field is
+/// "present" (`Some`) even when empty, as with [`present`].
+///
+/// # Errors
+/// Any other JSON type, as the deserializer's error.
+pub fn number_or_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Text>, D::Error> {
+    d.deserialize_any(TextVisitor { numbers: true }).map(Some)
 }
 
 impl From<&str> for Text {
@@ -58,10 +112,9 @@ mod schema {
         fn schema() -> RefOr<Schema> {
             OneOfBuilder::new()
                 .item(ObjectBuilder::new().schema_type(Type::String))
-                .item(ObjectBuilder::new().schema_type(Type::Number))
-                .item(ObjectBuilder::new().schema_type(Type::Boolean))
+                .item(ObjectBuilder::new().schema_type(Type::Null))
                 .description(Some(
-                    "Text; a number or a boolean is read as its text, and an empty value clears the field",
+                    "Text; an empty string or null clears the field. Numeric fields (employees, turnover, values, percentages, radius, year) also take a JSON number",
                 ))
                 .into()
         }
@@ -103,22 +156,45 @@ pub struct TextList(pub Vec<String>);
 
 impl<'de> Deserialize<'de> for TextList {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            One(String),
-            Many(Vec<Text>),
-            Null(()),
-        }
-        Ok(TextList(match Raw::deserialize(d)? {
-            Raw::One(s) => s
-                .split([',', ';', '\n'])
+        d.deserialize_any(TextListVisitor)
+    }
+}
+
+/// Reads a list: an array of strings, or one string split on `,` `;` and new lines.
+/// Each item is text (a number in the array is a field error naming its position). The
+/// list's length is checked by the rules of the field it fills, before any per-item work.
+struct TextListVisitor;
+
+impl<'de> serde::de::Visitor<'de> for TextListVisitor {
+    type Value = TextList;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list of text, or one string separated by commas")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<TextList, E> {
+        Ok(TextList(
+            v.split([',', ';', '\n'])
                 .map(|p| p.trim().to_owned())
                 .filter(|p| !p.is_empty())
                 .collect(),
-            Raw::Many(v) => v.into_iter().map(|t| t.0.trim().to_owned()).collect(),
-            Raw::Null(()) => Vec::new(),
-        }))
+        ))
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<TextList, E> {
+        Ok(TextList::default())
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<TextList, E> {
+        Ok(TextList::default())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<TextList, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        while let Some(Text(item)) = seq.next_element::<Text>()? {
+            items.push(item.trim().to_owned());
+        }
+        Ok(TextList(items))
     }
 }
 
@@ -152,7 +228,7 @@ pub struct ProfilePatch {
     pub legal_form: Option<Text>,
     #[serde(deserialize_with = "present")]
     pub vat_number: Option<Text>,
-    #[serde(deserialize_with = "present")]
+    #[serde(deserialize_with = "number_or_text")]
     pub year_founded: Option<Text>,
     #[serde(deserialize_with = "present")]
     pub website: Option<Text>,
@@ -170,27 +246,27 @@ pub struct ProfilePatch {
     pub postcode: Option<Text>,
     #[serde(deserialize_with = "present")]
     pub operating_address: Option<Text>,
-    #[serde(deserialize_with = "present")]
+    #[serde(deserialize_with = "number_or_text")]
     pub service_radius_km: Option<Text>,
     #[serde(deserialize_with = "present")]
     pub service_outcodes: Option<TextList>,
-    #[serde(deserialize_with = "present")]
+    #[serde(deserialize_with = "number_or_text")]
     pub employees: Option<Text>,
-    #[serde(deserialize_with = "present")]
+    #[serde(deserialize_with = "number_or_text")]
     pub turnover_gbp: Option<Text>,
     #[serde(deserialize_with = "present")]
     pub ownership_model: Option<Text>,
-    #[serde(deserialize_with = "present")]
+    #[serde(deserialize_with = "number_or_text")]
     pub local_staff_pct: Option<Text>,
-    #[serde(deserialize_with = "present")]
+    #[serde(deserialize_with = "number_or_text")]
     pub local_spend_pct: Option<Text>,
     #[serde(deserialize_with = "present")]
     pub capability_statement: Option<Text>,
     #[serde(deserialize_with = "present")]
     pub keywords: Option<TextList>,
-    #[serde(deserialize_with = "present")]
+    #[serde(deserialize_with = "number_or_text")]
     pub max_contract_value_gbp: Option<Text>,
-    #[serde(deserialize_with = "present")]
+    #[serde(deserialize_with = "number_or_text")]
     pub min_contract_value_gbp: Option<Text>,
     /// Replaces the whole set of CPV codes (REST API).
     #[serde(deserialize_with = "present")]

@@ -60,6 +60,28 @@ pub struct ProfileChanges {
     pub published: Option<bool>,
 }
 
+/// Most CPV codes a profile holds: a business with more is better found by its divisions.
+pub const MAX_CPV_CODES: usize = 100;
+/// Most postcode districts a profile names; beyond that a service radius says it better.
+pub const MAX_SERVICE_OUTCODES: usize = 300;
+/// Most register identifiers a profile holds (one per register is the usual case).
+pub const MAX_IDENTIFIERS: usize = 10;
+/// Most accreditations a profile lists.
+pub const MAX_ACCREDITATIONS: usize = 50;
+/// Most past contracts a profile lists.
+pub const MAX_CONTRACTS: usize = 100;
+
+/// A list longer than `max` is a field error, found before any item is read, so a request
+/// costs no more than its size allows. Repeats count: a list is judged as sent.
+pub fn list_within(errors: &mut FieldErrors, field: &str, len: usize, max: usize, what: &str) -> bool {
+    if len > max {
+        errors.add(field, format!("at most {max} {what} (there are {len})"));
+        false
+    } else {
+        true
+    }
+}
+
 /// What the parser needs besides the patch: the reference data, the year (for "year
 /// founded") and the profile's current contract range (a patch may change one end).
 #[derive(Debug, Clone, Copy)]
@@ -89,6 +111,9 @@ pub fn parse(patch: &ProfilePatch, ctx: &ParseContext<'_>) -> Result<ProfileChan
     out.identifiers = patch
         .identifiers
         .as_ref()
+        .filter(|list| {
+            list_within(&mut errors, "identifiers", list.len(), MAX_IDENTIFIERS, "identifiers")
+        })
         .map(|list| identifiers(list, &mut errors));
     out.published = patch.published;
     errors.into_result(out)
@@ -195,7 +220,15 @@ fn place(
         out.service_radius_km =
             whole_number(errors, "service_radius_km", t, 0, 1500, "Service radius");
     }
-    if let Some(list) = &patch.service_outcodes {
+    if let Some(list) = patch.service_outcodes.as_ref().filter(|l| {
+        list_within(
+            errors,
+            "service_outcodes",
+            l.0.len(),
+            MAX_SERVICE_OUTCODES,
+            "postcode districts",
+        )
+    }) {
         let mut codes: Vec<String> = Vec::new();
         for raw in &list.0 {
             let resolved = parse_place(raw)
@@ -273,7 +306,11 @@ fn capabilities(
     if let Some(TextList(list)) = &patch.keywords {
         out.keywords = collect(errors, "keywords", Keywords::from_list(list.iter()));
     }
-    if let Some(TextList(list)) = &patch.cpv {
+    if let Some(TextList(list)) = patch
+        .cpv
+        .as_ref()
+        .filter(|l| list_within(errors, "cpv", l.0.len(), MAX_CPV_CODES, "CPV codes"))
+    {
         let mut codes: Vec<String> = Vec::new();
         for raw in list {
             match ctx.cpv.validate(raw) {
@@ -519,6 +556,25 @@ mod tests {
         let changes = parse_with(&patch, None, None).expect("valid");
         assert_eq!(changes.cpv, Some(vec!["77314000".to_owned()]));
         assert_eq!(changes.service_outcodes, Some(vec!["LS1".to_owned()]));
+    }
+
+    #[test]
+    fn oversized_lists_are_refused_by_their_count_with_the_field_named() {
+        let many = |n: usize| TextList((0..n).map(|i| format!("not a code {i}")).collect());
+        let patch = ProfilePatch {
+            cpv: Some(many(100_000)),
+            service_outcodes: Some(many(MAX_SERVICE_OUTCODES + 1)),
+            identifiers: Some(vec![IdentifierInput::default(); MAX_IDENTIFIERS + 1]),
+            ..ProfilePatch::default()
+        };
+        let errors = parse_with(&patch, None, None).expect_err("too many");
+        let message = |f: &str| errors.get(f).map(str::to_owned).unwrap_or_default();
+        assert_eq!(message("cpv"), "At most 100 CPV codes (there are 100000)");
+        assert_eq!(
+            message("service_outcodes"),
+            "At most 300 postcode districts (there are 301)"
+        );
+        assert_eq!(message("identifiers"), "At most 10 identifiers (there are 11)");
     }
 
     #[test]

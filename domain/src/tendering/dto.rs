@@ -9,7 +9,10 @@ use super::planner::{Explained, Lot, Obstacle, PlanWarning};
 
 /// The buyer's local area as typed: outcodes, or a place and a radius.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "either {\"outcodes\": [\"PR1\", …]} or {\"near\": \"PR1\", \"within_km\": 20}"
+)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum LocalAreaInput {
     /// `{"outcodes": ["PR1", "PR2"]}`

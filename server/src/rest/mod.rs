@@ -12,6 +12,9 @@ pub mod downloads;
 // registry figures (issue 9)
 pub mod figures;
 pub mod tendering;
+// how path, query and body are read, and every refusal as the API's error shape (issue 13)
+pub mod input;
+pub use input::{ApiPath, ApiQuery, ErrorResponses, JsonBody};
 
 use crate::SiteState;
 use app::error::AppError;
@@ -173,20 +176,6 @@ pub fn page_error(e: ServiceError) -> Response {
     (status, [(header::CACHE_CONTROL, "no-store")], text).into_response()
 }
 
-/// JSON body extraction whose failures use the API's error shape.
-pub struct JsonBody<T>(pub T);
-
-impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for JsonBody<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(Self(v)),
-            Err(e) => Err(ApiError(AppError::field("body", e.body_text()))),
-        }
-    }
-}
-
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Anchorlink API", version = "1", description = "Registry of local suppliers for public buyers. Authenticate with `Authorization: Bearer <token>` from `anchorlink tokens issue`."),
@@ -228,7 +217,7 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
         figures::get_figures
     ),
     components(schemas(ProfilePatch, IdentifierInput, SupplierProfile, ErrorBody)),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &ErrorResponses)
 )]
 pub struct ApiDoc;
 
@@ -268,6 +257,7 @@ pub fn router() -> Router<SiteState> {
         // registry figures (issue 9)
         .merge(figures::api_router())
         .fallback(|| async { ApiError(AppError::NotFound) })
+        .layer(axum::middleware::map_response(input::json_errors))
 }
 
 /// The site's download routes (session cookie).

@@ -3,9 +3,9 @@
 //! which reads without writing). An import runs in one transaction in the request: the
 //! 291 sample releases take well under the request budget; see the README.
 
-use super::{ApiError, ApiUser, ErrorBody, MaybeApiUser};
+use super::{ApiPath, ApiError, ApiUser, ErrorBody, MaybeApiUser};
 use crate::SiteState;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -37,7 +37,7 @@ pub(super) fn api_router() -> Router<SiteState> {
 pub(super) async fn tender_ocds(
     State(state): State<AppState>,
     MaybeApiUser(user): MaybeApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let viewer = user.as_ref().map(|u| &u.actor);
     let package = export::package(&state.db, &state.env, viewer, id).await?;

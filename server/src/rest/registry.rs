@@ -3,7 +3,7 @@
 //! cookie) or another system (bearer token). The rows come from the registry's read model
 //! (`backend::services::registry::export`); this module only writes them as CSV.
 
-use super::{page_error, ApiError, ApiUser, ErrorBody, JsonBody, MaybeApiUser, SessionUser};
+use super::{ApiPath, ApiQuery, page_error, ApiError, ApiUser, ErrorBody, JsonBody, MaybeApiUser, SessionUser};
 use crate::SiteState;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -57,7 +57,7 @@ pub(super) fn site_router() -> Router<SiteState> {
 pub(super) async fn list_suppliers(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Query(q): Query<SearchQuery>,
+    ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> Result<Json<SearchResults>, ApiError> {
     let found =
         market::search_suppliers(&state.db, &state.env, Market::of(&state), &user.actor, &q)
@@ -88,7 +88,7 @@ pub(super) struct CpvSuggestions {
     responses((status = 200, description = "Up to 10 suggestions, best first", body = CpvSuggestions), (status = 422, body = ErrorBody)))]
 pub(super) async fn suggest_cpv(
     State(state): State<AppState>,
-    Query(q): Query<SuggestQuery>,
+    ApiQuery(q): ApiQuery<SuggestQuery>,
 ) -> Result<Json<CpvSuggestions>, ApiError> {
     if q.q.trim().is_empty() {
         return Err(ApiError(app::error::AppError::field(
@@ -113,7 +113,7 @@ pub(super) async fn suggest_cpv(
 pub(super) async fn get_supplier(
     State(state): State<AppState>,
     MaybeApiUser(user): MaybeApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<SupplierProfile>, ApiError> {
     let viewer = user.as_ref().map(|u| &u.actor);
     Ok(Json(
@@ -142,7 +142,7 @@ pub(super) async fn create_supplier(
 pub(super) async fn update_supplier(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     JsonBody(patch): JsonBody<ProfilePatch>,
 ) -> Result<Json<SupplierProfile>, ApiError> {
     let w = state.write().await?;
@@ -302,7 +302,7 @@ async fn shortlist_csv(
 pub(super) async fn api_suppliers_csv(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Query(q): Query<SearchQuery>,
+    ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> Result<Response, ApiError> {
     let rows = export::search_rows(&state.db, &state.env, &state.views, &user.actor, &q).await?;
     Ok(download(&rows, &dated("suppliers")))

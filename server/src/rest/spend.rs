@@ -9,10 +9,10 @@
 //! past that it answers 202 with `Location: /api/v1/spend/analyses/{id}` to poll (the job
 //! carries on durably, and `status` says when it is `done`).
 
-use super::{ApiError, ApiUser, ErrorBody, JsonBody, SessionUser};
+use super::{ApiPath, ApiQuery, ApiError, ApiUser, ErrorBody, JsonBody, SessionUser};
 use crate::SiteState;
 use app::error::AppError;
-use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -66,7 +66,7 @@ pub(super) fn api_router() -> Router<SiteState> {
 pub(super) async fn create_analysis(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Query(mut req): Query<AnalysisRequest>,
+    ApiQuery(mut req): ApiQuery<AnalysisRequest>,
     request: Request,
 ) -> Result<Response, ApiError> {
     let content_type = request
@@ -234,7 +234,7 @@ pub(super) async fn list_analyses(
 pub(super) async fn get_analysis(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<AnalysisSummary>, ApiError> {
     Ok(Json(analyses::summary(&state.db, &user.actor, id).await?))
 }
@@ -245,7 +245,7 @@ pub(super) async fn get_analysis(
 pub(super) async fn get_categories(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<CategoryList>, ApiError> {
     Ok(Json(
         analyses::categories(&state.db, &user.actor, id).await?,
@@ -259,7 +259,7 @@ pub(super) async fn get_categories(
 pub(super) async fn get_leakage(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<LeakageList>, ApiError> {
     Ok(Json(analyses::leakage(&state.db, &user.actor, id).await?))
 }
@@ -270,7 +270,7 @@ pub(super) async fn get_leakage(
 pub(super) async fn get_suppliers(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<SupplierList>, ApiError> {
     Ok(Json(analyses::suppliers(&state.db, &user.actor, id).await?))
 }
@@ -281,7 +281,7 @@ pub(super) async fn get_suppliers(
 pub(super) async fn get_unmatched(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<UnmatchedList>, ApiError> {
     Ok(Json(analyses::unmatched(&state.db, &user.actor, id).await?))
 }
@@ -292,7 +292,7 @@ pub(super) async fn get_unmatched(
 pub(super) async fn get_review(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ReviewList>, ApiError> {
     Ok(Json(analyses::review(&state.db, &user.actor, id).await?))
 }
@@ -305,7 +305,7 @@ pub(super) async fn get_review(
 pub(super) async fn post_review(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     JsonBody(decision): JsonBody<ReviewDecision>,
 ) -> Result<Response, ApiError> {
     let w = state.write().await?;

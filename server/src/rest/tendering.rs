@@ -3,10 +3,10 @@
 //! publishing, closing and cancelling. Each handler: who is calling, one service call in
 //! one unit of work, the answer.
 
-use super::{ApiError, ApiUser, ErrorBody, JsonBody, MaybeApiUser, SessionUser};
+use super::{ApiPath, ApiQuery, ApiError, ApiUser, ErrorBody, JsonBody, MaybeApiUser, SessionUser};
 use crate::SiteState;
 use app::error::AppError;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post, put};
@@ -47,7 +47,7 @@ pub(super) fn api_router() -> Router<SiteState> {
 pub(super) async fn list_tenders(
     State(state): State<AppState>,
     MaybeApiUser(user): MaybeApiUser,
-    Query(q): Query<TenderListQuery>,
+    ApiQuery(q): ApiQuery<TenderListQuery>,
 ) -> Result<Json<Vec<TenderSummary>>, ApiError> {
     let viewer = user.as_ref().map(|u| &u.actor);
     Ok(Json(tenders::list(&state.db, viewer, &q).await?))
@@ -75,7 +75,7 @@ pub(super) async fn create_tender(
 pub(super) async fn get_tender(
     State(state): State<AppState>,
     MaybeApiUser(user): MaybeApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<TenderView>, ApiError> {
     let viewer = user.as_ref().map(|u| &u.actor);
     Ok(Json(tenders::get(&state.db, &state.env, viewer, id).await?))
@@ -87,7 +87,7 @@ pub(super) async fn get_tender(
 pub(super) async fn update_tender(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     JsonBody(input): JsonBody<TenderInput>,
 ) -> Result<Json<TenderView>, ApiError> {
     let w = state.write().await?;
@@ -106,7 +106,7 @@ pub(super) async fn update_tender(
 pub(super) async fn upload_lines(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: String,
 ) -> Result<Json<TenderView>, ApiError> {
     let lines = lines_csv::read(&state.env, &body).map_err(backend::ServiceError::from)?;
@@ -123,7 +123,7 @@ pub(super) async fn upload_lines(
 pub(super) async fn market_depth(
     State(state): State<AppState>,
     MaybeApiUser(user): MaybeApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<MarketView>, ApiError> {
     let viewer = user.as_ref().map(|u| &u.actor);
     Ok(Json(
@@ -155,8 +155,8 @@ pub(super) struct DepthSuppliers {
 pub(super) async fn market_suppliers(
     State(state): State<AppState>,
     MaybeApiUser(user): MaybeApiUser,
-    Path(id): Path<i64>,
-    Query(q): Query<DepthQuery>,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<DepthQuery>,
 ) -> Result<Json<DepthSuppliers>, ApiError> {
     let kind = match q.kind.as_deref() {
         None | Some("") => DepthKind::Capable,
@@ -192,7 +192,7 @@ pub(super) async fn market_suppliers(
 pub(super) async fn lot_plan(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     JsonBody(request): JsonBody<PlanRequest>,
 ) -> Result<Json<PlanResponse>, ApiError> {
     let plan = market::plan(
@@ -216,7 +216,7 @@ pub(super) async fn lot_plan(
 pub(super) async fn save_lots(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     JsonBody(input): JsonBody<LotsInput>,
 ) -> Result<Json<TenderView>, ApiError> {
     let w = state.write().await?;
@@ -233,7 +233,7 @@ pub(super) async fn save_lots(
 pub(super) async fn evaluate_lots(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     JsonBody(input): JsonBody<LotsInput>,
 ) -> Result<Json<LotsEvaluation>, ApiError> {
     Ok(Json(
@@ -255,7 +255,7 @@ pub(super) async fn evaluate_lots(
 pub(super) async fn publish(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: String,
 ) -> Result<Json<TenderView>, ApiError> {
     // The body may be left out when there is no reason to give.
@@ -291,7 +291,7 @@ async fn change_status(
 pub(super) async fn close(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<TenderView>, ApiError> {
     change_status(&state, &user, id, TenderStatus::Closed).await
 }
@@ -302,7 +302,7 @@ pub(super) async fn close(
 pub(super) async fn cancel(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<TenderView>, ApiError> {
     change_status(&state, &user, id, TenderStatus::Cancelled).await
 }

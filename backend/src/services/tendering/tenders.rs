@@ -271,6 +271,17 @@ pub fn check_line(
 /// Checks a local area and returns it as stored (outcodes upper-cased, sorted, unique).
 fn check_area(env: &Env, area: &LocalAreaInput, errors: &mut FieldErrors) -> LocalAreaInput {
     match area {
+        LocalAreaInput::Outcodes { outcodes } if outcodes.len() > OUTCODES_MAX => {
+            // Judged by its length before any outcode is read.
+            errors.add(
+                "local_area.outcodes",
+                format!(
+                    "name at most {OUTCODES_MAX} outcodes (there are {})",
+                    outcodes.len()
+                ),
+            );
+            area.clone()
+        }
         LocalAreaInput::Outcodes { outcodes } => {
             let mut out = Vec::new();
             for (i, raw) in outcodes.iter().enumerate() {

@@ -29,7 +29,10 @@ use domain::registry::dto::{ProfilePatch, SupplierProfile, Text};
 use domain::registry::profile::{self, money, parse_identifier, whole_number, ParseContext};
 use domain::registry::{AccreditationKind, LegalForm};
 use domain::validation::FieldErrors;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, Set,
+};
 
 /// Creates the empty profile a new supplier organisation starts with.
 ///
@@ -143,6 +146,13 @@ pub async fn add_identifier(
 ) -> ServiceResult<()> {
     ensure_can_edit(actor, org)?;
     let id = parse_identifier(scheme, raw).map_err(|m| ServiceError::field("identifier", m))?;
+    ensure_room::<supplier_identifier::Entity>(
+        db,
+        supplier_identifier::Column::OrganisationId,
+        org,
+        (profile::MAX_IDENTIFIERS, "identifier", "identifiers"),
+    )
+    .await?;
     persistence::insert_identifier(db, org, &id).await?;
     persistence::refresh_completeness(db, org).await
 }
@@ -189,6 +199,13 @@ pub async fn add_cpv(
         .await?
         .is_some();
     if !exists {
+        ensure_room::<supplier_cpv::Entity>(
+            db,
+            supplier_cpv::Column::OrganisationId,
+            org,
+            (profile::MAX_CPV_CODES, "cpv", "CPV codes"),
+        )
+        .await?;
         supplier_cpv::ActiveModel {
             organisation_id: Set(org),
             cpv_code: Set(entry.code),
@@ -262,6 +279,13 @@ pub async fn add_accreditation(
     let (Some(kind), true) = (kind, errors.is_empty()) else {
         return Err(errors.into());
     };
+    ensure_room::<supplier_accreditation::Entity>(
+        db,
+        supplier_accreditation::Column::OrganisationId,
+        org,
+        (profile::MAX_ACCREDITATIONS, "kind", "accreditations"),
+    )
+    .await?;
     supplier_accreditation::ActiveModel {
         organisation_id: Set(org),
         kind: Set(kind.slug().to_owned()),
@@ -348,6 +372,13 @@ pub async fn add_contract(
         );
     }
     errors.into_result(())?;
+    ensure_room::<supplier_contract::Entity>(
+        db,
+        supplier_contract::Column::OrganisationId,
+        org,
+        (profile::MAX_CONTRACTS, "buyer_name", "past contracts"),
+    )
+    .await?;
     supplier_contract::ActiveModel {
         organisation_id: Set(org),
         buyer_name: Set(buyer.to_owned()),
@@ -478,4 +509,26 @@ pub async fn own_profile(
 ) -> ServiceResult<SupplierProfile> {
     let org = own_organisation(actor)?;
     load_profile(db, &env.cpv, org).await
+}
+
+/// Refuses to add one more row of a profile's list (identifiers, CPV codes, accreditations,
+/// contracts) once it holds `max`, naming the form's field: a profile cannot grow without
+/// bound one request at a time.
+async fn ensure_room<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    organisation: E::Column,
+    org: i64,
+    (max, field, what): (usize, &str, &str),
+) -> ServiceResult<()>
+where
+    E::Model: Sync,
+{
+    let held = E::find().filter(organisation.eq(org)).count(db).await?;
+    if usize::try_from(held).unwrap_or(usize::MAX) >= max {
+        return Err(ServiceError::field(
+            field,
+            format!("a profile lists at most {max} {what}; remove one first"),
+        ));
+    }
+    Ok(())
 }
