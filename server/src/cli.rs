@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `users add`, `tokens issue|list|revoke`, `seed`.
+//! The command line: `serve`, `migrate`, `users add`, `tokens issue|list|revoke`, `backup`,
+//! `seed`.
 
 use crate::config::Settings;
 use backend::services::accounts::{auth, sessions};
@@ -34,6 +35,12 @@ enum Command {
     Tokens {
         #[command(subcommand)]
         command: TokensCommand,
+    },
+    /// Write a consistent copy of the (SQLite) database to FILE while it is in use; for
+    /// PostgreSQL, says how to use pg_dump.
+    Backup {
+        /// Where to write the copy (must not exist).
+        file: std::path::PathBuf,
     },
     /// Fill the database with realistic synthetic suppliers.
     Seed {
@@ -86,13 +93,7 @@ enum TokensCommand {
 
 /// Runs the command line and returns the process's exit code.
 pub fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm_migration=warn,tower_http=info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    crate::observe::init_logging();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -221,6 +222,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 })?;
             txn.commit().await?;
             println!("revoked token {id}");
+            Ok(())
+        }
+        Command::Backup { file } => {
+            let db = crate::connect(&settings.database_url).await?;
+            let bytes = crate::backup::backup(&db, &file).await?;
+            eprintln!("wrote {} ({bytes} bytes)", file.display());
             Ok(())
         }
         Command::Seed {

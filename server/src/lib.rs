@@ -2,8 +2,10 @@
 //! functions, REST API), and the command line. A library so tests can build the router
 //! without a socket.
 
+pub mod backup;
 pub mod cli;
 pub mod config;
+pub mod observe;
 pub mod rest;
 pub mod security;
 pub mod seed;
@@ -28,7 +30,8 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use std::sync::Arc;
-use tower_http::trace::TraceLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 /// Connects to the database and brings the schema up to date.
 ///
@@ -199,9 +202,14 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         app: state,
         leptos: options.clone(),
     };
+    let metrics = observe::Metrics::new(std::env::var("ANCHORLINK_METRICS_TOKEN").ok());
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route(
+            "/metrics",
+            get(observe::scrape).with_state((metrics.clone(), site.app.clone())),
+        )
         .nest("/api/v1", rest::router())
         .merge(rest::site_router())
         .leptos_routes_with_context(&site, routes, move || provide_context(ctx_state.clone()), {
@@ -226,7 +234,19 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
             config::client_ip_header_from_env(),
             security::client_address,
         ))
-        .layer(TraceLayer::new_for_http())
+        // metrics per matched route (issue 10)
+        .layer(axum::middleware::from_fn_with_state(
+            metrics.clone(),
+            observe::track,
+        ))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(observe::request_span)
+                // one access-log line per request, with its status and time
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(site)
 }
 
@@ -248,11 +268,36 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         listener,
         router(state, &settings).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
+    .with_graceful_shutdown(shutdown_signal())
     .await?;
     // The job in hand finishes; queued jobs wait in the table for the next start.
     worker.stop().await;
     Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM (what `systemctl stop`, Docker and Kubernetes send):
+/// the server stops accepting, finishes the requests in flight, then returns.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing the requests in flight");
 }

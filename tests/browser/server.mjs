@@ -44,7 +44,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * Options: `seed: { suppliers, randomSeed }` runs `anchorlink seed` before serving;
  * `users: [{ email, role, organisation }]` adds more users (password PASSWORD).
  */
-export async function startServer({ seed = null, users = [] } = {}) {
+export async function startServer({ seed = null, users = [], env: extraEnv = {} } = {}) {
   for (const p of [BINARY, join(SITE_ROOT, 'pkg', 'anchorlink_bg.wasm')]) {
     if (!existsSync(p)) throw new Error(`${p} is missing: run \`make site server\` in ${REPO} first`);
   }
@@ -62,6 +62,7 @@ export async function startServer({ seed = null, users = [] } = {}) {
     // Each server its own search index, never the repository's default one.
     ANCHORLINK_INDEX_DIR: join(dir, 'index'),
     RUST_LOG: process.env.RUST_LOG ?? 'warn',
+    ...extraEnv,
   };
   cli(env, ['migrate'], '');
   cli(env, ['users', 'add', '--email', BUYER.email, '--role', 'buyer', '--organisation', BUYER.organisation], `${PASSWORD}\n`);
@@ -134,7 +135,11 @@ export async function startServer({ seed = null, users = [] } = {}) {
     }
   };
 
-  return { baseURL, dir, outbox, stop, mails, waitForMail, log: () => log };
+  return {
+    baseURL, dir, outbox, stop, mails, waitForMail, log: () => log,
+    // for the operations tests: the process, how it ended, and the CLI with this server's settings
+    child, exitStatus: () => exited, cli: (args, stdin = '') => cli(env, args, stdin),
+  };
 }
 
 function decodeQuotedPrintable(s) {

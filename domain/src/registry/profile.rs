@@ -73,7 +73,13 @@ pub const MAX_CONTRACTS: usize = 100;
 
 /// A list longer than `max` is a field error, found before any item is read, so a request
 /// costs no more than its size allows. Repeats count: a list is judged as sent.
-pub fn list_within(errors: &mut FieldErrors, field: &str, len: usize, max: usize, what: &str) -> bool {
+pub fn list_within(
+    errors: &mut FieldErrors,
+    field: &str,
+    len: usize,
+    max: usize,
+    what: &str,
+) -> bool {
     if len > max {
         errors.add(field, format!("at most {max} {what} (there are {len})"));
         false
@@ -112,7 +118,13 @@ pub fn parse(patch: &ProfilePatch, ctx: &ParseContext<'_>) -> Result<ProfileChan
         .identifiers
         .as_ref()
         .filter(|list| {
-            list_within(&mut errors, "identifiers", list.len(), MAX_IDENTIFIERS, "identifiers")
+            list_within(
+                &mut errors,
+                "identifiers",
+                list.len(),
+                MAX_IDENTIFIERS,
+                "identifiers",
+            )
         })
         .map(|list| identifiers(list, &mut errors));
     out.published = patch.published;
@@ -574,7 +586,10 @@ mod tests {
             message("service_outcodes"),
             "At most 300 postcode districts (there are 301)"
         );
-        assert_eq!(message("identifiers"), "At most 10 identifiers (there are 11)");
+        assert_eq!(
+            message("identifiers"),
+            "At most 10 identifiers (there are 11)"
+        );
     }
 
     #[test]

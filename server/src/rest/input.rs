@@ -75,8 +75,12 @@ where
 /// otherwise it is found by its value among the route's parameters.
 fn path_refusal(rejection: &PathRejection, raw: Option<&RawPathParams>) -> Refusal {
     let name_of = |value: &str| {
-        raw.and_then(|r| r.iter().find(|(_, v)| *v == value).map(|(k, _)| k.to_owned()))
-            .unwrap_or_else(|| "path".to_owned())
+        raw.and_then(|r| {
+            r.iter()
+                .find(|(_, v)| *v == value)
+                .map(|(k, _)| k.to_owned())
+        })
+        .unwrap_or_else(|| "path".to_owned())
     };
     use axum::extract::path::ErrorKind;
     if let PathRejection::FailedToDeserializePathParams(e) = rejection {
@@ -322,10 +326,16 @@ impl utoipa::Modify for ErrorResponses {
                 add("401", "No valid API token where one is needed");
                 add("403", "The token's user (or its scope) may not do this");
                 add("404", "No such resource, or not yours to see");
-                add("429", "Too many requests; `Retry-After` says when to try again");
+                add(
+                    "429",
+                    "Too many requests; `Retry-After` says when to try again",
+                );
                 if takes_body {
                     add("413", "The body is larger than this endpoint accepts");
-                    add("415", "The body was not sent as JSON (`Content-Type: application/json`)");
+                    add(
+                        "415",
+                        "The body was not sent as JSON (`Content-Type: application/json`)",
+                    );
                     add("422", "A field (named by its path, e.g. `items[2].cpv`) is of the wrong type or fails a rule");
                 }
             }

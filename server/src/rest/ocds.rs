@@ -3,7 +3,7 @@
 //! which reads without writing). An import runs in one transaction in the request: the
 //! 291 sample releases take well under the request budget; see the README.
 
-use super::{ApiPath, ApiError, ApiUser, ErrorBody, MaybeApiUser};
+use super::{ApiError, ApiPath, ApiUser, ErrorBody, MaybeApiUser};
 use crate::SiteState;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, StatusCode};

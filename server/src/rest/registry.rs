@@ -3,7 +3,10 @@
 //! cookie) or another system (bearer token). The rows come from the registry's read model
 //! (`backend::services::registry::export`); this module only writes them as CSV.
 
-use super::{ApiPath, ApiQuery, page_error, ApiError, ApiUser, ErrorBody, JsonBody, MaybeApiUser, SessionUser};
+use super::{
+    page_error, ApiError, ApiPath, ApiQuery, ApiUser, ErrorBody, JsonBody, MaybeApiUser,
+    SessionUser,
+};
 use crate::SiteState;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};

@@ -9,7 +9,7 @@
 //! past that it answers 202 with `Location: /api/v1/spend/analyses/{id}` to poll (the job
 //! carries on durably, and `status` says when it is `done`).
 
-use super::{ApiPath, ApiQuery, ApiError, ApiUser, ErrorBody, JsonBody, SessionUser};
+use super::{ApiError, ApiPath, ApiQuery, ApiUser, ErrorBody, JsonBody, SessionUser};
 use crate::SiteState;
 use app::error::AppError;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};

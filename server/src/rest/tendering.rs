@@ -3,7 +3,7 @@
 //! publishing, closing and cancelling. Each handler: who is calling, one service call in
 //! one unit of work, the answer.
 
-use super::{ApiPath, ApiQuery, ApiError, ApiUser, ErrorBody, JsonBody, MaybeApiUser, SessionUser};
+use super::{ApiError, ApiPath, ApiQuery, ApiUser, ErrorBody, JsonBody, MaybeApiUser, SessionUser};
 use crate::SiteState;
 use app::error::AppError;
 use axum::extract::{Multipart, Path, State};

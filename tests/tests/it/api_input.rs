@@ -171,7 +171,12 @@ async fn oversized_lists_are_refused_by_their_count() {
     let keywords: Vec<String> = (0..100_000).map(|i| format!("keyword {i}")).collect();
     let r = w
         .app
-        .send_json("PUT", &path, &json!({ "keywords": keywords }), Some(&w.supplier))
+        .send_json(
+            "PUT",
+            &path,
+            &json!({ "keywords": keywords }),
+            Some(&w.supplier),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{r:?}");
     assert_eq!(
@@ -337,14 +342,14 @@ fn any_json() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(3, 32, 6, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::vec((prop::sample::select(FIELDS), inner), 0..6).prop_map(
-                |pairs| Value::Object(
+            prop::collection::vec((prop::sample::select(FIELDS), inner), 0..6).prop_map(|pairs| {
+                Value::Object(
                     pairs
                         .into_iter()
                         .map(|(k, v)| ((*k).to_owned(), v))
-                        .collect()
+                        .collect(),
                 )
-            ),
+            }),
         ]
     })
 }
@@ -378,10 +383,8 @@ async fn fuzz_endpoint(w: &World, method: &str, path: &str, token: &str, state: 
         failure_persistence: None,
         ..Config::default()
     };
-    let mut runner = TestRunner::new_with_rng(
-        config,
-        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
-    );
+    let mut runner =
+        TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
     let handle = tokio::runtime::Handle::current();
     let result = runner.run(&any_body(), |body| {
         tokio::task::block_in_place(|| {

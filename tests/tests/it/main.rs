@@ -29,3 +29,5 @@ mod tender_pages;
 mod planner_pages;
 // every API input checked the same way (issue 13)
 mod api_input;
+// operating it: metrics and request ids (issue 10)
+mod operations;
