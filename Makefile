@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 export CARGO_TERM_COLOR ?= always
 
-.PHONY: run test release bench site site-release server clean fmt lint
+.PHONY: run test release bench loadtest site site-release server clean fmt lint
 
 ## Build everything in the dev profile and serve http://127.0.0.1:3000 (SQLite anchorlink.db).
 run: site server
@@ -21,6 +21,10 @@ release: site-release
 ## Benchmark figures.
 bench: site server
 	scripts/bench.sh
+
+## Load test from a second process on loopback: capacity, then 1x and 2x it (see README).
+loadtest: release
+	ANCHORLINK_BINARY=target/release/anchorlink node scripts/loadtest.mjs
 
 site:
 	scripts/build-site.sh dev

@@ -132,3 +132,17 @@ pub fn client_ip_header_from_env() -> Option<http::HeaderName> {
     env("ANCHORLINK_CLIENT_IP_HEADER")
         .and_then(|h| http::HeaderName::from_bytes(h.trim().as_bytes()).ok())
 }
+
+/// `ANCHORLINK_MAX_IN_FLIGHT`: how many requests one process answers at once; beyond it a
+/// request is refused at once with 503 and `Retry-After` instead of waiting in an unbounded
+/// queue (a load balancer then tries another instance, a person sees "busy, try again").
+/// Default 256: well above what two cores serve (see `make loadtest`), so it only bites
+/// when the process is already saturated. Unparsable or zero values keep the default.
+#[must_use]
+pub fn max_in_flight() -> usize {
+    std::env::var("ANCHORLINK_MAX_IN_FLIGHT")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(256)
+}

@@ -234,6 +234,17 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
             config::client_ip_header_from_env(),
             security::client_address,
         ))
+        // under overload, 503 at once rather than an unbounded queue (issue 10)
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(axum::error_handling::HandleErrorLayer::new(
+                    observe::overloaded,
+                ))
+                .layer(tower::load_shed::LoadShedLayer::new())
+                .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+                    config::max_in_flight(),
+                )),
+        )
         // metrics per matched route (issue 10)
         .layer(axum::middleware::from_fn_with_state(
             metrics.clone(),

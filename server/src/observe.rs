@@ -15,6 +15,8 @@
 //! `/metrics` answers the loopback address (a Prometheus on the same host, or through the
 //! proxy when `ANCHORLINK_CLIENT_IP_HEADER` is set), or anyone sending
 //! `Authorization: Bearer $ANCHORLINK_METRICS_TOKEN`; everyone else gets 404.
+//!
+//! And what the process does when it is full: [`overloaded`].
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -195,6 +197,23 @@ pub async fn scrape(
         text,
     )
         .into_response()
+}
+
+/// The answer when the process is at `ANCHORLINK_MAX_IN_FLIGHT`: 503 with `Retry-After`,
+/// as the API's JSON error under `/api/`, a line of text elsewhere.
+pub async fn overloaded(uri: axum::http::Uri, _error: tower::BoxError) -> Response {
+    const MESSAGE: &str = "The site is busy; please try again in a moment.";
+    let retry = [(header::RETRY_AFTER, "1")];
+    if uri.path().starts_with("/api/") {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            retry,
+            axum::Json(serde_json::json!({ "errors": { "request": MESSAGE } })),
+        )
+            .into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, retry, MESSAGE).into_response()
+    }
 }
 
 /// Installs the log subscriber: human-readable lines, or one JSON object per line when

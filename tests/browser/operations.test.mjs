@@ -67,3 +67,42 @@ test('SIGTERM finishes the request in flight, refuses new ones, and exits cleanl
     await server.stop();
   }
 });
+
+test('at its in-flight limit the server sheds load with 503 and Retry-After, then recovers', async () => {
+  const server = await startServer({ env: { ANCHORLINK_MAX_IN_FLIGHT: '2' } });
+  const sockets = [];
+  try {
+    const token = server.cli(['tokens', 'issue', '--email', 'buyer@council.example']).trim();
+    const { port } = new URL(server.baseURL);
+    const body = JSON.stringify({ title: 'Held open' });
+    // Two requests whose bodies have not finished arriving: both slots taken.
+    for (let i = 0; i < 2; i++) {
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.answer = '';
+      socket.on('data', (d) => { socket.answer += d; });
+      await new Promise((ok, fail) => { socket.once('connect', ok); socket.once('error', fail); });
+      socket.write(
+        `POST /api/v1/tenders HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${token}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n` +
+        body.slice(0, 5),
+      );
+      sockets.push(socket);
+    }
+    await sleep(300);
+    const shed = await fetch(`${server.baseURL}/api/v1/suppliers/1`);
+    assert.equal(shed.status, 503);
+    assert.equal(shed.headers.get('retry-after'), '1');
+    assert.ok((await shed.json()).errors.request);
+    const page = await fetch(`${server.baseURL}/`);
+    assert.equal(page.status, 503);
+    // The held requests finish normally, and the next request is served.
+    for (const s of sockets) s.write(body.slice(5));
+    const deadline = Date.now() + 10_000;
+    while (sockets.some((s) => !s.closed) && Date.now() < deadline) await sleep(50);
+    for (const s of sockets) assert.match(s.answer, /^HTTP\/1\.1 201 /, s.answer);
+    assert.equal((await fetch(`${server.baseURL}/healthz`)).status, 200);
+  } finally {
+    for (const s of sockets) s.destroy();
+    await server.stop();
+  }
+});

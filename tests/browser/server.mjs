@@ -10,7 +10,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const BINARY = join(REPO, 'target', 'debug', 'anchorlink');
+// ANCHORLINK_BINARY: another build (`make loadtest` runs the release one).
+export const BINARY = process.env.ANCHORLINK_BINARY
+  ? resolve(REPO, process.env.ANCHORLINK_BINARY)
+  : join(REPO, 'target', 'debug', 'anchorlink');
 export const SITE_ROOT = join(REPO, 'target', 'site');
 
 export const PASSWORD = 'correct horse battery staple';
