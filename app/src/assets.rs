@@ -45,9 +45,87 @@ impl AssetNames {
     }
 }
 
+/// The pages that download no wasm: everything on them is links and forms that post to
+/// server functions, which work the same without JavaScript, so hydrating them would only
+/// cost a slow phone the whole browser bundle. Patterns are paths with `*` for one segment.
+/// A page that is not listed here loads the wasm and hydrates, as every page did before;
+/// list a page here only if it has no `on:` handlers, effects or live resources that the
+/// user needs (and its browser tests pass with JavaScript on).
+pub const PAGES_WITHOUT_WASM: &[&str] = &[
+    "/",
+    "/figures",
+    "/login",
+    "/signup",
+    "/signup/check-email",
+    "/verify-email",
+    "/forgot-password",
+    "/forgot-password/sent",
+    "/reset-password",
+    "/invitations/*",
+    "/buyers/request-access",
+    "/buyers/requested",
+    "/suppliers/*",
+    "/tenders",
+    "/tenders/*",
+    "/spend",
+    "/spend/*",
+    "/jobs/*",
+];
+
+/// Whether the page at `path` loads the wasm (see [`PAGES_WITHOUT_WASM`]).
+#[must_use]
+pub fn loads_wasm(path: &str) -> bool {
+    let path = match path.trim_end_matches('/') {
+        "" => "/",
+        p => p,
+    };
+    !PAGES_WITHOUT_WASM.iter().any(|pattern| {
+        let mut want = pattern.split('/');
+        let mut got = path.split('/');
+        loop {
+            match (want.next(), got.next()) {
+                (None, None) => return true,
+                (Some("*"), Some(seg)) if !seg.is_empty() => {}
+                (Some(w), Some(g)) if w == g => {}
+                _ => return false,
+            }
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::AssetNames;
+    use super::{loads_wasm, AssetNames};
+
+    #[test]
+    fn pages_of_links_and_forms_load_no_wasm() {
+        for path in [
+            "/",
+            "/login",
+            "/suppliers/42",
+            "/tenders/7",
+            "/tenders",
+            "/figures/",
+            "/spend/3",
+        ] {
+            assert!(!loads_wasm(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn interactive_and_unlisted_pages_load_the_wasm() {
+        for path in [
+            "/suppliers",
+            "/profile/capabilities",
+            "/tenders/7/edit",
+            "/tenders/7/lots",
+            "/shortlists/1",
+            "/spend/3/columns",
+            "/a-page-added-later",
+        ] {
+            assert!(loads_wasm(path), "{path}");
+        }
+    }
 
     #[test]
     fn the_output_name_is_the_js_name_without_its_extension() {

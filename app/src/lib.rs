@@ -25,6 +25,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let stylesheet = use_context::<assets::AssetNames>()
         .unwrap_or_else(assets::AssetNames::unhashed)
         .stylesheet_href();
+    let hydrate = use_context::<http::request::Parts>()
+        .is_none_or(|request| assets::loads_wasm(request.uri.path()));
     view! {
         <!DOCTYPE html>
         <html lang="en-GB">
@@ -34,7 +36,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="data:,"/>
                 // light pages (issue 13): the stylesheet under its content-hashed name
                 <link rel="stylesheet" href=stylesheet/>
-                <HydrationScripts options/>
+                // light pages (issue 13): only pages that need the browser half load it
+                {hydrate.then(|| view! { <HydrationScripts options/> })}
                 <MetaTags/>
             </head>
             <body>
