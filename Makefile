@@ -15,8 +15,8 @@ test: site server
 
 ## The self-contained release binary target/release/anchorlink (LTO) and optimised assets.
 release: site-release
-	cargo build --release -p server
-	@echo "built target/release/anchorlink; run it from the repository root"
+	cargo build --release -p server --features embed-site
+	@echo "built target/release/anchorlink: the site's assets are inside it (LEPTOS_SITE_ROOT=dir serves a directory instead)"
 
 ## Benchmark figures.
 bench: site server

@@ -8,7 +8,8 @@
 // Environment: LOADTEST_SUPPLIERS (default 5000), LOADTEST_SECONDS per phase (default 15),
 // LOADTEST_MAX_IN_FLIGHT (the server's limit, default 64 here so 2× overloads it visibly).
 
-import { startServer, PASSWORD } from '../tests/browser/server.mjs';
+import { join } from 'node:path';
+import { startServer, PASSWORD, REPO } from '../tests/browser/server.mjs';
 
 const SUPPLIERS = Number(process.env.LOADTEST_SUPPLIERS ?? 5000);
 const SECONDS = Number(process.env.LOADTEST_SECONDS ?? 15);
@@ -18,6 +19,8 @@ const QUERIES = ['cleaning', 'grounds maintenance', 'catering', 'IT support', 'b
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const server = await startServer({
+  // the release build's own assets, as `make release` makes them
+  siteRoot: join(REPO, 'target', 'site-release'),
   seed: { suppliers: SUPPLIERS, randomSeed: 7 },
   users: [{ email: 'load@council.example', role: 'buyer', organisation: 'Load Council' }],
   env: {

@@ -46,3 +46,10 @@ ANCHORLINK_TEST_DATABASE_URL="$PG_URL" relevance
 log "browser tests (headless Chromium, JavaScript on and off)"
 ensure_chromium
 (cd tests/browser && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund; } && node --test --test-concurrency=1 .)
+
+# light pages (issue 13): what each main page downloads, compressed, on a first visit, measured
+# on the release assets (a directory of their own, so the dev site above is untouched), against
+# the budgets (search 200,000 bytes, other pages 150,000); over budget fails.
+log "page weight of the release build"
+scripts/build-site.sh release
+(cd tests/browser && node --test page-weight.mjs)

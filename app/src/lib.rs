@@ -3,6 +3,8 @@
 //! exchange are `domain`'s; everything that touches the database goes through `backend`,
 //! behind the `ssr` feature, so the browser build carries neither.
 
+// light pages (issue 13): the hashed asset names the shell links
+pub mod assets;
 pub mod components;
 pub mod error;
 pub mod pages;
@@ -13,13 +15,18 @@ pub mod web;
 
 use components::{PageCtx, SiteHeader};
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::hooks::use_location;
 use leptos_router::{path, SsrMode};
 
 /// The HTML document around the app (server side).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let stylesheet = use_context::<assets::AssetNames>()
+        .unwrap_or_else(assets::AssetNames::unhashed)
+        .stylesheet_href();
+    let hydrate = use_context::<http::request::Parts>()
+        .is_none_or(|request| assets::loads_wasm(request.uri.path()));
     view! {
         <!DOCTYPE html>
         <html lang="en-GB">
@@ -27,7 +34,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="data:,"/>
-                <HydrationScripts options/>
+                // light pages (issue 13): the stylesheet under its content-hashed name
+                <link rel="stylesheet" href=stylesheet/>
+                // light pages (issue 13): only pages that need the browser half load it
+                {hydrate.then(|| view! { <HydrationScripts options/> })}
                 <MetaTags/>
             </head>
             <body>
@@ -41,7 +51,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/anchorlink.css"/>
         <Title formatter=|t: String| if t.is_empty() { "Anchorlink".to_owned() } else { format!("{t} – Anchorlink") }/>
         <Router>
             <Shell/>

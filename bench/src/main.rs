@@ -158,7 +158,7 @@ async fn run(
         smtp_url: None,
         mail_from: "Anchorlink <no-reply@anchorlink.invalid>".into(),
         outbox_dir: dir.join("outbox"),
-        site_root: dir.join("site").display().to_string(),
+        site_root: Some(dir.join("site").display().to_string()),
         index_dir: Some(index_dir.clone()),
         ocid_prefix: domain::ocds::OcidPrefix::parse(server::config::DEFAULT_OCID_PREFIX)
             .expect("the default ocid prefix is valid"),

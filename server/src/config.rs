@@ -20,8 +20,10 @@ pub struct Settings {
     pub mail_from: String,
     /// `ANCHORLINK_OUTBOX`: where mail is written when there is no SMTP server.
     pub outbox_dir: PathBuf,
-    /// `LEPTOS_SITE_ROOT`: the built browser assets (`pkg/`).
-    pub site_root: String,
+    /// `LEPTOS_SITE_ROOT`: a built site directory (`pkg/` and `asset-manifest.json`) to
+    /// serve the browser assets from. Unset: the release site embedded in the binary
+    /// (feature `embed-site`, `make release`), else `target/site`.
+    pub site_root: Option<String>,
     /// `ANCHORLINK_INDEX_DIR`: this process's search index (`memory` keeps it in RAM).
     pub index_dir: Option<PathBuf>,
     /// `ANCHORLINK_OCID_PREFIX`: the ocid prefix of OCDS exports, default
@@ -64,7 +66,7 @@ impl Settings {
             mail_from: env("MAIL_FROM")
                 .unwrap_or_else(|| "Anchorlink <no-reply@anchorlink.invalid>".into()),
             outbox_dir: PathBuf::from(env("ANCHORLINK_OUTBOX").unwrap_or_else(|| "outbox".into())),
-            site_root: env("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
+            site_root: env("LEPTOS_SITE_ROOT"),
             index_dir: match env("ANCHORLINK_INDEX_DIR").as_deref() {
                 Some("memory") => None,
                 Some(dir) => Some(PathBuf::from(dir)),

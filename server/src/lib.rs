@@ -3,6 +3,8 @@
 //! without a socket.
 
 pub mod backup;
+// light pages (issue 13): hashed, precompressed, cacheable assets; embedded in release
+pub mod assets;
 pub mod cli;
 pub mod config;
 pub mod observe;
@@ -160,10 +162,14 @@ impl FromRef<SiteState> for LeptosOptions {
 }
 
 /// Where the built browser assets are and how they are named.
-fn leptos_options(settings: &Settings) -> LeptosOptions {
+fn leptos_options(
+    settings: &Settings,
+    site: &assets::SiteAssets,
+    names: &app::assets::AssetNames,
+) -> LeptosOptions {
     LeptosOptions::builder()
-        .output_name("anchorlink")
-        .site_root(settings.site_root.clone())
+        .output_name(names.output_name())
+        .site_root(site.leptos_site_root())
         .site_pkg_dir("pkg")
         .site_addr(settings.addr)
         .build()
@@ -196,7 +202,10 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
     let routes = generate_route_list(App);
     let ctx_state = state.clone();
     let fallback_state = state.clone();
-    let options = leptos_options(settings);
+    let site_assets = assets::SiteAssets::from_site_root(settings.site_root.as_deref());
+    let names = site_assets.names();
+    let (ctx_names, fallback_names) = (names.clone(), names.clone());
+    let options = leptos_options(settings, &site_assets, &names);
     let origin = security::SiteOrigin::of(&settings.base_url);
     let site = SiteState {
         app: state,
@@ -212,16 +221,35 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         )
         .nest("/api/v1", rest::router())
         .merge(rest::site_router())
-        .leptos_routes_with_context(&site, routes, move || provide_context(ctx_state.clone()), {
-            let options = options.clone();
-            move || shell(options.clone())
-        })
+        .merge(site_assets.router(&names))
+        .leptos_routes_with_context(
+            &site,
+            routes,
+            move || {
+                provide_context(ctx_state.clone());
+                provide_context(ctx_names.clone());
+            },
+            {
+                let options = options.clone();
+                move || shell(options.clone())
+            },
+        )
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             SiteState,
             _,
         >(
-            move || provide_context(fallback_state.clone()), shell
+            move || {
+                provide_context(fallback_state.clone());
+                provide_context(fallback_names.clone());
+            },
+            shell,
         ))
+        // light pages (issue 13): pages revalidated, and compressed when not already
+        .layer(axum::middleware::from_fn(assets::page_cache_control))
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .quality(tower_http::CompressionLevel::Precise(5)),
+        )
         .layer(axum::middleware::from_fn_with_state(
             origin.clone(),
             security::same_origin,

@@ -112,12 +112,16 @@ async function isHydrated(page, formSelector) {
 
 /**
  * Waits until the page is ready to use. With JavaScript on: the network is idle and the
- * wasm has hydrated the page (see isHydrated). With JavaScript off: the load event.
+ * wasm has hydrated the page (see isHydrated), on a page that loads it. With JavaScript off,
+ * or on a page that loads no wasm: the load event.
  */
 export async function ready(page, { formSelector = 'main form[action^="/api/"]' } = {}) {
   await page.waitForLoadState('load');
   if (!page.js) return;
   await page.waitForLoadState('networkidle');
+  // A page that needs no interactivity loads no wasm (app::assets::PAGES_WITHOUT_WASM):
+  // it is ready when loaded. (After a client-side navigation the wasm is still there.)
+  if (!(await page.evaluate(() => !!document.querySelector('link[rel="modulepreload"]')))) return;
   const end = Date.now() + 15_000;
   while (!(await isHydrated(page, formSelector))) {
     if (Date.now() > end) throw new Error(`page ${page.url()} did not hydrate within 15 s; problems: ${page.problems.join('; ')}`);

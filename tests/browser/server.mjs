@@ -45,10 +45,12 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /**
  * Starts the server; resolves to { baseURL, dir, outbox, stop(), mails(), waitForMail() }.
  * Options: `seed: { suppliers, randomSeed }` runs `anchorlink seed` before serving;
- * `users: [{ email, role, organisation }]` adds more users (password PASSWORD).
+ * `users: [{ email, role, organisation }]` adds more users (password PASSWORD);
+ * `siteRoot` serves another built site (default target/site, the dev build).
  */
-export async function startServer({ seed = null, users = [], env: extraEnv = {} } = {}) {
-  for (const p of [BINARY, join(SITE_ROOT, 'pkg', 'anchorlink_bg.wasm')]) {
+export async function startServer({ seed = null, users = [], siteRoot = SITE_ROOT, env: extraEnv = {} } = {}) {
+  // The site's assets have content-hashed names, listed in its manifest.
+  for (const p of [BINARY, join(siteRoot, 'asset-manifest.json')]) {
     if (!existsSync(p)) throw new Error(`${p} is missing: run \`make site server\` in ${REPO} first`);
   }
   const port = await freePort();
@@ -61,7 +63,7 @@ export async function startServer({ seed = null, users = [], env: extraEnv = {} 
     ANCHORLINK_BASE_URL: baseURL,
     DATABASE_URL: `sqlite://${dir}/test.db?mode=rwc`,
     ANCHORLINK_OUTBOX: outbox,
-    LEPTOS_SITE_ROOT: SITE_ROOT,
+    LEPTOS_SITE_ROOT: siteRoot,
     // Each server its own search index, never the repository's default one.
     ANCHORLINK_INDEX_DIR: join(dir, 'index'),
     RUST_LOG: process.env.RUST_LOG ?? 'warn',

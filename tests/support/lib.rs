@@ -116,7 +116,7 @@ impl TestApp {
             smtp_url: None,
             mail_from: "Anchorlink <no-reply@anchorlink.invalid>".into(),
             outbox_dir: outbox.clone(),
-            site_root: dir.path().join("site").display().to_string(),
+            site_root: Some(dir.path().join("site").display().to_string()),
             index_dir: None,
             ocid_prefix: domain::ocds::OcidPrefix::parse(server::config::DEFAULT_OCID_PREFIX)
                 .expect("the default ocid prefix is valid"),

@@ -31,3 +31,5 @@ mod planner_pages;
 mod api_input;
 // operating it: metrics and request ids (issue 10)
 mod operations;
+// light pages (issue 13): compressed, hashed, cacheable assets
+mod assets;
