@@ -93,6 +93,8 @@ pub mod model;
 pub mod planner;
 pub mod random;
 pub mod rules;
+// opportunities, interest and partners (issue 12)
+pub mod opportunities;
 
 pub use lineset::MAX_LINES;
 pub use market::{
