@@ -57,6 +57,7 @@ impl OpenLot {
 
 /// One of the supplier's codes that puts a line on its branch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CodeMatch {
     pub line_id: i64,
     pub line_cpv: String,
@@ -66,6 +67,7 @@ pub struct CodeMatch {
 /// What distances are measured to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum DistanceTo {
     /// The farthest delivery place named by the lot's lines.
     Delivery,
@@ -75,6 +77,7 @@ pub enum DistanceTo {
 
 /// Why a lot matched (or nearly matched): the evidence a supplier reads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Reasons {
     /// For each line it covers, the best of its codes on that line's branch.
     pub codes: Vec<CodeMatch>,
@@ -140,6 +143,7 @@ impl Reasons {
 /// The one rule a near miss missed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "rule", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Missed {
     /// These lines are on none of its CPV branches.
     Cpv { line_ids: Vec<i64> },
@@ -379,6 +383,7 @@ pub fn assess(supplier: &SupplierSnapshot, lot: &OpenLot) -> Verdict {
 
 /// What a supplier cannot do of a lot alone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Gap {
     /// Lines it does not both cover and serve.
     pub lines: Vec<i64>,
@@ -420,6 +425,7 @@ fn does(supplier: &SupplierSnapshot, line: &TenderLine) -> bool {
 
 /// A suggested partner and what it brings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PartnerFit {
     pub supplier_id: i64,
     /// The lines of the gap it covers and serves (of the whole lot when there is no gap:

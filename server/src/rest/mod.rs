@@ -12,6 +12,8 @@ pub mod downloads;
 // registry figures (issue 9)
 pub mod figures;
 pub mod tendering;
+// opportunities, interest and partners (issue 12)
+pub mod opportunities;
 
 use crate::SiteState;
 use app::error::AppError;
@@ -225,7 +227,18 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
         spend::get_review,
         spend::post_review,
         // registry figures (issue 9)
-        figures::get_figures
+        figures::get_figures,
+        // opportunities, interest and partners (issue 12)
+        opportunities::list_opportunities,
+        opportunities::mark_interest,
+        opportunities::withdraw_interest,
+        opportunities::tender_interest,
+        opportunities::tender_interest_csv_api,
+        opportunities::lot_partners,
+        opportunities::ask_partner,
+        opportunities::list_partner_requests,
+        opportunities::accept_partner,
+        opportunities::decline_partner
     ),
     components(schemas(ProfilePatch, IdentifierInput, SupplierProfile, ErrorBody)),
     modifiers(&BearerAuth)
@@ -267,6 +280,8 @@ pub fn router() -> Router<SiteState> {
         .merge(spend::api_router())
         // registry figures (issue 9)
         .merge(figures::api_router())
+        // opportunities, interest and partners (issue 12)
+        .merge(opportunities::api_router())
         .fallback(|| async { ApiError(AppError::NotFound) })
 }
 
@@ -281,6 +296,8 @@ pub fn site_router() -> Router<SiteState> {
         .merge(ocds::site_router())
         // registry figures (issue 9)
         .merge(figures::site_router())
+        // the buyer's interest CSV (issue 12)
+        .merge(opportunities::site_router())
 }
 
 async fn openapi() -> impl IntoResponse {

@@ -27,3 +27,5 @@ mod abuse;
 mod tender_pages;
 // the lot planner, publish and import pages (issue 8 pages)
 mod planner_pages;
+// opportunities, interest and partners (issue 12)
+mod opportunities;
