@@ -164,6 +164,9 @@ fn fixtures() -> Vec<Fixture> {
     ]
 }
 
+/// A supplier's key, the lots it is eligible for, and its near misses (lot, rule).
+type Expected = (&'static str, Vec<i64>, Vec<(i64, &'static str)>);
+
 fn lot_ids(t: &Value) -> Vec<i64> {
     t["lots"]
         .as_array()
@@ -363,7 +366,7 @@ async fn a_published_tender_and_an_imported_notice_reach_exactly_the_eligible_su
     let w = world().await;
     let (g, t, f) = (w.grounds, w.trees, w.fleet);
     // key → (eligible lots, near misses with the rule missed)
-    let expected: Vec<(&str, Vec<i64>, Vec<(i64, &str)>)> = vec![
+    let expected: Vec<Expected> = vec![
         ("mowers", vec![g], vec![]),
         ("green", vec![g, t], vec![]),
         ("trees", vec![t], vec![]),

@@ -422,8 +422,10 @@ pub async fn listed_snapshot(
 
 /// Matches one supplier against the open lots: every lot it is eligible for, best fit
 /// first (ties: the sooner deadline, then the lot id), and every near miss, best fit
-/// first; both filtered by `q`.
-#[must_use]
+/// first; both filtered by `q`. Also the number of open lots looked at.
+///
+/// # Errors
+/// `Validation` naming a filter that does not parse.
 pub fn matches(
     supplier: &SupplierSnapshot,
     catalogue: &Catalogue,
