@@ -903,3 +903,199 @@ async fn partners_are_ranked_and_asking_one_mails_it_through_the_platform() {
     assert!(r.header("retry-after").is_some());
     assert!(w.app.mails_to_now("gr@green.coop").await.is_empty());
 }
+
+fn location(r: &Reply) -> String {
+    r.header("location").expect("a redirect")
+}
+
+/// The page a no-JavaScript post went back to, with the flash it left.
+async fn back_to(w: &World, r: &Reply, cookie: &str) -> String {
+    assert_eq!(r.status, StatusCode::FOUND, "{r:?}");
+    let to = location(r);
+    let flash = r.flash_cookie().expect("a flash cookie");
+    let page = w.app.page(&to, Some(&format!("{cookie}; {flash}"))).await;
+    assert_eq!(page.status, StatusCode::OK, "{to}: {page:?}");
+    page.body
+}
+
+#[tokio::test]
+async fn the_pages_work_without_javascript_for_suppliers_and_the_buyer() {
+    let w = world().await;
+    let mowers = w.app.sign_in("mo@mowers.coop").await;
+    let page = w.app.page("/opportunities", Some(&mowers)).await;
+    assert_eq!(page.status, StatusCode::OK, "{page:?}");
+    let body = &page.body;
+    assert!(
+        body.contains("href=\"/opportunities\""),
+        "the header links it"
+    );
+    assert!(body.contains("Lots you can bid for (1)"), "{body}");
+    assert!(
+        body.contains("Grounds") && body.contains("Parks 2027"),
+        "{body}"
+    );
+    assert!(body.contains("Why it matched"), "{body}");
+    assert!(body.contains(&format!("href=\"/lots/{}/partners\"", w.grounds)));
+
+    // A bad filter comes back named, with what was typed.
+    let page = w
+        .app
+        .page("/opportunities?max_value=lots&buyer=Preston", Some(&mowers))
+        .await;
+    assert!(page.body.contains("There is a problem"), "{}", page.body);
+    assert!(page.body.contains("value=\"lots\""), "{}", page.body);
+    let page = w
+        .app
+        .page("/opportunities?buyer=lancaster", Some(&mowers))
+        .await;
+    assert!(
+        page.body.contains("Lots you can bid for (0)"),
+        "{}",
+        page.body
+    );
+
+    // Mark interest with a plain form post: back to the page, which says so.
+    let r = w
+        .app
+        .post_form(
+            "/api/lot-interest",
+            &[
+                ("lot_id", &w.grounds.to_string()),
+                ("as_consortium", "yes"),
+                ("note", "We would team up with Tree Care."),
+                ("back", "/opportunities"),
+            ],
+            Some(&mowers),
+            "/opportunities",
+        )
+        .await;
+    let body = back_to(&w, &r, &mowers).await;
+    assert!(body.contains("Your interest is recorded"), "{body}");
+    assert!(body.contains("Withdraw interest"), "{body}");
+
+    // A near miss says what it missed.
+    let tiny = w.app.sign_in("ti@tiny.coop").await;
+    let body = w.app.page("/opportunities", Some(&tiny)).await.body;
+    assert!(body.contains("Lots you nearly fit (1)"), "{body}");
+    assert!(
+        body.contains("more than your capacity of £20,000"),
+        "{body}"
+    );
+    assert!(body.contains("Find partners to cover it"), "{body}");
+
+    // The buyer sees the count on the tender page, the interest page and the CSV.
+    let bea = w.app.sign_in("bea@preston.gov.uk").await;
+    let body = w
+        .app
+        .page(&format!("/tenders/{}", w.parks), Some(&bea))
+        .await
+        .body;
+    assert!(body.contains("1 supplier(s) interested"), "{body}");
+    let body = w
+        .app
+        .page(&format!("/tenders/{}/interest", w.parks), Some(&bea))
+        .await
+        .body;
+    assert!(body.contains("Mowers Co-operative"), "{body}");
+    assert!(body.contains("We would team up with Tree Care."), "{body}");
+    assert!(
+        body.contains(&format!("/tenders/{}/interest.csv", w.parks)),
+        "{body}"
+    );
+    let csv = w
+        .app
+        .page(&format!("/tenders/{}/interest.csv", w.parks), Some(&bea))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.body.contains("Mowers Co-operative"), "{}", csv.body);
+    // Another buyer sees neither.
+    let olly = w.app.sign_in("olly@lancaster.gov.uk").await;
+    let body = w
+        .app
+        .page(&format!("/tenders/{}", w.parks), Some(&olly))
+        .await
+        .body;
+    assert!(!body.contains("interested"), "{body}");
+    let body = w
+        .app
+        .page(&format!("/tenders/{}/interest", w.parks), Some(&olly))
+        .await
+        .body;
+    assert!(
+        body.contains("Tender not found") && !body.contains("Mowers"),
+        "{body}"
+    );
+
+    // Partners, and asking one, without JavaScript.
+    let sheffield = w.app.sign_in("sh@sheffield.coop").await;
+    let path = format!("/lots/{}/partners", w.grounds);
+    let body = w.app.page(&path, Some(&sheffield)).await.body;
+    assert!(body.contains("You cannot bid for this lot alone"), "{body}");
+    assert!(
+        body.contains("Mowers Co-operative") && body.contains("Ask to partner"),
+        "{body}"
+    );
+    let r = w
+        .app
+        .post_form(
+            "/api/partner-ask",
+            &[
+                ("lot_id", &w.grounds.to_string()),
+                ("to_supplier_id", &w.s["mowers"].id.to_string()),
+                ("message", "Shall we?"),
+            ],
+            Some(&sheffield),
+            &path,
+        )
+        .await;
+    let body = back_to(&w, &r, &sheffield).await;
+    assert!(
+        body.contains("Your request was sent to Mowers Co-operative"),
+        "{body}"
+    );
+    assert!(
+        body.contains("You have asked them about this lot."),
+        "{body}"
+    );
+
+    // The asked side answers on the page the mail links to.
+    let link = w
+        .app
+        .link_in_mail("mo@mowers.coop", "/partner-requests/")
+        .await;
+    let request_path = link.trim_start_matches("http://localhost:3000").to_owned();
+    let request_path = request_path
+        .find("/partner-requests/")
+        .map(|i| request_path[i..].to_owned())
+        .expect("a request link");
+    let body = w.app.page(&request_path, Some(&mowers)).await.body;
+    assert!(
+        body.contains("Shall we?") && body.contains("Accept and share contact details"),
+        "{body}"
+    );
+    let id = request_path
+        .trim_start_matches("/partner-requests/")
+        .to_owned();
+    let r = w
+        .app
+        .post_form(
+            "/api/partner-answer",
+            &[("id", &id), ("answer", "accept")],
+            Some(&mowers),
+            &request_path,
+        )
+        .await;
+    let body = back_to(&w, &r, &mowers).await;
+    assert!(body.contains("Accepted"), "{body}");
+    assert!(
+        !body.contains("Accept and share contact details"),
+        "answered once: {body}"
+    );
+    // A stranger cannot read it.
+    let trees = w.app.sign_in("tr@trees.coop").await;
+    let body = w.app.page(&request_path, Some(&trees)).await.body;
+    assert!(
+        body.contains("Request not found") && !body.contains("Shall we?"),
+        "{body}"
+    );
+}

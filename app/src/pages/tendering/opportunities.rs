@@ -110,7 +110,10 @@ fn filter_field(
     }
 }
 
-fn filters(q: &OpportunityQuery, errors: Option<&domain::validation::FieldErrors>) -> impl IntoView {
+fn filters(
+    q: &OpportunityQuery,
+    errors: Option<&domain::validation::FieldErrors>,
+) -> impl IntoView {
     let err = |f: &str| errors.and_then(|e| e.get(f).map(str::to_owned));
     view! {
         <form method="get" action="/opportunities" class="filters" aria-labelledby="filters-title">
@@ -305,7 +308,10 @@ fn partners_view(v: PartnersView, flash: Option<Flash>, ask: ServerAction<AskPar
         if let Some(s) = v.gap.shortfall_gbp {
             parts.push(format!("it is worth {} more than your capacity", pounds(s)));
         }
-        format!("You cannot bid for this lot alone: {}.", parts.join("; and "))
+        format!(
+            "You cannot bid for this lot alone: {}.",
+            parts.join("; and ")
+        )
     };
     let cards: Vec<AnyView> = v
         .partners
