@@ -1,7 +1,7 @@
 //! Server functions of opportunities, interest and partners (issue 12), calling
 //! `backend::services::tendering::{opportunities, interest, partners}`. Forms post here
-//! with or without JavaScript; after a change the browser goes back to the page it came
-//! from (`back`, a path on this site) with a notice.
+//! with or without JavaScript; after a change without JavaScript the browser goes back to
+//! the page it came from with a notice, with JavaScript the page refreshes its data.
 
 use crate::error::AppError;
 use domain::tendering::opportunity_views::{
@@ -11,14 +11,6 @@ use leptos::server;
 
 #[cfg(feature = "ssr")]
 use crate::web::{self, finish, respond};
-
-/// A path on this site to go back to; anything else goes to `fallback`.
-#[cfg(feature = "ssr")]
-fn local_path(back: Option<&str>, fallback: &str) -> String {
-    back.and_then(domain::forms::internal_path)
-        .unwrap_or(fallback)
-        .to_owned()
-}
 
 /// The signed-in supplier's opportunities, filtered.
 #[server(endpoint = "opportunities")]
@@ -46,7 +38,6 @@ pub async fn mark_interest(
     lot_id: i64,
     #[server(default)] as_consortium: Option<String>,
     #[server(default)] note: Option<String>,
-    #[server(default)] back: Option<String>,
 ) -> Result<(), AppError> {
     use backend::services::tendering::interest;
     use domain::tendering::opportunity_views::InterestInput;
@@ -64,23 +55,19 @@ pub async fn mark_interest(
         Ok::<(), backend::ServiceError>(())
     }
     .await;
-    let next = local_path(back.as_deref(), "/opportunities");
     finish(
         &format!("interest-{lot_id}"),
         &values,
         result,
         "Your interest is recorded: the buyer can see it.",
-        Some(&next),
+        None,
     )
     .await
 }
 
 /// Withdraws the signed-in supplier's interest in a lot.
 #[server(endpoint = "lot-interest-withdraw")]
-pub async fn withdraw_interest(
-    lot_id: i64,
-    #[server(default)] back: Option<String>,
-) -> Result<(), AppError> {
+pub async fn withdraw_interest(lot_id: i64) -> Result<(), AppError> {
     use backend::services::tendering::interest;
     let state = web::state()?;
     let result = async {
@@ -91,13 +78,12 @@ pub async fn withdraw_interest(
         Ok::<(), backend::ServiceError>(())
     }
     .await;
-    let next = local_path(back.as_deref(), "/opportunities");
     finish(
         &format!("interest-{lot_id}"),
         &serde_json::json!({}),
         result,
         "Your interest is withdrawn.",
-        Some(&next),
+        None,
     )
     .await
 }
@@ -149,13 +135,12 @@ pub async fn ask_partner(
         Ok(name) => format!("Your request was sent to {name}. They answer through Anchorlink; you will get an e-mail."),
         Err(_) => String::new(),
     };
-    let next = format!("/lots/{lot_id}/partners");
     finish(
         &format!("ask-{to_supplier_id}"),
         &values,
         result.map(|_| ()),
         &notice,
-        Some(&next),
+        None,
     )
     .await
 }
@@ -211,13 +196,12 @@ pub async fn answer_partner_request(id: i64, answer: String) -> Result<(), AppEr
     } else {
         "Declined: they have been told, without your contact details."
     };
-    let next = format!("/partner-requests/{id}");
     finish(
         "partner-answer",
         &serde_json::json!({}),
         result,
         notice,
-        Some(&next),
+        None,
     )
     .await
 }

@@ -17,7 +17,7 @@ use domain::tendering::opportunity_views::{
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_location, use_params_map, use_query_map};
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 fn pounds(v: u64) -> String {
     domain::text::Gbp::new(v).to_string()
@@ -38,7 +38,6 @@ fn field_error(flash: &Option<Flash>, form: &str) -> Option<String> {
 #[component]
 pub fn OpportunitiesPage() -> impl IntoView {
     let query = use_query_map();
-    let location = use_location();
     let mark = ServerAction::<MarkInterest>::new();
     let withdraw = ServerAction::<WithdrawInterest>::new();
     let q = move || {
@@ -62,13 +61,12 @@ pub fn OpportunitiesPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let (_, flash) = ctx.load().await;
-                let back = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
                 let q = q();
                 match list.await {
-                    Ok(v) => page(v, &q, None, flash, back, mark, withdraw),
+                    Ok(v) => page(v, &q, None, flash, mark, withdraw),
                     Err(AppError::Validation(errors)) => page(
                         OpportunitiesView { supplier_id: 0, listed: true, opportunities: Vec::new(), near_misses: Vec::new(), open_lots: 0 },
-                        &q, Some(errors), flash, back, mark, withdraw,
+                        &q, Some(errors), flash, mark, withdraw,
                     ),
                     Err(AppError::Unauthenticated) => view! {
                         <p><A href="/login?next=/opportunities">"Sign in"</A>" to see the lots you can bid for."</p>
@@ -145,7 +143,6 @@ fn page(
     q: &OpportunityQuery,
     errors: Option<domain::validation::FieldErrors>,
     flash: Option<Flash>,
-    back: String,
     mark: ServerAction<MarkInterest>,
     withdraw: ServerAction<WithdrawInterest>,
 ) -> AnyView {
@@ -155,12 +152,12 @@ fn page(
     let matched: Vec<AnyView> = v
         .opportunities
         .into_iter()
-        .map(|o| lot_card(o, &flash, &back, mark, withdraw))
+        .map(|o| lot_card(o, &flash, mark, withdraw))
         .collect();
     let nearly: Vec<AnyView> = v
         .near_misses
         .into_iter()
-        .map(|o| lot_card(o, &flash, &back, mark, withdraw))
+        .map(|o| lot_card(o, &flash, mark, withdraw))
         .collect();
     view! {
         <Notice text=Signal::derive(move || shown.clone())/>
@@ -188,12 +185,10 @@ fn page(
 fn lot_card(
     o: OpportunityView,
     flash: &Option<Flash>,
-    back: &str,
     mark: ServerAction<MarkInterest>,
     withdraw: ServerAction<WithdrawInterest>,
 ) -> AnyView {
     let lot = o.lot_id;
-    let back = back.to_owned();
     let heading = format!("lot-{lot}-title");
     let labelled = heading.clone();
     let error = field_error(flash, &format!("interest-{lot}"));
@@ -202,7 +197,6 @@ fn lot_card(
             <ActionForm action=withdraw attr:class="inline">
                 <p class="interested"><strong>"You are interested in this lot."</strong></p>
                 <input type="hidden" name="lot_id" value=lot/>
-                <input type="hidden" name="back" value=back/>
                 <button type="submit" class="button secondary">"Withdraw interest"</button>
             </ActionForm>
         }
@@ -211,7 +205,6 @@ fn lot_card(
         view! {
             <ActionForm action=mark attr:class="interest-form">
                 <input type="hidden" name="lot_id" value=lot/>
-                <input type="hidden" name="back" value=back/>
                 <div class="field checkbox">
                     <input type="checkbox" id=format!("consortium-{lot}") name="as_consortium" value="yes"/>
                     <label for=format!("consortium-{lot}")>"We would bid as part of a consortium"</label>
