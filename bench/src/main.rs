@@ -194,7 +194,9 @@ async fn run(
         report.tendering = tendering::run(&state).await?;
         // opportunities (issue 12): 10,000 open lots on the same registry
         eprintln!("==> opportunities: one supplier's page among 10,000 open lots");
-        report.tendering.push_str(&opportunities::run(&state).await?);
+        report
+            .tendering
+            .push_str(&opportunities::run(&state).await?);
     }
     run_queries(n, state, &settings.database_url, pg_url, report, pg_db_name).await
 }

@@ -41,13 +41,8 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
 pub async fn run(state: &AppState) -> anyhow::Result<String> {
     let m = Market::of(state);
     m.pool.ready(m.views, &state.db).await?;
-    let suppliers: Vec<domain::registry::SupplierSnapshot> = m
-        .pool
-        .read()
-        .values()
-        .take(5_000)
-        .cloned()
-        .collect();
+    let suppliers: Vec<domain::registry::SupplierSnapshot> =
+        m.pool.read().values().take(5_000).cloned().collect();
     anyhow::ensure!(!suppliers.is_empty(), "no suppliers to match");
     // Lines drawn from what the registry's suppliers do and where they are.
     let mut rng = StdRng::seed_from_u64(12);
@@ -56,7 +51,10 @@ pub async fn run(state: &AppState) -> anyhow::Result<String> {
         .flat_map(|s| s.cpv.iter().map(|c| c.as_str().to_owned()))
         .collect();
     let outcodes: Vec<String> = suppliers.iter().filter_map(|s| s.outcode.clone()).collect();
-    anyhow::ensure!(!codes.is_empty() && !outcodes.is_empty(), "no codes or places");
+    anyhow::ensure!(
+        !codes.is_empty() && !outcodes.is_empty(),
+        "no codes or places"
+    );
     let org = backend::entities::organisation::Entity::find()
         .one(&state.db)
         .await?
@@ -93,7 +91,11 @@ pub async fn run(state: &AppState) -> anyhow::Result<String> {
     let tenders = tender::Entity::find().all(&state.db).await?;
     let mut ids: Vec<i64> = tenders
         .iter()
-        .filter(|t| t.ocid.as_deref().is_some_and(|o| o.starts_with("ocds-bench-opp-")))
+        .filter(|t| {
+            t.ocid
+                .as_deref()
+                .is_some_and(|o| o.starts_with("ocds-bench-opp-"))
+        })
         .map(|t| t.id)
         .collect();
     ids.sort_unstable();
@@ -115,8 +117,10 @@ pub async fn run(state: &AppState) -> anyhow::Result<String> {
         w.commit().await?;
     }
     let lots = tender_lot::Entity::find().all(&state.db).await?;
-    let bench_lots: Vec<&tender_lot::Model> =
-        lots.iter().filter(|l| ids.binary_search(&l.tender_id).is_ok()).collect();
+    let bench_lots: Vec<&tender_lot::Model> = lots
+        .iter()
+        .filter(|l| ids.binary_search(&l.tender_id).is_ok())
+        .collect();
     for chunk in bench_lots.chunks(200) {
         let w = state.write().await?;
         let items: Vec<tender_item::ActiveModel> = chunk
@@ -163,7 +167,9 @@ pub async fn run(state: &AppState) -> anyhow::Result<String> {
     // Cold: the first page of a process builds the catalogue.
     let open = OpenLots::new();
     let t = Instant::now();
-    let first = opportunities::for_supplier(&state.db, &state.env, m, &open, &admin, &query(who[0])).await?;
+    let first =
+        opportunities::for_supplier(&state.db, &state.env, m, &open, &admin, &query(who[0]))
+            .await?;
     let cold = t.elapsed();
     let open_lots = first.open_lots;
 
@@ -171,7 +177,8 @@ pub async fn run(state: &AppState) -> anyhow::Result<String> {
     let mut found = Vec::with_capacity(SUPPLIERS);
     for &id in &who {
         let t = Instant::now();
-        let v = opportunities::for_supplier(&state.db, &state.env, m, &open, &admin, &query(id)).await?;
+        let v = opportunities::for_supplier(&state.db, &state.env, m, &open, &admin, &query(id))
+            .await?;
         warm.push(t.elapsed());
         found.push((v.opportunities.len(), v.near_misses.len()));
     }
@@ -195,7 +202,10 @@ pub async fn run(state: &AppState) -> anyhow::Result<String> {
         "\n### Opportunities ({open_lots} open lots, {SUPPLIERS} suppliers' pages, the same registry)\n"
     );
     let _ = writeln!(o, "Through `backend::services::tendering::opportunities::for_supplier` (the supplier from the in-memory pool, its interest, every open lot assessed, filters, sorting). Baseline: the same service with no catalogue kept between requests, so each request reads the published tenders' lots and lines (three batched, indexed queries) and compiles them.\n");
-    let _ = writeln!(o, "| measure | p50 ms | p95 ms | target |\n|---|---:|---:|---|");
+    let _ = writeln!(
+        o,
+        "| measure | p50 ms | p95 ms | target |\n|---|---:|---:|---|"
+    );
     let _ = writeln!(
         o,
         "| opportunities page, catalogue in memory | {:.1} | {:.1} | < 100 ms p95 |",

@@ -14,7 +14,10 @@ use crate::web::{self, finish, respond};
 
 /// The signed-in supplier's opportunities, filtered.
 #[server(endpoint = "opportunities")]
-pub async fn get_opportunities(q: OpportunityQuery) -> Result<OpportunitiesView, AppError> {
+pub async fn get_opportunities(
+    // All filters blank serialise to nothing at all, so the argument must default.
+    #[server(default)] q: OpportunityQuery,
+) -> Result<OpportunitiesView, AppError> {
     use backend::services::tendering::market::Market;
     use backend::services::tendering::opportunities;
     let state = web::state()?;

@@ -1099,3 +1099,93 @@ async fn the_pages_work_without_javascript_for_suppliers_and_the_buyer() {
         "{body}"
     );
 }
+
+/// The open lots are cached per process: a tender another process publishes, or closes,
+/// shows in (or leaves) this process's answers at its next request.
+#[tokio::test]
+async fn a_tender_published_or_closed_by_another_process_is_seen_at_the_next_request() {
+    use backend::services::tendering::market::Market;
+    use backend::services::tendering::{opportunities as opps, tenders};
+    use domain::tendering::dto::{ItemInput, PublishInput, TenderInput};
+    use domain::tendering::opportunity_views::OpportunityQuery;
+    use domain::tendering::TenderStatus;
+
+    let w = world().await;
+    let trees = w.app.actor("tr@trees.coop").await;
+    let ask = |state: &backend::AppState| {
+        let state = state.clone();
+        async move {
+            opps::for_supplier(
+                &state.db,
+                &state.env,
+                Market::of(&state),
+                &state.opportunities,
+                &trees,
+                &OpportunityQuery::default(),
+            )
+            .await
+            .expect("opportunities")
+        }
+    };
+    let here = ask(&w.app.state).await;
+    assert_eq!(
+        lots_in(&serde_json::to_value(&here.opportunities).expect("json")).len(),
+        1
+    );
+
+    let other = w.app.another_process().await;
+    let bea = w.app.actor("bea@preston.gov.uk").await;
+    let write = other.write().await.expect("begin");
+    let id = tenders::create(
+        &write,
+        &other.env,
+        &bea,
+        &TenderInput {
+            title: Some("Street trees".into()),
+            deadline: Some("2099-06-30".into()),
+            items: Some(vec![ItemInput {
+                description: Some("Pruning street trees".into()),
+                cpv: Some("77211400".into()),
+                value_gbp: Some(12_000),
+                delivery_postcode: Some("PR2".into()),
+                ..ItemInput::default()
+            }]),
+            ..TenderInput::default()
+        },
+    )
+    .await
+    .expect("draft");
+    tenders::publish(
+        &write,
+        &bea,
+        id,
+        &PublishInput {
+            reason: Some("One small job.".into()),
+        },
+    )
+    .await
+    .expect("publish");
+    write.commit().await.expect("commit");
+
+    let now_here = ask(&w.app.state).await;
+    let titles: Vec<&str> = now_here
+        .opportunities
+        .iter()
+        .map(|o| o.tender_title.as_str())
+        .collect();
+    assert!(titles.contains(&"Street trees"), "{titles:?}");
+
+    let write = other.write().await.expect("begin");
+    tenders::set_status(&write, &bea, id, TenderStatus::Closed)
+        .await
+        .expect("close");
+    write.commit().await.expect("commit");
+    let after_close = ask(&w.app.state).await;
+    assert!(
+        after_close
+            .opportunities
+            .iter()
+            .all(|o| o.tender_title != "Street trees"),
+        "closed elsewhere, gone here"
+    );
+}
