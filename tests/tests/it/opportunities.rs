@@ -1155,6 +1155,22 @@ async fn a_tender_published_or_closed_by_another_process_is_seen_at_the_next_req
     )
     .await
     .expect("draft");
+    // Lots saved: a tender published without saved lots has no lot rows (see the report).
+    let item = tenders::load(&write, id).await.expect("load").items[0].id;
+    tenders::save_lots(
+        &write,
+        &bea,
+        id,
+        &domain::tendering::dto::LotsInput {
+            lots: vec![domain::tendering::dto::LotInput {
+                title: "Street trees".into(),
+                description: String::new(),
+                items: vec![item],
+            }],
+        },
+    )
+    .await
+    .expect("lots");
     tenders::publish(
         &write,
         &bea,
