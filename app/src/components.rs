@@ -268,6 +268,8 @@ pub fn SiteHeader() -> impl IntoView {
                                 Some(u) => view! {
                                     <ul class="nav">
                                         {u.actor.is(Role::Supplier).then(|| view! { <li><A href="/profile">"Your profile"</A></li> })}
+                                        // opportunities (issue 12)
+                                        {u.actor.is(Role::Supplier).then(|| view! { <li><A href="/opportunities">"Opportunities"</A></li> })}
                                         {u.actor.can_search().then(|| view! { <li><A href="/suppliers">"Find suppliers"</A></li> })}
                                         {u.actor.is(Role::Buyer).then(|| view! { <li><A href="/shortlists">"Shortlists"</A></li> })}
                                         {u.actor.is(Role::Buyer).then(|| view! { <li><A href="/tenders">"Tenders"</A></li> })}

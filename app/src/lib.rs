@@ -110,6 +110,11 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/spend/:id/columns") view=SpendColumnsPage ssr=SsrMode::Async/>
                 // registry figures (issue 9)
                 <Route path=path!("/figures") view=FiguresPage ssr=SsrMode::Async/>
+                // opportunities, interest and partners (issue 12)
+                <Route path=path!("/opportunities") view=OpportunitiesPage ssr=SsrMode::Async/>
+                <Route path=path!("/lots/:id/partners") view=PartnersPage ssr=SsrMode::Async/>
+                <Route path=path!("/partner-requests/:id") view=PartnerRequestPage ssr=SsrMode::Async/>
+                <Route path=path!("/tenders/:id/interest") view=TenderInterestPage ssr=SsrMode::Async/>
             </Routes>
         </main>
         <footer class="site-footer container">

@@ -66,6 +66,9 @@ pub struct AppState {
     /// Tendering: the searchable suppliers in memory for market depth and the lot planner
     /// (a registry projection, built on first use).
     pub market: Arc<crate::services::tendering::pool::SupplierPool>,
+    /// Opportunities (issue 12): the open lots compiled in memory, rebuilt when the
+    /// published tenders change.
+    pub opportunities: Arc<crate::services::tendering::opportunities::OpenLots>,
 }
 
 impl AppState {

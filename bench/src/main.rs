@@ -34,6 +34,8 @@
 //! - `BENCH_ENGINES`: which engines to run, comma-separated among `app,fts5,pg` (default all).
 
 mod tendering;
+// opportunities (issue 12)
+mod opportunities;
 
 use anchorlink_search::{IndexQuery, Thesaurus, Vocabulary};
 use backend::services::registry::search::{parse_query, search};
@@ -190,6 +192,11 @@ async fn run(
     if !reuse {
         eprintln!("==> tendering: market depth and lot plans");
         report.tendering = tendering::run(&state).await?;
+        // opportunities (issue 12): 10,000 open lots on the same registry
+        eprintln!("==> opportunities: one supplier's page among 10,000 open lots");
+        report
+            .tendering
+            .push_str(&opportunities::run(&state).await?);
     }
     run_queries(n, state, &settings.database_url, pg_url, report, pg_db_name).await
 }

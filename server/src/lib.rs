@@ -138,6 +138,8 @@ async fn state_with_index(
         views: Arc::new(RegistryViews::new(index)),
         jobs: Jobs::new(kinds, runner),
         market: Arc::new(SupplierPool::new()),
+        // opportunities (issue 12)
+        opportunities: Arc::new(backend::services::tendering::opportunities::OpenLots::new()),
     })
 }
 

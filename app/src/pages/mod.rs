@@ -23,3 +23,5 @@ pub use tendering::{ImportPage, LotsPage, PublishPage};
 pub use spend::{SpendAnalysisPage, SpendListPage};
 // spend: the column-mapping step
 pub use spend::SpendColumnsPage;
+// opportunities, interest and partners (issue 12)
+pub use tendering::{OpportunitiesPage, PartnerRequestPage, PartnersPage, TenderInterestPage};

@@ -7,3 +7,5 @@ pub mod ocds;
 pub mod registry;
 pub mod spend;
 pub mod tendering;
+// opportunities, interest and partners (issue 12)
+pub mod opportunities;

@@ -39,3 +39,6 @@ pub mod upload;
 pub mod upload_chunk;
 // abuse limits (issue 10)
 pub mod rate_limit_hit;
+// opportunities, interest and partners (issue 12)
+pub mod lot_interest;
+pub mod partner_request;

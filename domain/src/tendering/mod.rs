@@ -93,6 +93,9 @@ pub mod model;
 pub mod planner;
 pub mod random;
 pub mod rules;
+// opportunities, interest and partners (issue 12)
+pub mod opportunities;
+pub mod opportunity_views;
 
 pub use lineset::MAX_LINES;
 pub use market::{

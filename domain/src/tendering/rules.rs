@@ -115,6 +115,39 @@ pub fn eligibility<'a>(
     }
 }
 
+/// Every rule the supplier fails for a lot of these lines worth `value`, in the order
+/// [`eligibility`] checks them (so the first is the one it reports): not searchable, then
+/// per line "does not cover" and "does not serve", then over capacity. Empty when it is
+/// eligible. Opportunities use it to tell a near miss (one rule missed) from no match.
+#[must_use]
+pub fn failures<'a>(
+    supplier: &SupplierSnapshot,
+    lines: impl IntoIterator<Item = &'a TenderLine>,
+    value: Gbp,
+) -> Vec<NotEligible> {
+    let mut out = Vec::new();
+    if !supplier.is_searchable() {
+        out.push(NotEligible::NotSearchable);
+    }
+    for line in lines {
+        if !covers(supplier, line) {
+            out.push(NotEligible::DoesNotCover { line_id: line.id });
+        }
+        if !serves(supplier, line.delivery.as_ref()) {
+            out.push(NotEligible::DoesNotServe { line_id: line.id });
+        }
+    }
+    if let Some(limit) = capacity(supplier).limit() {
+        if value > limit {
+            out.push(NotEligible::OverCapacity {
+                lot_value: value,
+                capacity: limit,
+            });
+        }
+    }
+    out
+}
+
 /// True when [`eligibility`] succeeds.
 #[must_use]
 pub fn is_eligible<'a>(
@@ -389,6 +422,47 @@ pub(crate) mod tests {
         assert_eq!(
             eligibility(&s, [&other]),
             Err(NotEligible::DoesNotCover { line_id: 5 })
+        );
+    }
+
+    #[test]
+    fn all_failures_are_listed_and_the_first_is_the_one_eligibility_reports() {
+        let mut s = supplier(7, &["77310000"]);
+        s.max_contract_value_gbp = Some(5_000);
+        let near = line(1, "77314000", 4_000, Some(place("WN1", WIGAN)));
+        let far = line(2, "77314000", 1_000, Some(place("S1", SHEFFIELD)));
+        let other = line(3, "45000000", 1_000, Some(place("S1", SHEFFIELD)));
+        let cases: [Vec<&TenderLine>; 5] = [
+            vec![&near],
+            vec![&near, &far],
+            vec![&near, &other],
+            vec![&other, &far, &near],
+            vec![],
+        ];
+        for lines in cases {
+            let all = failures(&s, lines.iter().copied(), lot_value(lines.iter().copied()));
+            assert_eq!(
+                eligibility(&s, lines.iter().copied()).err(),
+                all.first().cloned(),
+                "{lines:?}"
+            );
+        }
+        assert_eq!(
+            failures(&s, [&near, &other], Gbp::new(5_000)),
+            vec![
+                NotEligible::DoesNotCover { line_id: 3 },
+                NotEligible::DoesNotServe { line_id: 3 }
+            ]
+        );
+        assert_eq!(
+            failures(&s, [&near, &other], Gbp::new(5_001)).len(),
+            3,
+            "cover, place and capacity all missed"
+        );
+        s.active = false;
+        assert_eq!(
+            failures(&s, [&near], Gbp::new(1)),
+            vec![NotEligible::NotSearchable]
         );
     }
 

@@ -15,6 +15,8 @@ pub mod tendering;
 // how path, query and body are read, and every refusal as the API's error shape (issue 13)
 pub mod input;
 pub use input::{ApiPath, ApiQuery, ErrorResponses, JsonBody};
+// opportunities, interest and partners (issue 12)
+pub mod opportunities;
 
 use crate::SiteState;
 use app::error::AppError;
@@ -214,7 +216,18 @@ pub fn page_error(e: ServiceError) -> Response {
         spend::get_review,
         spend::post_review,
         // registry figures (issue 9)
-        figures::get_figures
+        figures::get_figures,
+        // opportunities, interest and partners (issue 12)
+        opportunities::list_opportunities,
+        opportunities::mark_interest,
+        opportunities::withdraw_interest,
+        opportunities::tender_interest,
+        opportunities::tender_interest_csv_api,
+        opportunities::lot_partners,
+        opportunities::ask_partner,
+        opportunities::list_partner_requests,
+        opportunities::accept_partner,
+        opportunities::decline_partner
     ),
     components(schemas(ProfilePatch, IdentifierInput, SupplierProfile, ErrorBody)),
     modifiers(&BearerAuth, &ErrorResponses)
@@ -256,6 +269,8 @@ pub fn router() -> Router<SiteState> {
         .merge(spend::api_router())
         // registry figures (issue 9)
         .merge(figures::api_router())
+        // opportunities, interest and partners (issue 12)
+        .merge(opportunities::api_router())
         .fallback(|| async { ApiError(AppError::NotFound) })
         .layer(axum::middleware::map_response(input::json_errors))
 }
@@ -271,6 +286,8 @@ pub fn site_router() -> Router<SiteState> {
         .merge(ocds::site_router())
         // registry figures (issue 9)
         .merge(figures::site_router())
+        // the buyer's interest CSV (issue 12)
+        .merge(opportunities::site_router())
 }
 
 async fn openapi() -> impl IntoResponse {

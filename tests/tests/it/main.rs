@@ -33,3 +33,5 @@ mod api_input;
 mod operations;
 // light pages (issue 13): compressed, hashed, cacheable assets
 mod assets;
+// opportunities, interest and partners (issue 12)
+mod opportunities;

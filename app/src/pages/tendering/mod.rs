@@ -24,6 +24,11 @@ mod publish;
 pub use import::ImportPage;
 pub use planner::LotsPage;
 pub use publish::PublishPage;
+// opportunities, interest and partners (issue 12)
+mod interest;
+mod opportunities;
+pub use interest::TenderInterestPage;
+pub use opportunities::{OpportunitiesPage, PartnerRequestPage, PartnersPage};
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -262,6 +267,8 @@ fn notice(
         <Title text=t.title.clone()/>
         <h1>{t.title.clone()}</h1>
         {actions}
+        // suppliers' interest, for the buyer (issue 12)
+        <interest::InterestCount id=t.id/>
         <dl class="summary">
             <dt>"Buyer"</dt><dd>{t.buyer.name.clone()}</dd>
             <dt>"Status"</dt><dd>{t.status.clone()}{(t.source == "imported").then_some(" (imported notice)")}</dd>

@@ -12,3 +12,7 @@ pub mod lines_csv;
 pub mod market;
 pub mod pool;
 pub mod tenders;
+// opportunities, interest and partners (issue 12)
+pub mod interest;
+pub mod opportunities;
+pub mod partners;
