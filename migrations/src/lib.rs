@@ -19,6 +19,9 @@ mod m20261201_100000_tendering;
 // abuse limits, session idle timeout, token expiry and scope (issue 10)
 mod m20261201_130000_account_limits;
 
+// opportunity alerts and feeds (issue 12)
+mod m20261202_110000_alerts;
+
 pub struct Migrator;
 
 #[async_trait::async_trait]
@@ -37,6 +40,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_110000_spend::Migration),
             // abuse limits, session idle timeout, token expiry and scope (issue 10)
             Box::new(m20261201_130000_account_limits::Migration),
+            // opportunity alerts and feeds (issue 12)
+            Box::new(m20261202_110000_alerts::Migration),
         ]
     }
 }

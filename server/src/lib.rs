@@ -2,6 +2,8 @@
 //! functions, REST API), and the command line. A library so tests can build the router
 //! without a socket.
 
+// `anchorlink ocds import` (issue 12)
+pub mod bulk_import;
 pub mod cli;
 pub mod config;
 pub mod rest;

@@ -39,3 +39,9 @@ pub mod upload;
 pub mod upload_chunk;
 // abuse limits (issue 10)
 pub mod rate_limit_hit;
+// opportunity alerts and feeds (issue 12)
+pub mod alert_delivery;
+pub mod alert_setting;
+pub mod alert_unsubscribe_link;
+pub mod lot_match;
+pub mod supplier_feed_token;

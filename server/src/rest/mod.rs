@@ -12,6 +12,8 @@ pub mod downloads;
 // registry figures (issue 9)
 pub mod figures;
 pub mod tendering;
+// opportunity alerts: unsubscribe and feeds (issue 12)
+pub mod alerts;
 
 use crate::SiteState;
 use app::error::AppError;
@@ -281,6 +283,8 @@ pub fn site_router() -> Router<SiteState> {
         .merge(ocds::site_router())
         // registry figures (issue 9)
         .merge(figures::site_router())
+        // opportunity alerts: unsubscribe and feeds (issue 12)
+        .merge(alerts::site_router())
 }
 
 async fn openapi() -> impl IntoResponse {

@@ -27,3 +27,5 @@ mod abuse;
 mod tender_pages;
 // the lot planner, publish and import pages (issue 8 pages)
 mod planner_pages;
+// opportunity alerts, feeds and bulk import (issue 12)
+mod alerts;

@@ -12,3 +12,5 @@ pub mod lines_csv;
 pub mod market;
 pub mod pool;
 pub mod tenders;
+// opportunity alerts and feeds (issue 12)
+pub mod alerts;
