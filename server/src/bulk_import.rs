@@ -101,7 +101,8 @@ pub async fn run(state: &AppState, path: &str, as_email: &str) -> anyhow::Result
                 report.imported, report.updated, report.unchanged
             ),
         };
-        bar.println(line);
+        // On standard output whether or not the bar is drawn (it is not on a pipe).
+        bar.suspend(|| println!("{line}"));
         total.imported += report.imported;
         total.updated += report.updated;
         total.unchanged += report.unchanged;

@@ -74,7 +74,7 @@ fn redact(url: &str) -> String {
 /// # Errors
 /// Database, reference data, index or mail set-up failures.
 pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
-    build_state_with(settings, services::job_kinds(), RunnerConfig::default()).await
+    build_state_with(settings, services::job_kinds(), config::runner_from_env()?).await
 }
 
 /// [`build_state`] with chosen job kinds and worker settings (tests add kinds of their own

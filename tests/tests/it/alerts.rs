@@ -139,12 +139,17 @@ fn set(pairs: &[(&str, usize)]) -> BTreeMap<String, usize> {
 
 /// Drafts, divides into two lots and publishes the parks tender; returns its id.
 async fn publish_parks(app: &TestApp, bea: &str) -> i64 {
+    publish_titled(app, bea, "Parks 2027").await
+}
+
+/// As [`publish_parks`], with its own title.
+async fn publish_titled(app: &TestApp, bea: &str, title: &str) -> i64 {
     let r = app
         .send_json(
             "POST",
             "/api/v1/tenders",
             &json!({
-                "title": "Parks 2027",
+                "title": title,
                 "description": "Grounds and trees for Preston's parks.",
                 "deadline": "2099-03-31",
                 "local_area": {"outcodes": ["PR1", "PR2"]},
@@ -419,4 +424,262 @@ async fn the_unsubscribe_link_works_without_signing_in_and_stops_the_next_alert(
     let after = recipients(&app.mails().await, "you can bid for");
     assert_eq!(after.get("mo@mowers.coop"), before.get("mo@mowers.coop"));
     assert_eq!(after.get("al@all.coop"), Some(&2));
+}
+
+/// The `anchorlink` binary built beside this test (`cargo build -p server`).
+fn binary() -> std::path::PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
+        std::path::PathBuf::from,
+    );
+    let bin = target.join("debug/anchorlink");
+    assert!(
+        bin.exists(),
+        "{} is missing: build it with `cargo build -p server`",
+        bin.display()
+    );
+    bin
+}
+
+/// The binary's environment for the test app's database, with its own outbox and index.
+fn command(app: &TestApp, dir: &std::path::Path) -> std::process::Command {
+    let mut c = std::process::Command::new(binary());
+    c.env("DATABASE_URL", &app.settings.database_url)
+        .env("ANCHORLINK_OUTBOX", dir.join("outbox"))
+        .env("ANCHORLINK_INDEX_DIR", dir.join("index"))
+        .env("ANCHORLINK_BASE_URL", "http://localhost")
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::null());
+    c
+}
+
+#[tokio::test]
+async fn the_cli_imports_a_folder_twice_and_the_second_run_imports_and_alerts_nothing() {
+    let (app, _bea) = world().await;
+    supplier(
+        &app,
+        "he@heat.coop",
+        "Heat Pump Co-operative",
+        "CF10 1AA",
+        "50720000",
+        json!({"employees": 8, "turnover_gbp": 900000}),
+    )
+    .await;
+    app.mails().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let feed = dir.path().join("feed");
+    std::fs::create_dir_all(feed.join("more")).expect("folders");
+    let fixtures =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/ocds/sell2wales-2025");
+    for (name, to) in [
+        ("WRel49.json", "a.json"),
+        ("WRel53.json", "b.json"),
+        ("WRel1.json", "more/c.json"),
+    ] {
+        std::fs::copy(fixtures.join(name), feed.join(to)).expect("copy");
+    }
+    std::fs::write(feed.join("more/broken.json"), "{ not json").expect("write");
+    std::fs::write(feed.join("notes.txt"), "not OCDS, not read").expect("write");
+
+    let run = || {
+        command(&app, dir.path())
+            .args(["ocds", "import", "--as", "bea@preston.gov.uk"])
+            .arg(&feed)
+            .output()
+            .expect("the CLI runs")
+    };
+    let first = run();
+    let out = String::from_utf8_lossy(&first.stdout).into_owned();
+    assert_eq!(
+        first.status.code(),
+        Some(1),
+        "a refused file fails the run: {out}"
+    );
+    assert!(out.contains("broken.json: refused:"), "{out}");
+    assert!(
+        out.contains("4 files: 3 imported, 0 updated, 0 unchanged, 1 files refused"),
+        "{out}"
+    );
+    let tenders = backend::entities::tender::Entity::find()
+        .count(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(tenders, 3);
+    let mails = app.mails().await;
+    assert_eq!(
+        recipients(&mails, "you can bid for").get("he@heat.coop"),
+        Some(&2),
+        "one e-mail per open tender with a lot it can do: the energy DPS (lots 1, 2, 5) and \
+         the repairs DPS (lot 3, 50000000, an ancestor of its code); the 2025 framework \
+         is closed"
+    );
+    let matching = job::Entity::find()
+        .filter(job::Column::Kind.eq("alerts_match"))
+        .count(&app.state.db)
+        .await
+        .expect("count");
+
+    let second = run();
+    let out = String::from_utf8_lossy(&second.stdout).into_owned();
+    assert!(
+        out.contains("4 files: 0 imported, 0 updated, 3 unchanged, 1 files refused"),
+        "{out}"
+    );
+    assert_eq!(
+        job::Entity::find()
+            .filter(job::Column::Kind.eq("alerts_match"))
+            .count(&app.state.db)
+            .await
+            .expect("count"),
+        matching,
+        "nothing new to match"
+    );
+    assert_eq!(app.mails().await.len(), mails.len(), "no new alerts");
+}
+
+/// The `.eml` files in an outbox.
+fn outbox_files(outbox: &std::path::Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(outbox)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Waits (at most `limit`) until `done` says so, polling every few milliseconds.
+async fn wait_until<F: std::future::Future<Output = bool>>(
+    limit: std::time::Duration,
+    what: &str,
+    mut done: impl FnMut() -> F,
+) {
+    let start = std::time::Instant::now();
+    while !done().await {
+        assert!(start.elapsed() < limit, "gave up waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_9_in_the_middle_of_sending_loses_and_duplicates_no_alert() {
+    use backend::entities::user;
+    use sea_orm::ActiveValue::Set;
+    let app = TestApp::spawn().await;
+    app.add_user("bea@preston.gov.uk", "buyer", Some("Preston City Council"))
+        .await;
+    let bea = app.token("bea@preston.gov.uk").await;
+    let near = json!({"employees": 6, "turnover_gbp": 600000, "service_radius_km": 40});
+    let mut orgs = Vec::new();
+    for i in 0..4 {
+        orgs.push(
+            supplier(
+                &app,
+                &format!("owner@mowers{i}.coop"),
+                &format!("Mowers {i}"),
+                "PR1 2HE",
+                "77314000",
+                near.clone(),
+            )
+            .await,
+        );
+    }
+    // Many colleagues, written straight to the table (no password hashing): so many
+    // messages are owed that the kill lands while they are being sent.
+    let at = chrono::Utc::now();
+    let colleagues: Vec<user::ActiveModel> = (0..296)
+        .map(|k| user::ActiveModel {
+            email: Set(format!("u{k}@mowers{}.coop", k % 4)),
+            password_hash: Set("!".into()),
+            display_name: Set(format!("Colleague {k}")),
+            role: Set("supplier".into()),
+            organisation_id: Set(Some(orgs[k % 4])),
+            status: Set("active".into()),
+            email_verified_at: Set(Some(at)),
+            created_at: Set(at),
+            updated_at: Set(at),
+            ..Default::default()
+        })
+        .collect();
+    user::Entity::insert_many(colleagues)
+        .exec(&app.state.db)
+        .await
+        .expect("colleagues");
+    let tenders = ["Parks north", "Parks south", "Parks east"];
+    for title in tenders {
+        publish_titled(&app, &bea, title).await;
+    }
+    let expected = 300 * tenders.len();
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let outbox = dir.path().join("outbox");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let serve = || {
+        command(&app, dir.path())
+            .arg("serve")
+            .env("ANCHORLINK_ADDR", format!("127.0.0.1:{port}"))
+            .env("ANCHORLINK_JOB_LEASE_SECS", "2")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("the server starts")
+    };
+    let limit = std::time::Duration::from_secs(90);
+
+    let mut server = serve();
+    wait_until(limit, "the first alerts", || {
+        let n = outbox_files(&outbox).len();
+        async move { n >= 20 }
+    })
+    .await;
+    server.kill().expect("kill -9");
+    server.wait().expect("the server stops");
+    let at_kill = outbox_files(&outbox).len();
+    assert!(
+        at_kill < expected,
+        "the kill landed after every alert was sent ({at_kill}); nothing was tested"
+    );
+
+    let mut server = serve();
+    let db = app.state.db.clone();
+    wait_until(limit, "every alert sent after the restart", || {
+        let db = db.clone();
+        async move {
+            let unsent = alert_delivery::Entity::find()
+                .filter(alert_delivery::Column::Status.ne(alerts::SENT))
+                .count(&db)
+                .await
+                .expect("count");
+            let all = alert_delivery::Entity::find()
+                .count(&db)
+                .await
+                .expect("count");
+            all as usize == expected && unsent == 0
+        }
+    })
+    .await;
+    server.kill().expect("stop");
+    server.wait().expect("the server stops");
+
+    // Exactly one message per user and tender: no loss, no duplicate.
+    let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for f in outbox_files(&outbox) {
+        let text = std::fs::read_to_string(&f).expect("mail");
+        let header = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name))
+                .map(|v| v.trim().to_owned())
+                .unwrap_or_else(|| panic!("{name} in {}", f.display()))
+        };
+        *seen
+            .entry((header("To: "), header("Subject: ")))
+            .or_insert(0) += 1;
+    }
+    assert_eq!(seen.len(), expected, "every user heard about every tender");
+    assert!(seen.values().all(|n| *n == 1), "no duplicates: {seen:?}");
+    assert_eq!(outbox_files(&outbox).len(), expected);
 }
