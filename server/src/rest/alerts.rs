@@ -8,13 +8,59 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
-use backend::services::tendering::alerts;
+use backend::services::tendering::{alerts, feeds};
 use backend::AppState;
 use serde::Deserialize;
 
 /// The site's unsubscribe page.
 pub(super) fn site_router() -> Router<SiteState> {
-    Router::new().route("/alerts/unsubscribe", get(confirm).post(unsubscribe))
+    Router::new()
+        .route("/alerts/unsubscribe", get(confirm).post(unsubscribe))
+        .route("/feeds/opportunities.atom", get(public_feed))
+        .route("/feeds/suppliers/{file}", get(supplier_feed))
+}
+
+const ATOM: &str = "application/atom+xml; charset=utf-8";
+
+fn atom(xml: String) -> Response {
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, ATOM),
+            (header::CACHE_CONTROL, "max-age=300"),
+        ],
+        xml,
+    )
+        .into_response()
+}
+
+/// The public feed of open lots: `cpv` (a division), `outcode`, `radius_km`.
+async fn public_feed(
+    State(state): State<AppState>,
+    Query(q): Query<feeds::FeedQuery>,
+    uri: axum::http::Uri,
+) -> Result<Response, super::ApiError> {
+    let filter = feeds::FeedFilter::parse(&state.env, &q)?;
+    let path = uri
+        .path_and_query()
+        .map_or("/feeds/opportunities.atom", |p| p.as_str());
+    Ok(atom(
+        feeds::public_feed(&state.db, &state.env, &filter, path).await?,
+    ))
+}
+
+/// A supplier's private feed; an unknown or revoked secret is not found.
+async fn supplier_feed(
+    State(state): State<AppState>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> Result<Response, super::ApiError> {
+    let Some(secret) = file.strip_suffix(".atom") else {
+        return Err(backend::ServiceError::NotFound.into());
+    };
+    match feeds::supplier_feed(&state.db, &state.env, secret).await? {
+        Some(xml) => Ok(atom(xml)),
+        None => Err(backend::ServiceError::NotFound.into()),
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -683,3 +683,129 @@ async fn a_kill_9_in_the_middle_of_sending_loses_and_duplicates_no_alert() {
     assert!(seen.values().all(|n| *n == 1), "no duplicates: {seen:?}");
     assert_eq!(outbox_files(&outbox).len(), expected);
 }
+
+/// Reads an Atom answer: the content type, then the feed.
+fn atom_feed(r: &anchorlink_tests::Reply) -> atom_syndication::Feed {
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    assert_eq!(
+        r.header("content-type").as_deref(),
+        Some("application/atom+xml; charset=utf-8")
+    );
+    r.body
+        .parse()
+        .unwrap_or_else(|e| panic!("not Atom ({e}): {}", r.body))
+}
+
+fn titles(feed: &atom_syndication::Feed) -> Vec<String> {
+    let mut t: Vec<String> = feed
+        .entries()
+        .iter()
+        .map(|e| e.title().value.clone())
+        .collect();
+    t.sort();
+    t
+}
+
+#[tokio::test]
+async fn the_feeds_list_open_lots_filtered_and_a_suppliers_matches_behind_a_revocable_secret() {
+    let (app, bea) = world().await;
+    publish_parks(&app, &bea).await;
+    let r = app
+        .send_json(
+            "POST",
+            "/api/v1/tenders/import",
+            &sell2wales_release(),
+            Some(&bea),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
+
+    let all = atom_feed(&app.get("/feeds/opportunities.atom", None).await);
+    assert_eq!(
+        all.entries().len(),
+        2 + 8,
+        "two parks lots and eight energy lots"
+    );
+    assert_eq!(all.id(), "http://localhost/feeds/opportunities.atom");
+    for e in all.entries() {
+        assert!(
+            e.id().starts_with("http://localhost/tenders/"),
+            "{}",
+            e.id()
+        );
+        assert!(e.links()[0].href().starts_with("http://localhost/tenders/"));
+    }
+    let ids: std::collections::HashSet<&str> = all.entries().iter().map(|e| e.id()).collect();
+    assert_eq!(ids.len(), all.entries().len(), "entry ids are unique");
+
+    let grounds = atom_feed(&app.get("/feeds/opportunities.atom?cpv=77", None).await);
+    assert_eq!(
+        titles(&grounds),
+        vec!["Parks 2027 — Lot 1: Mowing", "Parks 2027 — Lot 2: Trees"]
+    );
+    let repairs = titles(&atom_feed(
+        &app.get("/feeds/opportunities.atom?cpv=50", None).await,
+    ));
+    assert!(
+        repairs.iter().any(|t| t.contains("District heating")),
+        "{repairs:?}"
+    );
+    assert!(
+        !repairs
+            .iter()
+            .any(|t| t.contains("Solar PV") || t.contains("Parks")),
+        "{repairs:?}"
+    );
+
+    let in_pr1 = atom_feed(&app.get("/feeds/opportunities.atom?outcode=PR1", None).await);
+    assert_eq!(titles(&in_pr1), vec!["Parks 2027 — Lot 1: Mowing"]);
+    let near_pr1 = atom_feed(
+        &app.get("/feeds/opportunities.atom?outcode=PR1&radius_km=10", None)
+            .await,
+    );
+    assert_eq!(
+        titles(&near_pr1),
+        vec!["Parks 2027 — Lot 1: Mowing", "Parks 2027 — Lot 2: Trees"],
+        "PR2 is a few km from PR1; the energy lots are placed at their buyer, near UB8"
+    );
+    let r = app
+        .get("/feeds/opportunities.atom?outcode=ZZ99&radius_km=far", None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{r:?}");
+    let errors = r.field_errors();
+    assert!(
+        errors.contains_key("outcode") && errors.contains_key("radius_km"),
+        "{errors:?}"
+    );
+
+    // The private feed: All Services' matches, until the secret is regenerated.
+    app.mails().await;
+    let actor = app.actor("al@all.coop").await;
+    let w = app.state.write().await.expect("begin");
+    let path = backend::services::tendering::feeds::new_feed(&w, &actor)
+        .await
+        .expect("a feed");
+    w.commit().await.expect("commit");
+    let mine = atom_feed(&app.get(&path, None).await);
+    assert_eq!(
+        titles(&mine),
+        vec!["Parks 2027 — Lot 1: Mowing", "Parks 2027 — Lot 2: Trees"]
+    );
+    let w = app.state.write().await.expect("begin");
+    let newer = backend::services::tendering::feeds::new_feed(&w, &actor)
+        .await
+        .expect("a feed");
+    w.commit().await.expect("commit");
+    assert_eq!(
+        app.get(&path, None).await.status,
+        StatusCode::NOT_FOUND,
+        "the old URL stops"
+    );
+    assert_eq!(atom_feed(&app.get(&newer, None).await).entries().len(), 2);
+    assert_eq!(
+        app.get("/feeds/suppliers/not-a-secret.atom", None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}

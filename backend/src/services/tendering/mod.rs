@@ -14,3 +14,4 @@ pub mod pool;
 pub mod tenders;
 // opportunity alerts and feeds (issue 12)
 pub mod alerts;
+pub mod feeds;
