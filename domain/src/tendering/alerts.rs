@@ -30,6 +30,10 @@ slug_enum! {
     }
 }
 
+#[expect(
+    clippy::derivable_impls,
+    reason = "slug_enum! derives a fixed set of traits; Default is not one of them"
+)]
 impl Default for AlertMode {
     fn default() -> Self {
         Self::Immediate

@@ -434,6 +434,8 @@ fn mail_host(base_url: &str) -> String {
 /// claimed by an earlier attempt that died are sent again first, with the same id.
 async fn send(state: &AppState, scope: Scope, ctx: Option<&JobContext>) -> anyhow::Result<usize> {
     let mut sent = send_claimed(state, scope, ctx, 0).await?;
+    // Every round moves its users' pending deliveries out of `pending` (claimed, skipped
+    // or over to the digest), so the loop ends.
     while claim(state, scope).await? > 0 {
         sent = send_claimed(state, scope, ctx, sent).await?;
     }
@@ -441,8 +443,9 @@ async fn send(state: &AppState, scope: Scope, ctx: Option<&JobContext>) -> anyho
 }
 
 /// Gives up to [`CLAIM_USERS`] users' pending deliveries one message id each; returns
-/// how many messages were claimed. Users who turned alerts off meanwhile are skipped;
-/// users who moved to the digest (or back) wait for that instead.
+/// how many users it dealt with. Users who turned alerts off meanwhile are skipped;
+/// users who moved to the digest since the match wait for it (a digest user who moved to
+/// immediate gets the lots in this digest).
 async fn claim(state: &AppState, scope: Scope) -> anyhow::Result<usize> {
     let w = state.write().await?;
     let pending = alert_delivery::Entity::find()
@@ -462,7 +465,8 @@ async fn claim(state: &AppState, scope: Scope) -> anyhow::Result<usize> {
     let modes = modes(&w, &users).await?;
     let host = mail_host(&state.env.config.base_url);
     let at = now();
-    let mut claimed = 0;
+    let dealt = by_user.len();
+    let mut to_digest = false;
     for (user, ids) in by_user {
         let mode = modes.get(&user).copied().unwrap_or_default();
         let mut change = alert_delivery::Entity::update_many()
@@ -470,10 +474,10 @@ async fn claim(state: &AppState, scope: Scope) -> anyhow::Result<usize> {
             .filter(alert_delivery::Column::Status.eq(PENDING));
         change = if mode == AlertMode::Off {
             change.col_expr(alert_delivery::Column::Status, Expr::value(SKIPPED))
-        } else if mode != scope.mode() {
+        } else if matches!(scope, Scope::Tender(_)) && mode == AlertMode::Daily {
+            to_digest = true;
             change.col_expr(alert_delivery::Column::Mode, Expr::value(mode.slug()))
         } else {
-            claimed += 1;
             let first = ids.first().copied().unwrap_or_default();
             change
                 .col_expr(alert_delivery::Column::Status, Expr::value(SENDING))
@@ -485,11 +489,11 @@ async fn claim(state: &AppState, scope: Scope) -> anyhow::Result<usize> {
         };
         change.exec(&w).await?;
     }
-    if matches!(scope, Scope::Tender(_)) && modes.values().any(|m| *m == AlertMode::Daily) {
+    if to_digest {
         schedule_digest(&w, at).await?;
     }
     w.commit().await?;
-    Ok(claimed)
+    Ok(dealt)
 }
 
 /// Sends every claimed message in scope and marks it sent.
@@ -603,7 +607,7 @@ fn pounds(v: i64) -> String {
     let digits = v.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -163,7 +163,10 @@ fn is_open(t: &tender::Model, at: DateTime<Utc>) -> bool {
 }
 
 /// The lots of a loaded tender with their judgeable lines: (lot id, title, lines, value).
-fn lots_of(env: &Env, loaded: &Loaded) -> (Vec<(i64, String, Vec<TenderLine>, i64)>, LocalArea) {
+/// A lot in a feed: its id, entry title, judgeable lines and value in pounds.
+type FeedLot = (i64, String, Vec<TenderLine>, i64);
+
+fn lots_of(env: &Env, loaded: &Loaded) -> (Vec<FeedLot>, LocalArea) {
     let (lines, _, area) = market::lines_and_area(env, loaded);
     let value_of = |lot: Option<i64>| -> i64 {
         loaded
