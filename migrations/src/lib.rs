@@ -21,6 +21,8 @@ mod m20261201_130000_account_limits;
 
 // opportunities, interest and partners (issue 12)
 mod m20261202_100000_opportunities;
+// opportunity alerts and feeds (issue 12)
+mod m20261202_110000_alerts;
 
 pub struct Migrator;
 
@@ -42,6 +44,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_130000_account_limits::Migration),
             // opportunities, interest and partners (issue 12)
             Box::new(m20261202_100000_opportunities::Migration),
+            // opportunity alerts and feeds (issue 12)
+            Box::new(m20261202_110000_alerts::Migration),
         ]
     }
 }

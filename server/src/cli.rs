@@ -1,5 +1,5 @@
 //! The command line: `serve`, `migrate`, `users add`, `tokens issue|list|revoke`, `backup`,
-//! `seed`.
+//! `seed`, `ocds import`.
 
 use crate::config::Settings;
 use backend::services::accounts::{auth, sessions};
@@ -50,6 +50,24 @@ enum Command {
         /// Seed for the random generator (same seed, same suppliers).
         #[arg(long, default_value_t = 1)]
         random_seed: u64,
+    },
+    /// Other portals' OCDS releases (issue 12).
+    Ocds {
+        #[command(subcommand)]
+        command: OcdsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OcdsCommand {
+    /// Import release packages or releases from a file, every `.json` file under a folder,
+    /// or standard input (`-`); idempotent; exits non-zero if any file was refused.
+    Import {
+        /// A file, a folder, or `-` for standard input.
+        path: String,
+        /// The buyer (or admin with an organisation) the notices are imported for.
+        #[arg(long = "as", value_name = "EMAIL")]
+        as_email: String,
     },
 }
 
@@ -107,12 +125,28 @@ pub fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is::<Refused>() => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
     }
 }
+
+/// Some files were refused (already reported, file by file).
+#[derive(Debug)]
+struct Refused;
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("some files were refused: nothing of them was imported")
+    }
+}
+
+impl std::error::Error for Refused {}
 
 fn service_error(e: backend::ServiceError) -> anyhow::Error {
     match e {
@@ -237,6 +271,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             // Runs beside `anchorlink serve`: the server's index follows the change log.
             let state = crate::build_batch_state(&settings).await?;
             crate::seed::seed(&state, suppliers, random_seed).await
+        }
+        Command::Ocds {
+            command: OcdsCommand::Import { path, as_email },
+        } => {
+            let state = crate::build_batch_state(&settings).await?;
+            if crate::bulk_import::run(&state, &path, &as_email).await? {
+                Ok(())
+            } else {
+                Err(Refused.into())
+            }
         }
     }
 }

@@ -148,3 +148,25 @@ pub fn max_in_flight() -> usize {
         .filter(|n| *n > 0)
         .unwrap_or(256)
 }
+
+/// `ANCHORLINK_JOB_LEASE_SECS`: how long a job's claim holds without a heartbeat, i.e. how
+/// soon a job whose process died (a crash, `kill -9`) is taken up again (default 60 s;
+/// keep it well above the clock skew between servers). Issue 12's crash test shortens it.
+///
+/// # Errors
+/// A value that is not a whole number of seconds (at least 1), named in the message.
+pub fn runner_from_env() -> anyhow::Result<backend::jobs::RunnerConfig> {
+    let mut runner = backend::jobs::RunnerConfig::default();
+    if let Some(secs) = env("ANCHORLINK_JOB_LEASE_SECS") {
+        let secs: u64 = secs
+            .trim()
+            .parse()
+            .ok()
+            .filter(|s| *s >= 1)
+            .ok_or_else(|| {
+                anyhow::anyhow!("ANCHORLINK_JOB_LEASE_SECS is not a whole number of seconds")
+            })?;
+        runner.lease = std::time::Duration::from_secs(secs);
+    }
+    Ok(runner)
+}

@@ -5,6 +5,8 @@
 pub mod backup;
 // light pages (issue 13): hashed, precompressed, cacheable assets; embedded in release
 pub mod assets;
+// `anchorlink ocds import` (issue 12)
+pub mod bulk_import;
 pub mod cli;
 pub mod config;
 pub mod observe;
@@ -77,7 +79,7 @@ fn redact(url: &str) -> String {
 /// # Errors
 /// Database, reference data, index or mail set-up failures.
 pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
-    build_state_with(settings, services::job_kinds(), RunnerConfig::default()).await
+    build_state_with(settings, services::job_kinds(), config::runner_from_env()?).await
 }
 
 /// [`build_state`] with chosen job kinds and worker settings (tests add kinds of their own

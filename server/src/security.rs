@@ -50,6 +50,9 @@ impl SiteOrigin {
     }
 }
 
+/// Opportunity alerts' one-click unsubscribe (issue 12).
+const UNSUBSCRIBE_PATH: &str = "/alerts/unsubscribe";
+
 /// Refuses writes that a page on another site could make a signed-in user's browser send.
 /// Every unsafe request must come from this site's origin, except the REST API under
 /// `/api/v1`, which authenticates only by bearer token — a header a browser never adds by
@@ -57,7 +60,10 @@ impl SiteOrigin {
 /// CSRF).
 pub async fn same_origin(State(site): State<SiteOrigin>, req: Request, next: Next) -> Response {
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if unsafe_method && !req.uri().path().starts_with("/api/v1/") {
+    // The one-click unsubscribe (RFC 8058) is posted by mail clients with no origin; its
+    // token is its only authority (no cookie is read), so there is nothing to forge.
+    let exempt = req.uri().path().starts_with("/api/v1/") || req.uri().path() == UNSUBSCRIBE_PATH;
+    if unsafe_method && !exempt {
         let text = |name: &HeaderName| req.headers().get(name).and_then(|v| v.to_str().ok());
         let origin = text(&header::ORIGIN);
         if !site.admits(origin, text(&HeaderName::from_static("sec-fetch-site"))) {

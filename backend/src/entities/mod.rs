@@ -42,3 +42,9 @@ pub mod rate_limit_hit;
 // opportunities, interest and partners (issue 12)
 pub mod lot_interest;
 pub mod partner_request;
+// opportunity alerts and feeds (issue 12)
+pub mod alert_delivery;
+pub mod alert_setting;
+pub mod alert_unsubscribe_link;
+pub mod lot_match;
+pub mod supplier_feed_token;

@@ -32,4 +32,8 @@ pub fn job_kinds() -> JobKinds {
         .register::<accounts::mails::PasswordResetMail>()
         // spend analysis (issue 9)
         .register::<spend::job::SpendAnalysisJob>()
+        // opportunity alerts (issue 12)
+        .register::<tendering::alerts::MatchTender>()
+        .register::<tendering::alerts::SendAlerts>()
+        .register::<tendering::alerts::AlertDigest>()
 }

@@ -84,6 +84,8 @@
 //!   whose sum exceeds its capacity (it could win only some of them). A supplier's
 //!   minimum contract value is not a rule of the planner.
 
+// opportunity alerts (issue 12)
+pub mod alerts;
 pub mod dto;
 mod lineset;
 // the lot planner page's edits (issue 8 pages)

@@ -17,6 +17,8 @@ pub mod input;
 pub use input::{ApiPath, ApiQuery, ErrorResponses, JsonBody};
 // opportunities, interest and partners (issue 12)
 pub mod opportunities;
+// opportunity alerts: unsubscribe and feeds (issue 12)
+pub mod alerts;
 
 use crate::SiteState;
 use app::error::AppError;
@@ -288,6 +290,8 @@ pub fn site_router() -> Router<SiteState> {
         .merge(figures::site_router())
         // the buyer's interest CSV (issue 12)
         .merge(opportunities::site_router())
+        // opportunity alerts: unsubscribe and feeds (issue 12)
+        .merge(alerts::site_router())
 }
 
 async fn openapi() -> impl IntoResponse {

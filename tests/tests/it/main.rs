@@ -35,3 +35,5 @@ mod operations;
 mod assets;
 // opportunities, interest and partners (issue 12)
 mod opportunities;
+// opportunity alerts, feeds and bulk import (issue 12)
+mod alerts;

@@ -211,6 +211,25 @@ fn unknown(what: &str, value: &str, user_id: i64) -> ServiceError {
     ServiceError::Unexpected(anyhow::anyhow!("user {user_id}: unknown {what} {value:?}"))
 }
 
+/// An active user by e-mail address, as services see them (for the command line, which
+/// acts for a named user).
+///
+/// # Errors
+/// The database failed, or a stored role or status is unknown.
+pub async fn active_user_by_email(
+    db: &impl ConnectionTrait,
+    email: &str,
+) -> ServiceResult<Option<CurrentUser>> {
+    match user::Entity::find()
+        .filter(user::Column::Email.eq(email.trim().to_lowercase()))
+        .one(db)
+        .await?
+    {
+        Some(u) if u.status == UserStatus::Active.slug() => Ok(Some(to_current(db, u).await?)),
+        _ => Ok(None),
+    }
+}
+
 /// The user as the edges and services see them, with the typed actor.
 async fn to_current(db: &impl ConnectionTrait, u: user::Model) -> ServiceResult<CurrentUser> {
     let org = match u.organisation_id {

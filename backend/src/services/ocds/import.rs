@@ -84,13 +84,32 @@ pub async fn import(
     actor: &Actor,
     text: &str,
 ) -> ServiceResult<ImportResult> {
-    let org = if actor.is_active_admin() {
+    importer(actor)?;
+    let tenders = read(env, text)?;
+    import_tenders(db, actor, &tenders).await
+}
+
+/// The organisation that owns what the actor imports.
+fn importer(actor: &Actor) -> ServiceResult<i64> {
+    if actor.is_active_admin() {
         actor.organisation_id()
     } else {
         actor.buyer_organisation()
     }
-    .ok_or(ServiceError::Forbidden)?;
-    let tenders = read(env, text)?;
+    .ok_or(ServiceError::Forbidden)
+}
+
+/// Imports tenders already read with [`read`], inside the caller's transaction (the bulk
+/// import reads first to leave out what is already here).
+///
+/// # Errors
+/// As [`import`].
+pub async fn import_tenders(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    tenders: &[ImportedTender],
+) -> ServiceResult<ImportResult> {
+    let org = importer(actor)?;
     let mut out = Vec::with_capacity(tenders.len());
     for (i, t) in tenders.iter().enumerate() {
         out.push(store(db, actor, org, i, tenders.len(), t).await?);
@@ -213,6 +232,8 @@ async fn store(
         row.insert(db).await?
     };
     let tender_id = saved.id;
+    // In this transaction, so an import that commits always reaches the matched suppliers.
+    crate::services::tendering::alerts::tender_changed(db, &saved).await?;
 
     // Lots, matched by their OCDS id.
     let old_lots = tender_lot::Entity::find()

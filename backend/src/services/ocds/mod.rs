@@ -9,3 +9,5 @@
 
 pub mod export;
 pub mod import;
+// bulk import from files, for `anchorlink ocds import` (issue 12)
+pub mod bulk;

@@ -16,3 +16,6 @@ pub mod tenders;
 pub mod interest;
 pub mod opportunities;
 pub mod partners;
+// opportunity alerts and feeds (issue 12)
+pub mod alerts;
+pub mod feeds;

@@ -867,10 +867,9 @@ pub async fn publish(
     row.single_lot_reason = Set(if single { reason } else { None });
     row.published_at = Set(Some(at));
     row.updated_at = Set(at);
-    row.update(db).await?;
-    // Hook for opportunity alerts (a later issue): enqueue the alert job here, in this
-    // transaction, with `jobs::enqueue(db, &TenderPublished { tender_id: id }, …)`, so
-    // suppliers are told if and only if the tender is published.
+    let published = row.update(db).await?;
+    // In this transaction: suppliers are told if and only if the tender is published.
+    super::alerts::tender_changed(db, &published).await?;
     Ok(())
 }
 
