@@ -4,7 +4,8 @@
 //! - a path parameter that does not parse (`/suppliers/1%20OR%201=1`): 400, the
 //!   parameter's name (`id`);
 //! - a query parameter that does not parse: 400, its name;
-//! - a body that is not JSON, or not sent as JSON: 400 / 415, field `body`; too large: 413;
+//! - a body that is not JSON: 422, field `body` (as the API always answered); not sent as
+//!   JSON: 415; too large: 413;
 //! - JSON of the wrong shape (`"name": 5`, `"items": [{"value_gbp": "lots"}]`): 422, the
 //!   field's path as the pages name it (`name`, `items[0].value_gbp`);
 //! - anything else the router refuses (a method not allowed, …): [`json_errors`] rewrites a
@@ -200,8 +201,9 @@ fn body_refusal(e: &BytesRejection) -> Refusal {
     Refusal::new(status, "body", message)
 }
 
-/// Reads JSON into `T`. Malformed JSON is a 400 on `body` (with the line and column); JSON
-/// of the wrong shape is a 422 naming the field's path, e.g. `items[2].value_gbp`.
+/// Reads JSON into `T`. Malformed JSON is a 422 on `body` (with the line and column); JSON
+/// of the wrong shape is a 422 naming the field's path, e.g. `items[2].value_gbp` (a field
+/// the body may not have: `body`).
 ///
 /// # Errors
 /// A [`Refusal`] as above.
@@ -218,24 +220,33 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Refusal> {
 
 fn json_refusal(path: &str, e: &serde_json::Error) -> Refusal {
     use serde_json::error::Category;
+    // 422 for both, as the API has always answered a body it cannot use.
     match e.classify() {
+        // A field the body may not have is a fault of the body as a whole, as before.
+        Category::Data if e.to_string().starts_with("unknown field") => Refusal::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "body",
+            without_position(&e.to_string()),
+        ),
         Category::Data => Refusal::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             field_name(path, "body"),
             without_position(&e.to_string()),
         ),
         Category::Syntax | Category::Eof | Category::Io => Refusal::new(
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "body",
             format!("this is not valid JSON: {e}"),
         ),
     }
 }
 
-/// serde's path (`.` for the whole value, `items[2].cpv` inside) as an error's field name.
+/// serde's path (`.` for the whole value, `items[2].cpv` inside) as an error's field name;
+/// a path into a value that is a list at the top is named from `whole` (`body[0]`).
 fn field_name(path: &str, whole: &str) -> String {
     match path {
         "" | "." | "?" => whole.to_owned(),
+        p if p.starts_with('[') => format!("{whole}{p}"),
         p => p.to_owned(),
     }
 }
@@ -322,7 +333,7 @@ impl utoipa::Modify for ErrorResponses {
                         .entry(code.to_owned())
                         .or_insert_with(|| answer(description));
                 };
-                add("400", "A path or query parameter (named) does not parse, or the body is not valid JSON");
+                add("400", "A path or query parameter (named) does not parse");
                 add("401", "No valid API token where one is needed");
                 add("403", "The token's user (or its scope) may not do this");
                 add("404", "No such resource, or not yours to see");
@@ -336,7 +347,7 @@ impl utoipa::Modify for ErrorResponses {
                         "415",
                         "The body was not sent as JSON (`Content-Type: application/json`)",
                     );
-                    add("422", "A field (named by its path, e.g. `items[2].cpv`) is of the wrong type or fails a rule");
+                    add("422", "The body is not JSON (`body`), or a field (named by its path, e.g. `items[2].cpv`) is of the wrong type or fails a rule");
                 }
             }
         }
@@ -372,19 +383,26 @@ mod tests {
     }
 
     #[test]
-    fn malformed_json_is_a_400_on_the_body() {
+    fn malformed_json_is_a_422_on_the_body() {
         let r = parse_json::<Body>(br#"{"name": "#).expect_err("cut short");
-        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(r.field, "body");
+        assert!(
+            r.message.starts_with("this is not valid JSON"),
+            "{}",
+            r.message
+        );
         let r = parse_json::<Body>(br#"{"name": "x", "items": []} trailing"#)
             .expect_err("trailing text");
-        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert_eq!(r.field, "body");
     }
 
     #[test]
     fn a_body_of_the_wrong_kind_altogether_names_the_body() {
         let r = parse_json::<Body>(b"[1, 2]").expect_err("an array");
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.field, "body[0]");
+        let r = parse_json::<Body>(b"12").expect_err("a number");
         assert_eq!(r.field, "body");
     }
 

@@ -231,7 +231,7 @@ async fn bodies_that_are_not_json_are_refused_in_the_api_shape() {
         &w.supplier,
     )
     .await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{r:?}");
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{r:?}");
     assert!(errors_of(&r)["body"]
         .as_str()
         .is_some_and(|m| m.starts_with("this is not valid JSON")));
