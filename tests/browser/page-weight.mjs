@@ -25,11 +25,11 @@ export const PAGE_BUDGET = 150_000;
 /**
  * Pages that still hydrate the whole app (every page but those in
  * app::assets::PAGES_WITHOUT_WASM) cannot meet the budget until the app is split into
- * islands (see README, "Light pages"). They are held to this ceiling meanwhile — the full
- * bundle as measured when it was set (≈ 975 kB), with a little room — so the bundle cannot
- * grow unnoticed.
+ * islands (see README, "Light pages"). They are held to this ceiling meanwhile so the
+ * bundle cannot grow unnoticed: set at ≈ 975 kB plus room, raised once when the
+ * opportunities, interest and partner pages (issue 12) took it to ≈ 1,052 kB.
  */
-export const HYDRATED_CEILING = 1_050_000;
+export const HYDRATED_CEILING = 1_100_000;
 
 const env = useServerAndBrowser({ seed: { suppliers: 300, randomSeed: 3 }, siteRoot: SITE });
 
