@@ -70,6 +70,7 @@ pub const PAGES_WITHOUT_WASM: &[&str] = &[
     "/spend",
     "/spend/*",
     "/jobs/*",
+    "/alerts",
 ];
 
 /// Whether the page at `path` loads the wasm (see [`PAGES_WITHOUT_WASM`]).

@@ -112,6 +112,7 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/figures") view=FiguresPage ssr=SsrMode::Async/>
                 // opportunities, interest and partners (issue 12)
                 <Route path=path!("/opportunities") view=OpportunitiesPage ssr=SsrMode::Async/>
+                <Route path=path!("/alerts") view=AlertsPage ssr=SsrMode::Async/>
                 <Route path=path!("/lots/:id/partners") view=PartnersPage ssr=SsrMode::Async/>
                 <Route path=path!("/partner-requests/:id") view=PartnerRequestPage ssr=SsrMode::Async/>
                 <Route path=path!("/tenders/:id/interest") view=TenderInterestPage ssr=SsrMode::Async/>

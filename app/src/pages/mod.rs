@@ -24,4 +24,6 @@ pub use spend::{SpendAnalysisPage, SpendListPage};
 // spend: the column-mapping step
 pub use spend::SpendColumnsPage;
 // opportunities, interest and partners (issue 12)
-pub use tendering::{OpportunitiesPage, PartnerRequestPage, PartnersPage, TenderInterestPage};
+pub use tendering::{
+    AlertsPage, OpportunitiesPage, PartnerRequestPage, PartnersPage, TenderInterestPage,
+};

@@ -1,11 +1,13 @@
-//! Server functions of opportunities, interest and partners (issue 12), calling
-//! `backend::services::tendering::{opportunities, interest, partners}`. Forms post here
-//! with or without JavaScript; after a change without JavaScript the browser goes back to
-//! the page it came from with a notice, with JavaScript the page refreshes its data.
+//! Server functions of opportunities, interest, partners and alerts (issue 12), calling
+//! `backend::services::tendering::{opportunities, interest, partners, alerts, feeds}`.
+//! Forms post here with or without JavaScript; after a change without JavaScript the
+//! browser goes back to the page it came from with a notice, with JavaScript the page
+//! refreshes its data.
 
 use crate::error::AppError;
 use domain::tendering::opportunity_views::{
-    OpportunitiesView, OpportunityQuery, PartnerRequestView, PartnersView, TenderInterest,
+    AlertsView, OpportunitiesView, OpportunityQuery, PartnerRequestView, PartnersView,
+    TenderInterest,
 };
 use leptos::server;
 
@@ -204,6 +206,139 @@ pub async fn answer_partner_request(id: i64, answer: String) -> Result<(), AppEr
         &serde_json::json!({}),
         result,
         notice,
+        None,
+    )
+    .await
+}
+
+/// The signed-in supplier user's alert setting, recent matches and feed state (`/alerts`).
+#[server(endpoint = "alerts")]
+pub async fn get_alerts() -> Result<AlertsView, AppError> {
+    use backend::services::tendering::{alerts, feeds};
+    let state = web::state()?;
+    let user = web::require_user().await?;
+    let view = async {
+        Ok::<_, backend::ServiceError>(AlertsView {
+            mode: alerts::mode_of(&state.db, user.actor.user_id)
+                .await?
+                .slug()
+                .to_owned(),
+            matches: alerts::matches(&state.db, &user.actor, ALERTS_LISTED).await?,
+            has_feed: feeds::has_feed(&state.db, &user.actor).await?,
+        })
+    }
+    .await;
+    respond(view)
+}
+
+/// How many recent matches the alerts page lists.
+#[cfg(feature = "ssr")]
+const ALERTS_LISTED: u64 = 100;
+
+/// Sets how the signed-in supplier user hears about new lots (`immediate`, `daily`, `off`).
+#[server(endpoint = "alerts-mode")]
+pub async fn set_alert_mode(#[server(default)] mode: String) -> Result<(), AppError> {
+    use backend::services::tendering::alerts;
+    use domain::tendering::alerts::AlertMode;
+    let values = serde_json::json!({ "mode": mode });
+    let state = web::state()?;
+    let result = async {
+        let chosen = AlertMode::from_slug(mode.trim()).ok_or_else(|| {
+            let mut e = domain::validation::FieldErrors::new();
+            e.add("mode", "choose how you want to hear about new lots");
+            backend::ServiceError::from(e)
+        })?;
+        let actor = web::signed_in().await?.actor;
+        let w = state.write().await?;
+        alerts::set_mode(&w, &actor, chosen).await?;
+        w.commit().await?;
+        Ok::<_, backend::ServiceError>(chosen)
+    }
+    .await;
+    let notice = match &result {
+        Ok(AlertMode::Immediate) => {
+            "Saved: you get an e-mail as soon as a tender with lots you can bid for is published."
+        }
+        Ok(AlertMode::Daily) => {
+            "Saved: you get one e-mail a day, in the morning, listing the new lots you can bid for."
+        }
+        Ok(AlertMode::Off) => {
+            "Saved: you get no alert e-mails. New matches still show on this page."
+        }
+        Err(_) => "",
+    };
+    finish("alerts-mode", &values, result.map(|_| ()), notice, None).await
+}
+
+/// Marks every match so far as seen by the signed-in supplier user.
+#[server(endpoint = "alerts-seen")]
+pub async fn mark_matches_seen() -> Result<(), AppError> {
+    use backend::services::tendering::alerts;
+    let state = web::state()?;
+    let result = async {
+        let actor = web::signed_in().await?.actor;
+        let w = state.write().await?;
+        alerts::mark_seen(&w, &actor).await?;
+        w.commit().await?;
+        Ok::<(), backend::ServiceError>(())
+    }
+    .await;
+    finish(
+        "alerts-seen",
+        &serde_json::json!({}),
+        result,
+        "Marked as seen.",
+        None,
+    )
+    .await
+}
+
+/// A new private feed URL for the signed-in supplier's organisation (any earlier one
+/// stops). The URL is shown once: the answer carries it, and without JavaScript the
+/// notice on the page does.
+#[server(endpoint = "alerts-feed")]
+pub async fn new_private_feed() -> Result<String, AppError> {
+    use backend::services::tendering::feeds;
+    let state = web::state()?;
+    let result = async {
+        let actor = web::signed_in().await?.actor;
+        let w = state.write().await?;
+        let path = feeds::new_feed(&w, &actor).await?;
+        w.commit().await?;
+        Ok::<_, backend::ServiceError>(format!(
+            "{}{path}",
+            state.env.config.base_url.trim_end_matches('/')
+        ))
+    }
+    .await;
+    let notice = match &result {
+        Ok(url) => format!(
+            "Your private feed: {url} — copy it into your feed reader now; it is shown only once. \
+             Anyone with it can read your matches, so treat it like a password."
+        ),
+        Err(_) => String::new(),
+    };
+    finish("alerts-feed", &serde_json::json!({}), result, &notice, None).await
+}
+
+/// Stops the signed-in supplier's private feed (every URL given so far).
+#[server(endpoint = "alerts-feed-revoke")]
+pub async fn revoke_private_feed() -> Result<(), AppError> {
+    use backend::services::tendering::feeds;
+    let state = web::state()?;
+    let result = async {
+        let actor = web::signed_in().await?.actor;
+        let w = state.write().await?;
+        feeds::revoke_feed(&w, &actor).await?;
+        w.commit().await?;
+        Ok::<(), backend::ServiceError>(())
+    }
+    .await;
+    finish(
+        "alerts-feed",
+        &serde_json::json!({}),
+        result,
+        "Your private feed is stopped: its URL no longer works.",
         None,
     )
     .await

@@ -369,6 +369,10 @@ pub struct ImportedSummary {
     pub items: u64,
     /// True when the ocid was already here and the tender was updated.
     pub updated: bool,
+    /// True when the notice held here comes from a newer release: nothing was written
+    /// (an older release never overwrites a newer one).
+    #[serde(default)]
+    pub unchanged: bool,
     pub warnings: Vec<String>,
 }
 

@@ -214,3 +214,28 @@ pub struct PartnerRequestView {
     /// The viewer is on the receiving side and may still answer.
     pub can_answer: bool,
 }
+
+/// A lot matched to the supplier, in the signed-in user's list of new matches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatchView {
+    pub tender_id: i64,
+    pub lot_id: i64,
+    pub tender_title: String,
+    pub lot_title: String,
+    pub value_gbp: i64,
+    pub matched_at: chrono::DateTime<chrono::Utc>,
+    /// Matched since the user last marked the list seen.
+    pub new: bool,
+}
+
+/// The signed-in supplier user's alerts page (`/alerts`): how they hear about new lots,
+/// what was matched to them lately, and whether their organisation has a private feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertsView {
+    /// The user's setting: `immediate`, `daily` or `off`.
+    pub mode: String,
+    /// Matches on tenders still open, newest first.
+    pub matches: Vec<MatchView>,
+    /// The organisation has a live private feed URL.
+    pub has_feed: bool,
+}

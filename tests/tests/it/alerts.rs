@@ -371,6 +371,61 @@ async fn an_imported_sell2wales_release_alerts_exactly_the_eligible_suppliers_on
     assert_eq!(recipients(&again, "you can bid for"), got);
 }
 
+/// Releases of one ocid arrive in any order (a folder, a replayed feed): an older one must
+/// not overwrite the newer notice held here, nor set its matching going again.
+#[tokio::test]
+async fn an_older_release_of_a_notice_held_here_changes_nothing() {
+    let (app, bea) = world().await;
+    let newer = sell2wales_release();
+    let mut older = newer.clone();
+    older["id"] = json!("ocds-kuma6s-148283-release-1");
+    older["date"] = json!("2024-11-01T00:00:00Z");
+    older["tender"]["title"] = json!("Energy DPS (first notice)");
+
+    let r = app
+        .send_json("POST", "/api/v1/tenders/import", &newer, Some(&bea))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
+    let id = r.json()["tenders"][0]["id"].as_i64().expect("id");
+    let matching = || async {
+        job::Entity::find()
+            .filter(job::Column::Kind.eq("alerts_match"))
+            .count(&app.state.db)
+            .await
+            .expect("count")
+    };
+    let jobs = matching().await;
+
+    let r = app
+        .send_json("POST", "/api/v1/tenders/import", &older, Some(&bea))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
+    let summary = &r.json()["tenders"][0];
+    assert_eq!(summary["id"], id);
+    assert_eq!(summary["unchanged"], true, "{summary}");
+    assert_eq!(summary["updated"], false, "{summary}");
+    let held = app.get(&format!("/api/v1/tenders/{id}"), None).await.json();
+    assert_eq!(
+        held["title"],
+        "Energy Efficiency & Renewable Technology DPS"
+    );
+    assert_eq!(matching().await, jobs, "nothing to match again");
+
+    // A newer release still updates it, and the same release again too.
+    let mut latest = newer.clone();
+    latest["id"] = json!("ocds-kuma6s-148283-release-2");
+    latest["date"] = json!("2025-03-01T00:00:00Z");
+    latest["tender"]["title"] = json!("Energy DPS (amended)");
+    for _ in 0..2 {
+        let r = app
+            .send_json("POST", "/api/v1/tenders/import", &latest, Some(&bea))
+            .await;
+        assert_eq!(r.json()["tenders"][0]["updated"], true, "{r:?}");
+    }
+    let held = app.get(&format!("/api/v1/tenders/{id}"), None).await.json();
+    assert_eq!(held["title"], "Energy DPS (amended)");
+}
+
 #[tokio::test]
 async fn the_unsubscribe_link_works_without_signing_in_and_stops_the_next_alert() {
     let (app, bea) = world().await;

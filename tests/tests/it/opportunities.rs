@@ -482,6 +482,63 @@ async fn a_published_tender_and_an_imported_notice_reach_exactly_the_eligible_su
     assert_eq!(o["opportunities"][0]["lot_id"], g, "{o}");
 }
 
+/// A tender published without dividing it (with the reason the law asks for) is one lot of
+/// all its lines: listed for the suppliers it fits, open to interest like any other lot.
+#[tokio::test]
+async fn an_undivided_tender_published_here_is_one_lot_its_suppliers_can_bid_for() {
+    let w = world().await;
+    let r = w
+        .app
+        .send_json(
+            "POST",
+            "/api/v1/tenders",
+            &json!({
+                "title": "Town hall cleaning",
+                "deadline": "2099-06-30",
+                "local_area": {"outcodes": ["PR1"]},
+                "items": [
+                    {"description": "Office cleaning", "cpv": "90911200", "value_gbp": 40000, "delivery_postcode": "PR1 2HE"},
+                    {"description": "Deep clean of the council chamber", "cpv": "90911200", "value_gbp": 5000, "delivery_postcode": "PR1 2HE"}
+                ]
+            }),
+            Some(&w.bea),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
+    let id = r.json()["id"].as_i64().expect("id");
+    let r = w
+        .app
+        .send_json(
+            "POST",
+            &format!("/api/v1/tenders/{id}/publish"),
+            &json!({"reason": "One building, one cleaning contract."}),
+            Some(&w.bea),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    let notice = w
+        .app
+        .get(&format!("/api/v1/tenders/{id}"), None)
+        .await
+        .json();
+    let lots = lot_ids(&notice);
+    assert_eq!(lots.len(), 1, "one lot of every line: {notice}");
+    let lot = lots[0];
+
+    // The cleaning co-op in PR1 (CPV 90911200, up to £80k) fits it; nobody else does.
+    let o = opportunities(&w, "clean", "").await;
+    assert_eq!(lots_in(&o["opportunities"]), BTreeSet::from([lot]), "{o}");
+    let listed = &o["opportunities"][0];
+    assert_eq!(listed["tender_title"], "Town hall cleaning");
+    assert_eq!(listed["value_gbp"], 45000);
+    for key in ["mowers", "green", "trees", "towy"] {
+        let o = opportunities(&w, key, "").await;
+        assert!(!lots_in(&o["opportunities"]).contains(&lot), "{key}: {o}");
+    }
+    let r = mark(&w, "clean", lot, None).await;
+    assert!(r.status.is_success(), "{r:?}");
+}
+
 #[tokio::test]
 async fn the_filters_narrow_the_opportunities_and_bad_ones_are_named() {
     let w = world().await;
@@ -1114,6 +1171,119 @@ async fn the_pages_work_without_javascript_for_suppliers_and_the_buyer() {
 
 /// The open lots are cached per process: a tender another process publishes, or closes,
 /// shows in (or leaves) this process's answers at its next request.
+/// Whether the radio button `id` is the one checked on the page.
+fn checked(body: &str, id: &str) -> bool {
+    let at = body
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no {id} on the page: {body}"));
+    let start = body[..at].rfind('<').expect("its tag");
+    let end = at + body[at..].find('>').expect("its tag's end");
+    body[start..end].contains("checked")
+}
+
+#[tokio::test]
+async fn the_alerts_page_sets_the_mode_lists_new_matches_and_makes_a_revocable_feed() {
+    let w = world().await;
+    w.app.run_jobs().await;
+    let mowers = w.app.sign_in("mo@mowers.coop").await;
+    let page = w.app.page("/alerts", Some(&mowers)).await;
+    assert_eq!(page.status, StatusCode::OK, "{page:?}");
+    let body = &page.body;
+    assert!(body.contains("Lots matched to you (1 new)"), "{body}");
+    assert!(
+        body.contains("Grounds") && body.contains("Parks 2027"),
+        "{body}"
+    );
+    assert!(!body.contains("Carmarthenshire"), "not a fleet lot: {body}");
+    assert!(checked(body, "mode-immediate"), "immediate by default");
+    assert!(
+        !body.contains(".wasm") && !body.contains("modulepreload"),
+        "the page loads no wasm: every form is a plain post"
+    );
+    let me = w.app.user_id("mo@mowers.coop").await;
+
+    // The daily digest, by a plain form post: back to the page, which says so.
+    let r = w
+        .app
+        .post_form(
+            "/api/alerts-mode",
+            &[("mode", "daily")],
+            Some(&mowers),
+            "/alerts",
+        )
+        .await;
+    let body = back_to(&w, &r, &mowers).await;
+    assert!(body.contains("Saved: you get one e-mail a day"), "{body}");
+    assert!(checked(&body, "mode-daily") && !checked(&body, "mode-immediate"));
+    assert_eq!(
+        backend::services::tendering::alerts::mode_of(&w.app.state.db, me)
+            .await
+            .expect("mode"),
+        domain::tendering::alerts::AlertMode::Daily
+    );
+    // A choice that is not one of the three is named and changes nothing.
+    let r = w
+        .app
+        .post_form(
+            "/api/alerts-mode",
+            &[("mode", "weekly")],
+            Some(&mowers),
+            "/alerts",
+        )
+        .await;
+    let body = back_to(&w, &r, &mowers).await;
+    assert!(
+        body.contains("Choose how you want to hear about new lots"),
+        "{body}"
+    );
+    assert!(checked(&body, "mode-daily"));
+
+    // Seen: nothing new until the next match.
+    let r = w
+        .app
+        .post_form("/api/alerts-seen", &[], Some(&mowers), "/alerts")
+        .await;
+    let body = back_to(&w, &r, &mowers).await;
+    assert!(body.contains("Lots matched to you (0 new)"), "{body}");
+    assert!(body.contains("Grounds"), "still listed: {body}");
+
+    // The private feed: its address is shown once, it lists the matches, and stopping it
+    // makes the address fail.
+    let r = w
+        .app
+        .post_form("/api/alerts-feed", &[], Some(&mowers), "/alerts")
+        .await;
+    let body = back_to(&w, &r, &mowers).await;
+    let at = body
+        .find("/feeds/suppliers/")
+        .expect("the feed address is shown");
+    let path: String = body[at..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '<')
+        .collect();
+    assert!(path.ends_with(".atom"), "{path}");
+    let feed = w.app.get(&path, None).await;
+    assert_eq!(feed.status, StatusCode::OK, "{feed:?}");
+    assert!(feed.body.contains("Grounds"), "{}", feed.body);
+    let again = w.app.page("/alerts", Some(&mowers)).await.body;
+    assert!(!again.contains(&path), "shown only once");
+    assert!(again.contains("Stop the private feed"), "{again}");
+    let r = w
+        .app
+        .post_form("/api/alerts-feed-revoke", &[], Some(&mowers), "/alerts")
+        .await;
+    let body = back_to(&w, &r, &mowers).await;
+    assert!(body.contains("Your private feed is stopped"), "{body}");
+    assert_eq!(w.app.get(&path, None).await.status, StatusCode::NOT_FOUND);
+
+    // Buyers and visitors are told what the page is for.
+    let bea = w.app.sign_in("bea@preston.gov.uk").await;
+    let body = w.app.page("/alerts", Some(&bea)).await.body;
+    assert!(body.contains("Alerts are for suppliers"), "{body}");
+    let body = w.app.page("/alerts", None).await.body;
+    assert!(body.contains("/login?next=/alerts"), "{body}");
+}
+
 #[tokio::test]
 async fn a_tender_published_or_closed_by_another_process_is_seen_at_the_next_request() {
     use backend::services::tendering::market::Market;

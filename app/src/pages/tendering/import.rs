@@ -192,7 +192,7 @@ fn imported(r: ImportResult) -> impl IntoView {
                 <li>
                     <A href=format!("/tenders/{}", t.id)>{t.title.clone()}</A>
                     {format!(" ({}, {} lot{}, {} line{}{})", t.ocid, t.lots, if t.lots == 1 { "" } else { "s" },
-                        t.items, if t.items == 1 { "" } else { "s" }, if t.updated { ", updated" } else { "" })}
+                        t.items, if t.items == 1 { "" } else { "s" }, if t.updated { ", updated" } else if t.unchanged { ", unchanged: a newer release is already here" } else { "" })}
                     " · "<A href=format!("/tenders/{}/lots", t.id)>"plan lots"<span class="visually-hidden">{format!(" for {name}")}</span></A>
                 </li>
             }}).collect_view()}

@@ -29,6 +29,9 @@ mod interest;
 mod opportunities;
 pub use interest::TenderInterestPage;
 pub use opportunities::{OpportunitiesPage, PartnerRequestPage, PartnersPage};
+// alerts and feeds (issue 12)
+mod alerts;
+pub use alerts::AlertsPage;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -162,6 +162,7 @@ fn page(
     view! {
         <Notice text=Signal::derive(move || shown.clone())/>
         <p class="lead">"Open lots from this registry's buyers and from other portals' notices that fit what you do, where you work and what you can take on. Best fit first."</p>
+        <p><a href="/alerts">"Alerts and feeds"</a>": choose how you hear about new lots, see what was matched to you, follow them in a feed reader."</p>
         {(!v.listed).then(|| view! {
             <div class="notice" role="status"><p>"Your profile is not published, so buyers cannot see you and no lot is matched to you. "
                 <A href="/profile">"Publish your profile"</A>"."</p></div>

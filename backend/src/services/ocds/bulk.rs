@@ -83,9 +83,9 @@ pub async fn import_file(state: &AppState, actor: &Actor, text: &str) -> FileRep
         };
         w.commit().await?;
         Ok::<_, ServiceError>(FileReport {
-            imported: done.iter().filter(|t| !t.updated).count(),
+            imported: done.iter().filter(|t| !t.updated && !t.unchanged).count(),
             updated: done.iter().filter(|t| t.updated).count(),
-            unchanged,
+            unchanged: unchanged + done.iter().filter(|t| t.unchanged).count(),
             refused: None,
         })
     }

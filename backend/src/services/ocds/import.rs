@@ -168,6 +168,18 @@ async fn store(
             return Err(errors.into());
         }
     }
+    if let Some(held) = existing.as_ref().filter(|e| holds_newer(e, t)) {
+        return Ok(ImportedSummary {
+            id: held.id,
+            ocid: t.ocid.clone(),
+            title: held.title.clone(),
+            lots: t.tender.lots.len() as u64,
+            items: t.tender.items.len() as u64,
+            updated: false,
+            unchanged: true,
+            warnings: t.warnings.clone(),
+        });
+    }
     let tn = &t.tender;
     let status = status_from_ocds(tn.status);
     let title = cut(
@@ -364,8 +376,19 @@ async fn store(
         lots: tn.lots.len() as u64,
         items: tn.items.len() as u64,
         updated,
+        unchanged: false,
         warnings: t.warnings.clone(),
     })
+}
+
+/// Whether the imported notice held here comes from a newer release than `t`. Releases of
+/// one ocid arrive in any order (a folder, a feed replayed): the latest by release date
+/// wins, so an older release changes nothing. The same release again still updates (an
+/// importer correcting a notice re-sends it). A tender drafted here is not an import and
+/// is left to [`store`]'s own rules.
+fn holds_newer(held: &tender::Model, t: &ImportedTender) -> bool {
+    held.source == SOURCE_IMPORTED
+        && matches!((held.source_release_date, t.date), (Some(h), Some(n)) if h > n)
 }
 
 /// What importing an upload would do to tenders already here, for the import page's

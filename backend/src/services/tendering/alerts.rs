@@ -818,18 +818,7 @@ pub async fn unsubscribe(db: &impl ConnectionTrait, token: &str) -> ServiceResul
     Ok(())
 }
 
-/// A lot matched to the supplier, for the in-app list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MatchView {
-    pub tender_id: i64,
-    pub lot_id: i64,
-    pub tender_title: String,
-    pub lot_title: String,
-    pub value_gbp: i64,
-    pub matched_at: DateTime<Utc>,
-    /// Matched since the user last marked the list seen.
-    pub new: bool,
-}
+pub use domain::tendering::opportunity_views::MatchView;
 
 /// The signed-in supplier user's matches on tenders still open, newest first (at most
 /// `limit`), each marked new if matched since they last looked.

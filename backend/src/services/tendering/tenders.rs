@@ -861,6 +861,11 @@ pub async fn publish(
     if !errors.is_empty() {
         return Err(errors.into());
     }
+    if loaded.lots.is_empty() {
+        // One lot of every line, so the undivided tender is listed, matched and open to
+        // interest like any other lot (opportunities, alerts and interest are per lot).
+        whole_tender_lot(db, &loaded).await?;
+    }
     let at = now();
     let mut row: tender::ActiveModel = loaded.tender.into();
     row.status = Set(TenderStatus::Published.slug().into());
@@ -870,6 +875,27 @@ pub async fn publish(
     let published = row.update(db).await?;
     // In this transaction: suppliers are told if and only if the tender is published.
     super::alerts::tender_changed(db, &published).await?;
+    Ok(())
+}
+
+/// Saves the one lot of an undivided tender: all its lines, under the tender's title.
+async fn whole_tender_lot(db: &impl ConnectionTrait, loaded: &Loaded) -> ServiceResult<()> {
+    let title: String = loaded.tender.title.chars().take(TITLE_MAX).collect();
+    let row = tender_lot::ActiveModel {
+        tender_id: Set(loaded.tender.id),
+        position: Set(1),
+        title: Set(title),
+        description: Set(String::new()),
+        ocds_lot_id: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    tender_item::Entity::update_many()
+        .col_expr(tender_item::Column::LotId, Expr::value(row.id))
+        .filter(tender_item::Column::TenderId.eq(loaded.tender.id))
+        .exec(db)
+        .await?;
     Ok(())
 }
 
