@@ -66,6 +66,7 @@ fn page(v: AlertsView, flash: Option<Flash>) -> AnyView {
                 <p>"No lot on an open tender has been matched to you yet."</p>
             })}
             {(listed > 0).then(|| view! {
+                <div class="table-scroll" role="region" aria-labelledby="matches-title" tabindex="0">
                 <table class="matches">
                     <caption class="visually-hidden">"Lots matched to your organisation, newest first"</caption>
                     <thead><tr>
@@ -76,6 +77,7 @@ fn page(v: AlertsView, flash: Option<Flash>) -> AnyView {
                     </tr></thead>
                     <tbody>{v.matches.into_iter().map(match_row).collect_view()}</tbody>
                 </table>
+                </div>
             })}
             {(fresh > 0).then(|| view! {
                 <ActionForm action={ServerAction::<MarkMatchesSeen>::new()} attr:class="inline">
