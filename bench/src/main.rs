@@ -34,7 +34,8 @@
 //! - `BENCH_ENGINES`: which engines to run, comma-separated among `app,fts5,pg` (default all).
 
 mod tendering;
-// opportunities (issue 12)
+// opportunities and alert matching (issue 12)
+mod matching;
 mod opportunities;
 
 use anchorlink_search::{IndexQuery, Thesaurus, Vocabulary};
@@ -197,6 +198,8 @@ async fn run(
         report
             .tendering
             .push_str(&opportunities::run(&state).await?);
+        eprintln!("==> alert matching: one tender of 10 lots against the registry");
+        report.tendering.push_str(&matching::run(&state).await?);
     }
     run_queries(n, state, &settings.database_url, pg_url, report, pg_db_name).await
 }

@@ -218,7 +218,10 @@ pub async fn eligible(state: &AppState, lots: Vec<OpenLot>) -> anyhow::Result<Ve
 /// In one transaction: the matches, the deliveries owed to each matched supplier's users
 /// (by their setting), and the jobs that send them. Returns how many deliveries were owed
 /// (before the unique keys dropped those already owed).
-async fn record(
+///
+/// # Errors
+/// Database failures (then nothing is recorded).
+pub async fn record(
     state: &AppState,
     tender_id: i64,
     pairs: &[(i64, i64)],
