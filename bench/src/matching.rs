@@ -36,26 +36,31 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
         .map_or(f64::NAN, |d| ms(*d))
 }
 
-/// A published tender of 10 lots whose lines are drawn from what the registry's suppliers
-/// do and where they are (so lots match some suppliers, as real ones do).
+/// A published tender of 10 lots, each shaped like a lot a buyer would cut for a trade in
+/// a place: its lines are the codes of one registry supplier, delivered where that supplier
+/// is, so each lot matches that supplier and the others of its trade nearby, as real lots
+/// match some suppliers and not most.
 async fn tender_of_ten_lots(state: &AppState) -> anyhow::Result<i64> {
-    let snapshot: Vec<domain::registry::SupplierSnapshot> =
-        state.market.read().values().take(5_000).cloned().collect();
-    let codes: Vec<String> = snapshot
-        .iter()
-        .flat_map(|s| s.cpv.iter().map(|c| c.as_str().to_owned()))
-        .collect();
-    let places: Vec<String> = snapshot.iter().filter_map(|s| s.outcode.clone()).collect();
-    anyhow::ensure!(
-        !codes.is_empty() && !places.is_empty(),
-        "no codes or places"
-    );
+    let mut rng = StdRng::seed_from_u64(1012);
+    let models: Vec<domain::registry::SupplierSnapshot> = {
+        let pool = state.market.read();
+        let fit: Vec<&domain::registry::SupplierSnapshot> = pool
+            .values()
+            .filter(|s| !s.cpv.is_empty() && s.outcode.is_some())
+            .collect();
+        anyhow::ensure!(
+            fit.len() >= LOTS,
+            "too few suppliers with codes and a place"
+        );
+        (0..LOTS)
+            .map(|_| fit[rng.gen_range(0..fit.len())].clone())
+            .collect()
+    };
     let org = backend::entities::organisation::Entity::find()
         .one(&state.db)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no organisation to own the tender"))?
         .id;
-    let mut rng = StdRng::seed_from_u64(1012);
     let now = chrono::Utc::now();
     let w = state.write().await?;
     let t = tender::ActiveModel {
@@ -73,7 +78,7 @@ async fn tender_of_ten_lots(state: &AppState) -> anyhow::Result<i64> {
     }
     .insert(&w)
     .await?;
-    for p in 0..LOTS {
+    for (p, model) in models.iter().enumerate() {
         let lot = tender_lot::ActiveModel {
             tender_id: Set(t.id),
             position: Set(i32::try_from(p + 1).unwrap_or(1)),
@@ -88,9 +93,13 @@ async fn tender_of_ten_lots(state: &AppState) -> anyhow::Result<i64> {
                 tender_id: Set(t.id),
                 position: Set(i32::try_from(p * 10 + i).unwrap_or(0)),
                 description: Set(format!("Line {i}")),
-                cpv: Set(Some(codes[rng.gen_range(0..codes.len())].clone())),
-                value_gbp: Set(Some(rng.gen_range(5_000..300_000))),
-                delivery_outcode: Set(Some(places[rng.gen_range(0..places.len())].clone())),
+                cpv: Set(Some(
+                    model.cpv[rng.gen_range(0..model.cpv.len())]
+                        .as_str()
+                        .to_owned(),
+                )),
+                value_gbp: Set(Some(rng.gen_range(2_000..20_000))),
+                delivery_outcode: Set(model.outcode.clone()),
                 lot_id: Set(Some(lot.id)),
                 ..Default::default()
             }

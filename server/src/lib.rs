@@ -232,6 +232,7 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
             move || {
                 provide_context(ctx_state.clone());
                 provide_context(ctx_names.clone());
+                security::provide_page_policy();
             },
             {
                 let options = options.clone();
@@ -245,6 +246,7 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
             move || {
                 provide_context(fallback_state.clone());
                 provide_context(fallback_names.clone());
+                security::provide_page_policy();
             },
             shell,
         ))

@@ -84,16 +84,44 @@ pub async fn same_origin(State(site): State<SiteOrigin>, req: Request, next: Nex
     next.run(req).await
 }
 
-/// The Content Security Policy of every page. Scripts and styles come only from this
-/// site; the hydration scripts Leptos writes into each page are inline, so scripts need
-/// `'unsafe-inline'` until they carry a per-request nonce, and the browser half needs
-/// `'wasm-unsafe-eval'` to compile its WebAssembly. Nothing may frame the site, forms post
-/// only here, and no plugin or other base URL is allowed.
+/// The Content Security Policy of every response that is not a page of the app (JSON,
+/// feeds, files, the few hand-written pages): scripts and styles only from this site, no
+/// inline script at all, and `'wasm-unsafe-eval'` so the browser half can compile its
+/// WebAssembly. Nothing may frame the site, forms post only here, and no plugin or other
+/// base URL is allowed. Pages of the app get [`page_policy`] instead.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
-     script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
+     script-src 'self' 'wasm-unsafe-eval'; \
      style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
      font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
      frame-ancestors 'none'";
+
+/// The policy of a page the app renders: [`CONTENT_SECURITY_POLICY`] with the inline
+/// scripts Leptos writes (hydration, resolved resources) allowed by this response's nonce
+/// only — an injected inline script, lacking it, does not run.
+#[must_use]
+pub fn page_policy(nonce: &str) -> String {
+    CONTENT_SECURITY_POLICY.replacen(
+        "script-src 'self'",
+        &format!("script-src 'self' 'nonce-{nonce}'"),
+        1,
+    )
+}
+
+/// Called while a page renders (the app's context): sets the page's policy, naming the
+/// nonce Leptos generated for this response, as the response's own header (which
+/// [`security_headers`] keeps).
+pub fn provide_page_policy() {
+    use leptos::prelude::use_context;
+    let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce)) {
+        response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+    }
+}
 
 /// Adds the security headers to every response (a handler's own value is kept):
 /// the CSP, `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin` (reset and
@@ -163,6 +191,20 @@ pub async fn client_address(
 #[cfg(test)]
 mod tests {
     use super::SiteOrigin;
+
+    #[test]
+    fn a_pages_policy_allows_inline_scripts_by_its_nonce_only() {
+        let p = super::page_policy("abc123");
+        assert!(
+            p.contains("script-src 'self' 'nonce-abc123' 'wasm-unsafe-eval';"),
+            "{p}"
+        );
+        assert!(
+            !p.contains("'unsafe-inline' 'wasm")
+                && !super::CONTENT_SECURITY_POLICY.contains("nonce")
+        );
+        assert!(p.contains("frame-ancestors 'none'"), "{p}");
+    }
 
     #[test]
     fn the_origin_of_a_base_url_drops_path_and_case() {

@@ -730,6 +730,57 @@ async fn every_response_carries_the_security_headers() {
     }
 }
 
+/// Inline scripts run only with the response's own nonce: every inline script the page
+/// carries (hydration, resolved resources) has it, the policy names it, no inline script
+/// runs without it, and the next response has another.
+#[tokio::test]
+async fn pages_allow_inline_scripts_only_by_their_own_nonce() {
+    let app = TestApp::spawn().await;
+    let mut seen = Vec::new();
+    for path in ["/", "/login", "/suppliers", "/no-such-page"] {
+        let r = app.page(path, None).await;
+        let csp = r.header("content-security-policy").unwrap_or_default();
+        let script_src = csp
+            .split(';')
+            .map(str::trim)
+            .find(|d| d.starts_with("script-src"))
+            .unwrap_or_else(|| panic!("{path}: no script-src in {csp:?}"));
+        assert!(
+            !script_src.contains("'unsafe-inline'"),
+            "{path}: {script_src}"
+        );
+        let nonce = script_src
+            .split_whitespace()
+            .find_map(|t| t.strip_prefix("'nonce-")?.strip_suffix('\''))
+            .unwrap_or_else(|| panic!("{path}: no nonce in {script_src}"));
+        assert!(nonce.len() >= 16, "{path}: a short nonce {nonce}");
+        let tags: Vec<&str> = r
+            .body
+            .match_indices("<script")
+            .map(|(at, _)| &r.body[at..at + r.body[at..].find('>').unwrap_or(0)])
+            .collect();
+        assert!(!tags.is_empty(), "{path}: no inline script to check");
+        for tag in &tags {
+            assert!(
+                tag.contains(&format!("nonce=\"{nonce}\"")),
+                "{path}: {tag} runs without the nonce"
+            );
+        }
+        seen.push(nonce.to_owned());
+    }
+    let distinct: std::collections::BTreeSet<&String> = seen.iter().collect();
+    assert_eq!(distinct.len(), seen.len(), "a nonce is used once: {seen:?}");
+    // JSON and other non-page answers allow no inline script at all.
+    let r = app.get("/api/v1/openapi.json", None).await;
+    let csp = r.header("content-security-policy").unwrap_or_default();
+    let script_src = csp
+        .split(';')
+        .map(str::trim)
+        .find(|d| d.starts_with("script-src"))
+        .unwrap_or_default();
+    assert_eq!(script_src, "script-src 'self' 'wasm-unsafe-eval'", "{csp}");
+}
+
 #[tokio::test]
 async fn readiness_says_the_database_answers() {
     let app = TestApp::spawn().await;

@@ -37,3 +37,5 @@ mod assets;
 mod opportunities;
 // opportunity alerts, feeds and bulk import (issue 12)
 mod alerts;
+// two processes on one database, kill -9 in a burst of writes (issue 10)
+mod instances;
