@@ -251,6 +251,13 @@ pub fn flash_notice(flash: &Option<Flash>) -> Option<String> {
     flash.as_ref().and_then(|f| f.notice.clone())
 }
 
+/// The `:id` of the page's route as a number (`None` when it is not one: the page then
+/// says "not found"), read reactively.
+pub fn route_id() -> impl Fn() -> Option<i64> + Copy + Send + Sync + 'static {
+    let params = leptos_router::hooks::use_params_map();
+    move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()))
+}
+
 /// The site header with navigation for the signed-in role.
 #[component]
 pub fn SiteHeader() -> impl IntoView {

@@ -61,17 +61,38 @@ fn read(source: &Path) -> anyhow::Result<String> {
 }
 
 /// Imports every source as the user `as_email` (an active buyer, or an admin with an
-/// organisation); prints a line per file and the totals; returns whether nothing was
-/// refused.
+/// organisation), or without one as the platform ([`bulk::platform_importer`]); prints a
+/// line per file and the totals; returns whether nothing was refused.
 ///
 /// # Errors
-/// The user is unknown or the path cannot be walked (nothing is imported then).
-pub async fn run(state: &AppState, path: &str, as_email: &str) -> anyhow::Result<bool> {
-    let Some(user) = sessions::active_user_by_email(&state.db, as_email)
-        .await
-        .map_err(|e| anyhow::anyhow!("looking up {as_email}: {e}"))?
-    else {
-        anyhow::bail!("no active user {as_email} (add one with `anchorlink users add`)");
+/// The user is unknown (or, without one, there is no admin) or the path cannot be walked
+/// (nothing is imported then).
+pub async fn run(state: &AppState, path: &str, as_email: Option<&str>) -> anyhow::Result<bool> {
+    let actor = match as_email {
+        Some(email) => {
+            sessions::active_user_by_email(&state.db, email)
+                .await
+                .map_err(|e| anyhow::anyhow!("looking up {email}: {e}"))?
+                .ok_or_else(|| {
+                    anyhow::anyhow!("no active user {email} (add one with `anchorlink users add`)")
+                })?
+                .actor
+        }
+        None => {
+            let w = state.write().await?;
+            let actor = bulk::platform_importer(&w).await.map_err(|e| match e {
+                backend::ServiceError::Validation(f) => anyhow::anyhow!(
+                    "{}",
+                    f.iter()
+                        .map(|(_, m)| m.to_owned())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+                other => anyhow::anyhow!("{other:#}"),
+            })?;
+            w.commit().await?;
+            actor
+        }
     };
     let files = sources(path)?;
     let bar = ProgressBar::new(files.len() as u64);
@@ -85,7 +106,7 @@ pub async fn run(state: &AppState, path: &str, as_email: &str) -> anyhow::Result
         let name = file.display().to_string();
         bar.set_message(name.clone());
         let report = match read(file) {
-            Ok(text) => bulk::import_file(state, &user.actor, &text).await,
+            Ok(text) => bulk::import_file(state, &actor, &text).await,
             Err(e) => FileReport {
                 refused: Some(format!("cannot read it: {e}")),
                 ..FileReport::default()

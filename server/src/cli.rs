@@ -65,9 +65,11 @@ enum OcdsCommand {
     Import {
         /// A file, a folder, or `-` for standard input.
         path: String,
-        /// The buyer (or admin with an organisation) the notices are imported for.
+        /// The buyer (or admin with an organisation) the notices are imported for; without
+        /// it, the first admin imports them into the organisation "Notices from other
+        /// portals".
         #[arg(long = "as", value_name = "EMAIL")]
-        as_email: String,
+        as_email: Option<String>,
     },
 }
 
@@ -276,7 +278,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             command: OcdsCommand::Import { path, as_email },
         } => {
             let state = crate::build_batch_state(&settings).await?;
-            if crate::bulk_import::run(&state, &path, &as_email).await? {
+            if crate::bulk_import::run(&state, &path, as_email.as_deref()).await? {
                 Ok(())
             } else {
                 Err(Refused.into())

@@ -511,4 +511,30 @@ impl TestApp {
         assert_eq!(r.status, StatusCode::CREATED, "publishing {name}: {r:?}");
         (self.organisation_of(email).await, token)
     }
+
+    /// As [`TestApp::published_supplier`] ("Local work for local people."), then the
+    /// profile `details` (employees, capacity, radius…) as its user would `PUT` them: the
+    /// supplier worlds of the tendering, opportunities and alerts tests.
+    pub async fn supplier_with_details(
+        &self,
+        email: &str,
+        name: &str,
+        postcode: &str,
+        cpv: &str,
+        details: &serde_json::Value,
+    ) -> (i64, String) {
+        let (org, token) = self
+            .published_supplier(email, name, postcode, cpv, "Local work for local people.")
+            .await;
+        let r = self
+            .send_json(
+                "PUT",
+                &format!("/api/v1/suppliers/{org}"),
+                details,
+                Some(&token),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{name}: {r:?}");
+        (org, token)
+    }
 }

@@ -3,21 +3,20 @@
 //! two seconds (`<meta http-equiv="refresh">`), and progress is a `<progress>` bar with the
 //! same figures as text.
 
+use crate::components::route_id;
 use crate::error::AppError;
 use crate::server_fns::jobs::get_job;
 use domain::jobs::{JobStatus, JobView};
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 
 /// How often a running job's page reloads, in seconds.
 const REFRESH_SECS: u32 = 2;
 
 #[component]
 pub fn JobPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()));
+    let id = route_id();
     let job = Resource::new(id, |id| async move {
         match id {
             Some(id) => get_job(id).await,

@@ -21,19 +21,9 @@ async fn supplier(
     cpv: &str,
     details: Value,
 ) -> i64 {
-    let (org, token) = app
-        .published_supplier(email, name, postcode, cpv, "Local work for local people.")
-        .await;
-    let r = app
-        .send_json(
-            "PUT",
-            &format!("/api/v1/suppliers/{org}"),
-            &details,
-            Some(&token),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{name}: {r:?}");
-    org
+    app.supplier_with_details(email, name, postcode, cpv, &details)
+        .await
+        .0
 }
 
 /// Preston's buyer, and suppliers of every kind the rule tells apart.
@@ -590,6 +580,69 @@ async fn the_cli_imports_a_folder_twice_and_the_second_run_imports_and_alerts_no
         "nothing new to match"
     );
     assert_eq!(app.mails().await.len(), mails.len(), "no new alerts");
+}
+
+/// `anchorlink ocds import FILE` as the issue writes it, with no buyer named: the first
+/// admin imports the notices into the platform's organisation for other portals' notices;
+/// with no admin to do it, the command says how to name a buyer and imports nothing.
+#[tokio::test]
+async fn the_cli_imports_without_naming_a_buyer_for_the_platform() {
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/ocds/sell2wales-2025/WRel49.json");
+    let run = || {
+        command(&app, dir.path())
+            .args(["ocds", "import"])
+            .arg(&file)
+            .output()
+            .expect("the CLI runs")
+    };
+    let refused = run();
+    assert_eq!(refused.status.code(), Some(1), "{refused:?}");
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("--as EMAIL"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let held = backend::entities::tender::Entity::find()
+        .count(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(held, 0, "nothing imported");
+
+    app.add_user("admin@anchorlink.example", "admin", None)
+        .await;
+    let done = run();
+    let out = String::from_utf8_lossy(&done.stdout).into_owned();
+    assert_eq!(
+        done.status.code(),
+        Some(0),
+        "{out} {}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    assert!(out.contains("1 files: 1 imported"), "{out}");
+    let notice = backend::entities::tender::Entity::find()
+        .one(&app.state.db)
+        .await
+        .expect("read")
+        .expect("the notice");
+    let owner = backend::entities::organisation::Entity::find_by_id(notice.organisation_id)
+        .one(&app.state.db)
+        .await
+        .expect("read")
+        .expect("its organisation");
+    assert_eq!(
+        owner.name,
+        backend::services::ocds::bulk::PORTALS_ORGANISATION
+    );
+    assert_eq!(owner.kind, "buyer");
+    // Again: the same organisation, nothing new.
+    let again = String::from_utf8_lossy(&run().stdout).into_owned();
+    assert!(
+        again.contains("0 imported, 0 updated, 1 unchanged"),
+        "{again}"
+    );
 }
 
 /// The `.eml` files in an outbox.

@@ -188,23 +188,14 @@ async fn world() -> World {
     .await;
     let mut s = BTreeMap::new();
     for (key, email, name, postcode, cpv, max, extra) in fixtures() {
-        let (id, token) = app
-            .published_supplier(email, name, postcode, cpv, "Local work for local people.")
-            .await;
         let mut body =
             json!({"employees": 8, "max_contract_value_gbp": max, "service_radius_km": 40});
         for (k, v) in extra.as_object().expect("fields") {
             body[k] = v.clone();
         }
-        let r = app
-            .send_json(
-                "PUT",
-                &format!("/api/v1/suppliers/{id}"),
-                &body,
-                Some(&token),
-            )
+        let (id, token) = app
+            .supplier_with_details(email, name, postcode, cpv, &body)
             .await;
-        assert_eq!(r.status, StatusCode::OK, "{name}: {r:?}");
         s.insert(key, Supplier { id, token });
     }
     let bea = app.token("bea@preston.gov.uk").await;

@@ -1,7 +1,7 @@
 //! The public supplier profile and the buyers' search page.
 
 use super::shortlists::{provide_shortlist_options, AddToShortlist, SearchActions};
-use crate::components::{legal_form_options, money, PageCtx};
+use crate::components::{legal_form_options, money, route_id, PageCtx};
 use crate::server_fns::registry::{get_supplier, search_suppliers};
 use domain::accounts::dto::CurrentUser;
 use domain::forms::Flash;
@@ -10,14 +10,13 @@ use domain::registry::{AccreditationKind, LegalForm, SizeClass};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn SupplierPage() -> impl IntoView {
-    let params = use_params_map();
     provide_shortlist_options();
     let ctx = PageCtx::get();
-    let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()));
+    let id = route_id();
     let profile = Resource::new(id, |id| async move {
         match id {
             Some(id) => get_supplier(id).await,

@@ -3,7 +3,7 @@
 //! all of it works without JavaScript.
 
 use crate::components::{
-    flash_notice, form_errors, ErrorSummary, Field, FormScope, Notice, PageCtx, Select,
+    flash_notice, form_errors, route_id, ErrorSummary, Field, FormScope, Notice, PageCtx, Select,
 };
 use crate::error::AppError;
 use crate::server_fns::registry::{
@@ -17,7 +17,7 @@ use domain::registry::LegalForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_location, use_params_map};
+use leptos_router::hooks::use_location;
 
 fn is_buyer(user: &Option<CurrentUser>) -> bool {
     user.as_ref()
@@ -187,8 +187,7 @@ fn share_notice(shared: Option<bool>) -> String {
 /// `/shortlists/:id`: one shortlist, its suppliers, sharing and export.
 #[component]
 pub fn ShortlistPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()));
+    let id = route_id();
     let remove = ServerAction::<RemoveFromShortlist>::new();
     let share = ServerAction::<ShareShortlist>::new();
     let delete = ServerAction::<DeleteShortlist>::new();

@@ -8,6 +8,7 @@
 //! Plain forms: the same with JavaScript on or off.
 
 use super::money;
+use crate::components::route_id;
 use crate::error::AppError;
 use crate::server_fns::spend::column_preview;
 use domain::spend::columns::{spec_from_choices, MAPPED_FIELDS};
@@ -15,13 +16,12 @@ use domain::spend::dto::{ColumnsPreview, FieldMapping};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn SpendColumnsPage() -> impl IntoView {
-    let params = use_params_map();
     let query = use_query_map();
-    let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()));
+    let id = route_id();
     // `columns=` as the API spells it (the confirm route sends it back that way), or the
     // selects of the preview form.
     let columns = move || {

@@ -10,13 +10,13 @@
 mod mapping;
 pub use mapping::SpendColumnsPage;
 
+use crate::components::route_id;
 use crate::error::AppError;
 use crate::server_fns::spend::{get_analysis, list_analyses};
 use domain::spend::dto::{AnalysisBundle, AnalysisListItem, Slice};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 
 fn pct(share: f64) -> String {
     format!("{:.1}%", share * 100.0)
@@ -187,8 +187,7 @@ fn list_view(items: Vec<AnalysisListItem>) -> impl IntoView {
 
 #[component]
 pub fn SpendAnalysisPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()));
+    let id = route_id();
     let bundle = Resource::new(id, |id| async move {
         match id {
             Some(id) => get_analysis(id).await,

@@ -7,8 +7,8 @@
 
 use super::market::depth_table;
 use crate::components::{
-    flash_notice, form_errors, CpvSearch, ErrorSummary, Field, FormCtx, FormScope, Notice, PageCtx,
-    TextArea,
+    flash_notice, form_errors, route_id, CpvSearch, ErrorSummary, Field, FormCtx, FormScope,
+    Notice, PageCtx, TextArea,
 };
 use crate::server_fns::tendering::{
     get_market, get_tender, CreateTender, LineForm, SaveTenderDetails, SaveTenderLines, TenderForm,
@@ -20,7 +20,6 @@ use domain::validation::FieldErrors;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 use std::collections::BTreeMap;
 
 fn day(rfc3339: &Option<String>) -> String {
@@ -233,8 +232,7 @@ fn use_code_for(row: usize, code: &str) {
 /// `/tenders/{id}/edit`: a draft's details, lines, CSV upload and market depth.
 #[component]
 pub fn TenderEditPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()));
+    let id = route_id();
     let details = ServerAction::<SaveTenderDetails>::new();
     let lines = ServerAction::<SaveTenderLines>::new();
     // Read the tender again after a save that worked; a refused one leaves the page as the

@@ -3,13 +3,13 @@
 //! capacity, consortium, note) and links the CSV download; [`InterestCount`] puts the
 //! count on the tender page for the buyer who manages it.
 
+use crate::components::route_id;
 use crate::error::AppError;
 use crate::server_fns::opportunities::{get_tender_interest, tender_interest_count};
 use domain::tendering::opportunity_views::TenderInterest;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 
 fn pounds(v: u64) -> String {
     domain::text::Gbp::new(v).to_string()
@@ -26,8 +26,7 @@ fn yes_no(b: bool) -> &'static str {
 /// `/tenders/{id}/interest`.
 #[component]
 pub fn TenderInterestPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()));
+    let id = route_id();
     let interest = Resource::new(id, |id| async move {
         match id {
             Some(id) => get_tender_interest(id).await,

@@ -11,7 +11,9 @@ mod editor;
 mod market;
 pub use editor::{NewTenderPage, TenderEditPage};
 
-use crate::components::{flash_notice, form_errors, ErrorSummary, FormScope, Notice, PageCtx};
+use crate::components::{
+    flash_notice, form_errors, route_id, ErrorSummary, FormScope, Notice, PageCtx,
+};
 use crate::server_fns::tendering::{get_market, get_tender, list_tenders, SetTenderStatus};
 use domain::accounts::dto::CurrentUser;
 use domain::accounts::Role;
@@ -36,7 +38,7 @@ pub use alerts::AlertsPage;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 fn pounds(v: u64) -> String {
     let digits = v.to_string();
@@ -133,8 +135,7 @@ fn table(caption: &'static str, rows: Vec<TenderSummary>) -> impl IntoView {
 /// `/tenders/{id}`: the notice.
 #[component]
 pub fn TenderPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()));
+    let id = route_id();
     let status = ServerAction::<SetTenderStatus>::new();
     // Read again after a status change (with JavaScript the browser stays on this page).
     let tender = Resource::new(

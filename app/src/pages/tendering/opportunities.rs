@@ -4,7 +4,7 @@
 //! finder with "Ask to partner") and `/partner-requests/{id}` (the asked side accepts or
 //! declines). Every page renders on the server and every form works without JavaScript.
 
-use crate::components::{flash_notice, Notice, PageCtx};
+use crate::components::{flash_notice, route_id, Notice, PageCtx};
 use crate::error::AppError;
 use crate::server_fns::opportunities::{
     get_opportunities, get_partner_request, get_partners, AnswerPartnerRequest, AskPartner,
@@ -17,7 +17,7 @@ use domain::tendering::opportunity_views::{
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 fn pounds(v: u64) -> String {
     domain::text::Gbp::new(v).to_string()
@@ -246,8 +246,7 @@ fn lot_card(
 /// `/lots/{id}/partners`.
 #[component]
 pub fn PartnersPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()));
+    let id = route_id();
     let ask = ServerAction::<AskPartner>::new();
     let found = Resource::new(
         move || (id(), ask.version().get()),
@@ -372,8 +371,7 @@ fn partners_view(v: PartnersView, flash: Option<Flash>, ask: ServerAction<AskPar
 /// `/partner-requests/{id}`: the request, and for the asked side, accept or decline.
 #[component]
 pub fn PartnerRequestPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()));
+    let id = route_id();
     let answer = ServerAction::<AnswerPartnerRequest>::new();
     let request = Resource::new(
         move || (id(), answer.version().get()),

@@ -7,7 +7,7 @@
 //! being edited travels in the page's address instead.
 
 use crate::components::{
-    flash_notice, form_errors, ErrorSummary, Field, FormScope, Notice, PageCtx,
+    flash_notice, form_errors, route_id, ErrorSummary, Field, FormScope, Notice, PageCtx,
 };
 use crate::error::AppError;
 use crate::server_fns::tendering::{
@@ -19,7 +19,7 @@ use domain::tendering::planner::Lot;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 pub(super) fn pounds(v: u64) -> String {
     domain::text::Gbp::new(v).to_string()
@@ -49,9 +49,8 @@ pub(super) fn rules() -> impl IntoView {
 /// `/tenders/{id}/lots`.
 #[component]
 pub fn LotsPage() -> impl IntoView {
-    let params = use_params_map();
     let query = use_query_map();
-    let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()));
+    let id = route_id();
     let suggest = ServerAction::<SuggestLots>::new();
     let edit = ServerAction::<EditLots>::new();
     let limits = ServerAction::<SetLotLimits>::new();

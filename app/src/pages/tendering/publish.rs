@@ -4,7 +4,7 @@
 //! with the reason kept; publishing goes to the public notice.
 
 use super::planner::pounds;
-use crate::components::{form_errors, ErrorSummary, FormScope, PageCtx, TextArea};
+use crate::components::{form_errors, route_id, ErrorSummary, FormScope, PageCtx, TextArea};
 use crate::error::AppError;
 use crate::server_fns::tendering::{get_tender, PublishTender};
 use domain::forms::Flash;
@@ -12,13 +12,11 @@ use domain::tendering::dto::TenderView;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 
 /// `/tenders/{id}/publish`.
 #[component]
 pub fn PublishPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()));
+    let id = route_id();
     let publish = ServerAction::<PublishTender>::new();
     let tender = Resource::new(id, |id| async move {
         match id {

@@ -401,7 +401,7 @@ pub async fn add_user(db: &impl ConnectionTrait, input: NewUser) -> ServiceResul
 ///
 /// # Errors
 /// The insert failed.
-pub(super) async fn insert_organisation(
+pub(crate) async fn insert_organisation(
     db: &impl ConnectionTrait,
     kind: OrgKind,
     name: &str,

@@ -5,12 +5,68 @@
 //! for alerts in its own transaction, as an upload does.
 
 use super::import;
-use crate::entities::tender;
+use crate::entities::{organisation, tender, user};
 use crate::error::ServiceError;
 use crate::state::AppState;
-use domain::accounts::Actor;
+use domain::accounts::{Actor, Membership, OrgKind, OrgStatus, Role, UserStatus};
 use domain::ocds::ImportedTender;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+
+/// The organisation that holds notices imported from the command line without `--as`.
+pub const PORTALS_ORGANISATION: &str = "Notices from other portals";
+
+/// Who a bulk import runs as when no user is named: the platform's first active admin,
+/// holding the notices in the organisation [`PORTALS_ORGANISATION`] (made on first use,
+/// an active buyer organisation, so its notices are public and its buyers could plan
+/// them) unless the admin belongs to one.
+///
+/// # Errors
+/// `Validation` on `as` when there is no active admin; database failures.
+pub async fn platform_importer(db: &impl ConnectionTrait) -> crate::error::ServiceResult<Actor> {
+    let Some(admin) = user::Entity::find()
+        .filter(user::Column::Role.eq(Role::Admin.slug()))
+        .filter(user::Column::Status.eq(UserStatus::Active.slug()))
+        .order_by_asc(user::Column::Id)
+        .one(db)
+        .await?
+    else {
+        let mut errors = domain::validation::FieldErrors::new();
+        errors.add(
+            "as",
+            "no active admin to import for: name the buyer with --as EMAIL \
+             (or add an admin with `anchorlink users add --role admin`)",
+        );
+        return Err(errors.into());
+    };
+    let organisation_id = match admin.organisation_id {
+        Some(id) => id,
+        None => match organisation::Entity::find()
+            .filter(organisation::Column::Name.eq(PORTALS_ORGANISATION))
+            .filter(organisation::Column::Kind.eq(OrgKind::Buyer.slug()))
+            .one(db)
+            .await?
+        {
+            Some(o) => o.id,
+            None => {
+                crate::services::accounts::auth::insert_organisation(
+                    db,
+                    OrgKind::Buyer,
+                    PORTALS_ORGANISATION,
+                )
+                .await?
+            }
+        },
+    };
+    Ok(Actor {
+        user_id: admin.id,
+        role: Role::Admin,
+        status: UserStatus::Active,
+        organisation: Some(Membership {
+            organisation_id,
+            status: OrgStatus::Active,
+        }),
+    })
+}
 
 /// What importing one file did.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
