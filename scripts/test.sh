@@ -43,6 +43,11 @@ ANCHORLINK_TEST_DATABASE_URL="$PG_URL" cargo test "${PACKAGES[@]}" --features ap
 log "relevance of the judged queries (PostgreSQL)"
 ANCHORLINK_TEST_DATABASE_URL="$PG_URL" relevance
 
+# issue 10: the parsers of outside input fuzzed for a short while (10 s per target; the
+# long run before a release is `scripts/fuzz.sh 600`); a crash fails the run.
+log "fuzzing the parsers of outside input (short run)"
+scripts/fuzz.sh "${FUZZ_SECONDS_PER_TARGET:-10}"
+
 log "browser tests (headless Chromium, JavaScript on and off)"
 ensure_chromium
 (cd tests/browser && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund; } && node --test --test-concurrency=1 .)
