@@ -106,10 +106,10 @@ pub async fn run(state: &AppState) -> anyhow::Result<String> {
             .collect();
         let input = TenderInput {
             title: Some(format!("Bench tender {t}")),
-            local_area: Some(LocalAreaInput::Near {
+            local_area: Some(Some(LocalAreaInput::Near {
                 near: outcodes[rng.gen_range(0..outcodes.len())].clone(),
                 within_km: 25.0,
-            }),
+            })),
             items: Some(items),
             ..TenderInput::default()
         };

@@ -121,10 +121,11 @@ impl LineForm {
 fn tender_input(f: &TenderForm, errors: &mut domain::validation::FieldErrors) -> TenderInput {
     use domain::tendering::dto::LocalAreaInput;
     use domain::text::Gbp;
+    // A blank field clears what was saved (`Some(None)`); a field in error changes nothing.
     let estimated_value_gbp = match f.estimated_value_gbp.trim() {
-        "" => None,
+        "" => Some(None),
         v => match Gbp::parse(v) {
-            Ok(g) => Some(g.pounds()),
+            Ok(g) => Some(Some(g.pounds())),
             Err(e) => {
                 errors.add("estimated_value_gbp", e.to_string());
                 None
@@ -147,8 +148,10 @@ fn tender_input(f: &TenderForm, errors: &mut domain::validation::FieldErrors) ->
                     "area_near",
                     "give the postcode or outcode the radius is from",
                 );
+                None
+            } else {
+                Some(None)
             }
-            None
         }
         (false, false) => {
             errors.add(
@@ -157,12 +160,12 @@ fn tender_input(f: &TenderForm, errors: &mut domain::validation::FieldErrors) ->
             );
             None
         }
-        (false, true) => Some(LocalAreaInput::Outcodes { outcodes }),
+        (false, true) => Some(Some(LocalAreaInput::Outcodes { outcodes })),
         (true, false) => match km.parse::<f64>() {
-            Ok(within_km) => Some(LocalAreaInput::Near {
+            Ok(within_km) => Some(Some(LocalAreaInput::Near {
                 near: near.to_owned(),
                 within_km,
-            }),
+            })),
             Err(_) => {
                 errors.add("area_within_km", "give the radius in kilometres, like 20");
                 None
@@ -515,6 +518,20 @@ pub async fn lots_workspace(id: i64, plan: Option<String>) -> Result<LotsPageDat
     respond(result)
 }
 
+/// A limit field: blank clears the limit (`Some(None)`), a number sets it, anything else
+/// is an error in `errors` and changes nothing.
+#[cfg(feature = "ssr")]
+fn limit(
+    field: &str,
+    raw: &str,
+    errors: &mut domain::validation::FieldErrors,
+) -> Option<Option<u32>> {
+    if raw.trim().is_empty() {
+        return Some(None);
+    }
+    whole(field, raw, errors).map(Some)
+}
+
 /// A whole number typed in a form: blank is `None`.
 #[cfg(feature = "ssr")]
 fn whole<T: std::str::FromStr>(
@@ -792,7 +809,7 @@ pub async fn edit_lots(
     finish(form, &values, result, notice, next.as_deref()).await
 }
 
-/// The limits on how many lots one supplier may bid for and win (blank: unchanged).
+/// The limits on how many lots one supplier may bid for and win (blank: no limit).
 #[server(endpoint = "tender-lot-limits")]
 pub async fn set_lot_limits(
     id: i64,
@@ -811,12 +828,12 @@ pub async fn set_lot_limits(
         let actor = web::signed_in().await?.actor;
         let mut errors = domain::validation::FieldErrors::new();
         let input = TenderInput {
-            max_lots_bid_per_supplier: whole(
+            max_lots_bid_per_supplier: limit(
                 "max_lots_bid_per_supplier",
                 &max_lots_bid_per_supplier,
                 &mut errors,
             ),
-            max_lots_won_per_supplier: whole(
+            max_lots_won_per_supplier: limit(
                 "max_lots_won_per_supplier",
                 &max_lots_won_per_supplier,
                 &mut errors,

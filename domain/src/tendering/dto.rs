@@ -41,8 +41,18 @@ pub struct ItemInput {
     pub delivery_postcode: Option<String>,
 }
 
+/// A field sent as `null` is `Some(None)` (clear it), one not sent `None` (leave it).
+fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
 /// The body of `POST /api/v1/tenders` and `PUT /api/v1/tenders/{id}`. On `PUT` every field
-/// is optional and only those sent change; `items`, when sent, replaces the lines.
+/// is optional and only those sent change; `items`, when sent, replaces the lines; `null`
+/// clears the estimated value, the local area and the per-supplier limits.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -50,19 +60,29 @@ pub struct TenderInput {
     /// Required when creating.
     pub title: Option<String>,
     pub description: Option<String>,
-    pub estimated_value_gbp: Option<u64>,
+    /// Whole pounds; `null` clears it.
+    #[serde(deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<u64>, nullable))]
+    pub estimated_value_gbp: Option<Option<u64>>,
     /// The tender deadline: `YYYY-MM-DD` (end of that day, UTC) or an RFC 3339 time; blank
     /// clears it.
     pub deadline: Option<String>,
     /// `YYYY-MM-DD`; blank clears it.
     pub contract_start: Option<String>,
     pub contract_end: Option<String>,
-    pub local_area: Option<LocalAreaInput>,
+    /// `null` clears it.
+    #[serde(deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<LocalAreaInput>, nullable))]
+    pub local_area: Option<Option<LocalAreaInput>>,
     pub items: Option<Vec<ItemInput>>,
-    /// How many lots one supplier may bid for (blank: no limit).
-    pub max_lots_bid_per_supplier: Option<u32>,
-    /// How many lots one supplier may win (blank: no limit).
-    pub max_lots_won_per_supplier: Option<u32>,
+    /// How many lots one supplier may bid for (`null`: no limit).
+    #[serde(deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<u32>, nullable))]
+    pub max_lots_bid_per_supplier: Option<Option<u32>>,
+    /// How many lots one supplier may win (`null`: no limit).
+    #[serde(deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<u32>, nullable))]
+    pub max_lots_won_per_supplier: Option<Option<u32>>,
 }
 
 /// A requirement line.
@@ -386,6 +406,21 @@ pub struct ImportResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tender_field_sent_as_null_clears_and_one_not_sent_is_left() {
+        let sent: TenderInput = serde_json::from_str(
+            r#"{"estimated_value_gbp": null, "local_area": null, "max_lots_bid_per_supplier": 3}"#,
+        )
+        .expect("parses");
+        assert_eq!(sent.estimated_value_gbp, Some(None));
+        assert_eq!(sent.local_area, Some(None));
+        assert_eq!(sent.max_lots_bid_per_supplier, Some(Some(3)));
+        assert_eq!(sent.max_lots_won_per_supplier, None);
+        let none: TenderInput = serde_json::from_str("{}").expect("parses");
+        assert_eq!(none.estimated_value_gbp, None);
+        assert_eq!(none.local_area, None);
+    }
 
     #[test]
     fn a_local_area_is_read_in_either_form() {

@@ -1328,7 +1328,7 @@ async fn a_tender_published_or_closed_by_another_process_is_seen_at_the_next_req
     )
     .await
     .expect("draft");
-    // Lots saved: a tender published without saved lots has no lot rows (see the report).
+    // One lot, saved as the buyer names it (publishing without would make it too).
     let item = tenders::load(&write, id).await.expect("load").items[0].id;
     tenders::save_lots(
         &write,

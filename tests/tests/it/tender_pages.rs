@@ -265,6 +265,88 @@ async fn new_tender_is_its_own_page_and_a_refused_draft_keeps_what_was_typed() {
     assert!(editor.body.contains("Download a template CSV"));
 }
 
+/// A buyer can take back what they set: blank details clear the estimated value and the
+/// local area, blank limits lift them, and the API clears them with `null` (a field not
+/// sent is left as it is).
+#[tokio::test]
+async fn blank_fields_clear_the_value_the_area_and_the_limits() {
+    let app = world().await;
+    let cookie = app.sign_in(BEA).await;
+    let id = draft(&app, &cookie).await;
+    let edit = format!("/tenders/{id}/edit");
+    let t = tender_row(&app, id).await;
+    assert_eq!(t.estimated_value_gbp, Some(150_000));
+    assert!(t.local_area.is_some());
+
+    let r = app
+        .post_form(
+            "/api/tender-details",
+            &[
+                ("id", &id.to_string()),
+                ("t[title]", "Parks 2027"),
+                ("t[estimated_value_gbp]", ""),
+                ("t[area_outcodes]", ""),
+                ("t[area_near]", ""),
+                ("t[area_within_km]", ""),
+            ],
+            Some(&cookie),
+            &edit,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND, "{r:?}");
+    let t = tender_row(&app, id).await;
+    assert_eq!(t.estimated_value_gbp, None);
+    assert_eq!(t.local_area, None);
+
+    let lots = format!("/tenders/{id}/lots");
+    for (bid, won, want) in [("3", "2", (Some(3), Some(2))), ("", "", (None, None))] {
+        let r = app
+            .post_form(
+                "/api/tender-lot-limits",
+                &[
+                    ("id", &id.to_string()),
+                    ("max_lots_bid_per_supplier", bid),
+                    ("max_lots_won_per_supplier", won),
+                ],
+                Some(&cookie),
+                &lots,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FOUND, "{r:?}");
+        let t = tender_row(&app, id).await;
+        assert_eq!(
+            (t.max_lots_bid_per_supplier, t.max_lots_won_per_supplier),
+            want
+        );
+    }
+
+    // The API: a value set, then `null` clears it; a field not sent stays.
+    let token = app.token(BEA).await;
+    let path = format!("/api/v1/tenders/{id}");
+    let r = app
+        .send_json(
+            "PUT",
+            &path,
+            &json!({"estimated_value_gbp": 90000, "local_area": {"outcodes": ["PR1"]}, "max_lots_won_per_supplier": 2}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    let r = app
+        .send_json(
+            "PUT",
+            &path,
+            &json!({"estimated_value_gbp": null, "local_area": null}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    let view = r.json();
+    assert_eq!(view["estimated_value_gbp"], Value::Null, "{view}");
+    assert_eq!(view["local_area"], Value::Null, "{view}");
+    assert_eq!(view["max_lots_won_per_supplier"], 2, "not sent, kept: {view}");
+}
+
 #[tokio::test]
 async fn details_and_lines_are_saved_from_the_forms_and_a_bad_line_saves_nothing() {
     let app = world().await;

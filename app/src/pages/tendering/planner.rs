@@ -226,9 +226,9 @@ fn workspace(
                     <ActionForm action=limits>
                         <ErrorSummary/>
                         <input type="hidden" name="id" value=id/>
-                        <Field name="max_lots_bid_per_supplier" label="Most lots one supplier may bid for" hint="Blank: unchanged" inputmode="numeric"
+                        <Field name="max_lots_bid_per_supplier" label="Most lots one supplier may bid for" hint="Blank: no limit" inputmode="numeric"
                             value=t.max_lots_bid_per_supplier.map(|v| v.to_string()).unwrap_or_default()/>
-                        <Field name="max_lots_won_per_supplier" label="Most lots one supplier may win" hint="Blank: unchanged" inputmode="numeric"
+                        <Field name="max_lots_won_per_supplier" label="Most lots one supplier may win" hint="Blank: no limit" inputmode="numeric"
                             value=t.max_lots_won_per_supplier.map(|v| v.to_string()).unwrap_or_default()/>
                         <button type="submit" class="button">"Save limits"</button>
                     </ActionForm>

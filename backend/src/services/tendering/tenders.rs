@@ -366,7 +366,7 @@ struct Checked {
     deadline: Option<Option<DateTime<Utc>>>,
     contract_start: Option<Option<DateTime<Utc>>>,
     contract_end: Option<Option<DateTime<Utc>>>,
-    local_area: Option<LocalAreaInput>,
+    local_area: Option<Option<LocalAreaInput>>,
     lines: Option<Vec<CheckedLine>>,
     max_bid: Option<Option<i32>>,
     max_won: Option<Option<i32>>,
@@ -403,11 +403,13 @@ fn check(
         }
         out.description = Some(d);
     }
-    if let Some(v) = input.estimated_value_gbp {
-        match i64::try_from(v) {
+    match input.estimated_value_gbp {
+        None => {}
+        Some(None) => out.estimated_value_gbp = Some(None),
+        Some(Some(v)) => match i64::try_from(v) {
             Ok(v) => out.estimated_value_gbp = Some(Some(v)),
             Err(_) => errors.add("estimated_value_gbp", "that amount is too large"),
-        }
+        },
     }
     if let Some(raw) = &input.deadline {
         out.deadline = parse_when("deadline", raw, end_of_day(), &mut errors);
@@ -430,7 +432,7 @@ fn check(
         }
     }
     if let Some(area) = &input.local_area {
-        out.local_area = Some(check_area(env, area, &mut errors));
+        out.local_area = Some(area.as_ref().map(|a| check_area(env, a, &mut errors)));
     }
     for (field, value, slot) in [
         (
@@ -444,7 +446,9 @@ fn check(
             &mut out.max_won,
         ),
     ] {
-        if let Some(v) = value {
+        if value == Some(None) {
+            *slot = Some(None);
+        } else if let Some(Some(v)) = value {
             if v == 0 || v > LOTS_PER_SUPPLIER_MAX {
                 errors.add(field, format!("between 1 and {LOTS_PER_SUPPLIER_MAX}"));
             } else {
@@ -519,7 +523,7 @@ pub async fn create(
         contract_start: Set(c.contract_start.flatten()),
         contract_end: Set(c.contract_end.flatten()),
         status: Set(TenderStatus::Draft.slug().into()),
-        local_area: Set(c.local_area.as_ref().map(area_json).transpose()?),
+        local_area: Set(c.local_area.as_ref().and_then(Option::as_ref).map(area_json).transpose()?),
         max_lots_bid_per_supplier: Set(c.max_bid.flatten()),
         max_lots_won_per_supplier: Set(c.max_won.flatten()),
         created_at: Set(at),
@@ -583,7 +587,7 @@ pub async fn update(
         row.contract_end = Set(v);
     }
     if let Some(a) = &c.local_area {
-        row.local_area = Set(Some(area_json(a)?));
+        row.local_area = Set(a.as_ref().map(area_json).transpose()?);
     }
     if let Some(v) = c.max_bid {
         row.max_lots_bid_per_supplier = Set(v);
