@@ -344,7 +344,10 @@ async fn blank_fields_clear_the_value_the_area_and_the_limits() {
     let view = r.json();
     assert_eq!(view["estimated_value_gbp"], Value::Null, "{view}");
     assert_eq!(view["local_area"], Value::Null, "{view}");
-    assert_eq!(view["max_lots_won_per_supplier"], 2, "not sent, kept: {view}");
+    assert_eq!(
+        view["max_lots_won_per_supplier"], 2,
+        "not sent, kept: {view}"
+    );
 }
 
 #[tokio::test]

@@ -523,7 +523,12 @@ pub async fn create(
         contract_start: Set(c.contract_start.flatten()),
         contract_end: Set(c.contract_end.flatten()),
         status: Set(TenderStatus::Draft.slug().into()),
-        local_area: Set(c.local_area.as_ref().and_then(Option::as_ref).map(area_json).transpose()?),
+        local_area: Set(c
+            .local_area
+            .as_ref()
+            .and_then(Option::as_ref)
+            .map(area_json)
+            .transpose()?),
         max_lots_bid_per_supplier: Set(c.max_bid.flatten()),
         max_lots_won_per_supplier: Set(c.max_won.flatten()),
         created_at: Set(at),
