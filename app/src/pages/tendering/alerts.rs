@@ -90,7 +90,7 @@ fn page(v: AlertsView, flash: Option<Flash>) -> AnyView {
     .into_any()
 }
 
-fn mode_form(mode: &str, error: Option<String>) -> impl IntoView {
+fn mode_form(mode: &str, error: Option<String>) -> AnyView {
     let has_error = error.is_some();
     let mode = mode.to_owned();
     view! {
@@ -119,9 +119,10 @@ fn mode_form(mode: &str, error: Option<String>) -> impl IntoView {
             </ActionForm>
         </section>
     }
+    .into_any()
 }
 
-fn match_row(m: MatchView) -> impl IntoView {
+fn match_row(m: MatchView) -> AnyView {
     let value = u64::try_from(m.value_gbp).map_or_else(
         |_| "—".to_owned(),
         |v| domain::text::Gbp::new(v).to_string(),
@@ -137,9 +138,10 @@ fn match_row(m: MatchView) -> impl IntoView {
             <td>{m.matched_at.format("%-d %b %Y").to_string()}</td>
         </tr>
     }
+    .into_any()
 }
 
-fn feeds(has_feed: bool, error: Option<String>) -> impl IntoView {
+fn feeds(has_feed: bool, error: Option<String>) -> AnyView {
     view! {
         <section aria-labelledby="feeds-title">
             <h2 id="feeds-title">"Feeds"</h2>
@@ -170,4 +172,5 @@ fn feeds(has_feed: bool, error: Option<String>) -> impl IntoView {
                 <a href="/feeds/opportunities.atom?cpv=77&outcode=PR1&radius_km=20">"grounds work within 20 km of PR1"</a>"."</p>
         </section>
     }
+    .into_any()
 }
