@@ -407,6 +407,16 @@ fn agreement(mix: &[Q], runs: &[(Engine, usize, Stats)]) -> Vec<(Engine, Engine,
     out
 }
 
+/// The `p` quantile (0 to 1) of sorted durations, in milliseconds (NaN when empty): the
+/// tendering, opportunities and matching sections' p50 and p95.
+pub(crate) fn pct(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)].as_secs_f64() * 1000.0
+}
+
 fn secs(d: Duration) -> String {
     format!("{:.1} s", d.as_secs_f64())
 }

@@ -5,6 +5,7 @@
 //! jobs, so each match first reads every published supplier from the database (what a job
 //! runner without a shared read model would do).
 
+use crate::pct;
 use backend::entities::{tender, tender_item, tender_lot};
 use backend::services::tendering::alerts;
 use backend::services::tendering::pool::SupplierPool;
@@ -27,13 +28,6 @@ const BASELINE_RUNS: usize = 3;
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
-}
-
-fn pct(sorted: &[Duration], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted
-        .get(i.min(sorted.len().saturating_sub(1)))
-        .map_or(f64::NAN, |d| ms(*d))
 }
 
 /// A published tender of 10 lots, each shaped like a lot a buyer would cut for a trade in

@@ -5,6 +5,7 @@
 //! lines from the database in three batched, indexed queries and compiles them) — what a
 //! careful implementation without a cache does, rather than a query per lot.
 
+use crate::pct;
 use backend::entities::{tender, tender_item, tender_lot};
 use backend::services::tendering::market::Market;
 use backend::services::tendering::opportunities::{self, OpenLots};
@@ -15,7 +16,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sea_orm::{EntityTrait, Set};
 use std::fmt::Write as _;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// 2,000 published tenders of 5 lots, each lot 2 lines: 10,000 open lots.
 const TENDERS: usize = 2_000;
@@ -25,14 +26,6 @@ const LINES_PER_LOT: usize = 2;
 const SUPPLIERS: usize = 60;
 /// Requests of the baseline (each re-reads 10,000 lots).
 const BASELINE_REQUESTS: usize = 12;
-
-fn pct(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)].as_secs_f64() * 1000.0
-}
 
 /// Loads 10,000 open lots (bulk inserts, as an import would leave them) and measures.
 ///

@@ -4,6 +4,7 @@
 //! already built — the cold first build is reported on its own), and the heuristic's
 //! reach against the exact optimum on random 10-line tenders (`quality_report`).
 
+use crate::pct;
 use backend::services::accounts::auth;
 use backend::services::registry::snapshots::SearchableSuppliers;
 use backend::services::tendering::market::{self, Market};
@@ -13,18 +14,10 @@ use domain::tendering::dto::{ItemInput, LocalAreaInput, PlanRequest, TenderInput
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::fmt::Write as _;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 const TENDERS: usize = 20;
 const LINES: usize = 100;
-
-fn pct(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)].as_secs_f64() * 1000.0
-}
 
 /// Runs the tendering measurements and returns them as a Markdown section.
 ///

@@ -63,15 +63,50 @@ impl Reply {
 
     /// A non-empty cookie this response set, as `name=value`.
     fn cookie_set(&self, name: &str) -> Option<String> {
-        let prefix = format!("{name}=");
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|c| {
-                let pair = c.split(';').next()?;
-                (pair.starts_with(&prefix) && pair.len() > prefix.len()).then(|| pair.to_owned())
-            })
+        cookie_set(&self.headers, name)
+    }
+}
+
+/// A non-empty cookie that response headers set, as `name=value` (for answers of the
+/// in-process router and of a real server alike).
+pub fn cookie_set(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    let prefix = format!("{name}=");
+    headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| {
+            let pair = c.split(';').next()?;
+            (pair.starts_with(&prefix) && pair.len() > prefix.len()).then(|| pair.to_owned())
+        })
+}
+
+/// The `anchorlink` binary built beside the tests (`cargo build -p server`), for tests
+/// that run the real thing.
+pub fn binary() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
+        PathBuf::from,
+    );
+    let bin = target.join("debug/anchorlink");
+    assert!(
+        bin.exists(),
+        "{} is missing: build it with `cargo build -p server`",
+        bin.display()
+    );
+    bin
+}
+
+/// Waits (at most `limit`) until `done` says so, polling every few milliseconds.
+pub async fn wait_until<F: std::future::Future<Output = bool>>(
+    limit: std::time::Duration,
+    what: &str,
+    mut done: impl FnMut() -> F,
+) {
+    let start = std::time::Instant::now();
+    while !done().await {
+        assert!(start.elapsed() < limit, "gave up waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
 }
 

@@ -3,7 +3,7 @@
 //! (the outbox), once; digest users get one digest; unsubscribed users get nothing; the
 //! unsubscribe link works without signing in.
 
-use anchorlink_tests::{json, TestApp};
+use anchorlink_tests::{binary, json, wait_until, TestApp};
 use axum::http::StatusCode;
 use backend::entities::{alert_delivery, job, lot_match};
 use backend::services::tendering::alerts;
@@ -471,21 +471,6 @@ async fn the_unsubscribe_link_works_without_signing_in_and_stops_the_next_alert(
     assert_eq!(after.get("al@all.coop"), Some(&2));
 }
 
-/// The `anchorlink` binary built beside this test (`cargo build -p server`).
-fn binary() -> std::path::PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
-        std::path::PathBuf::from,
-    );
-    let bin = target.join("debug/anchorlink");
-    assert!(
-        bin.exists(),
-        "{} is missing: build it with `cargo build -p server`",
-        bin.display()
-    );
-    bin
-}
-
 /// The binary's environment for the test app's database, with its own outbox and index.
 fn command(app: &TestApp, dir: &std::path::Path) -> std::process::Command {
     let mut c = std::process::Command::new(binary());
@@ -655,19 +640,6 @@ fn outbox_files(outbox: &std::path::Path) -> Vec<std::path::PathBuf> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// Waits (at most `limit`) until `done` says so, polling every few milliseconds.
-async fn wait_until<F: std::future::Future<Output = bool>>(
-    limit: std::time::Duration,
-    what: &str,
-    mut done: impl FnMut() -> F,
-) {
-    let start = std::time::Instant::now();
-    while !done().await {
-        assert!(start.elapsed() < limit, "gave up waiting for {what}");
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

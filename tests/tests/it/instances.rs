@@ -7,7 +7,7 @@
 //! * a `kill -9` in the middle of a burst of writes loses no acknowledged write, leaves
 //!   nothing half-written, and the restarted process's search index catches up.
 
-use anchorlink_tests::{json, TestApp, PASSWORD};
+use anchorlink_tests::{binary, cookie_set, json, wait_until, TestApp, PASSWORD};
 use backend::entities::{supplier_profile, tender, tender_item};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
@@ -15,27 +15,12 @@ use hyper_util::rt::TokioExecutor;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The site's one public address: both processes sit behind it, as behind a load balancer.
 const BASE_URL: &str = "http://localhost";
-
-/// The `anchorlink` binary built beside this test (`cargo build -p server`).
-fn binary() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
-        PathBuf::from,
-    );
-    let bin = target.join("debug/anchorlink");
-    assert!(
-        bin.exists(),
-        "{} is missing: build it with `cargo build -p server`",
-        bin.display()
-    );
-    bin
-}
 
 /// One `anchorlink serve` process: its own port and search index, the test's database and
 /// a shared outbox.
@@ -111,13 +96,7 @@ impl Answer {
     }
 
     fn cookie(&self, name: &str) -> Option<String> {
-        self.headers
-            .get_all(http::header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .filter_map(|c| c.split(';').next())
-            .find(|pair| pair.starts_with(&format!("{name}=")) && pair.len() > name.len() + 1)
-            .map(str::to_owned)
+        cookie_set(&self.headers, name)
     }
 }
 
@@ -199,20 +178,6 @@ async fn page(to: &Serve, path: &str, cookie: &str) -> String {
         .expect("page answered");
     assert_eq!(r.status, 200, "{path}: {}", r.body);
     r.body
-}
-
-async fn eventually<F: std::future::Future<Output = bool>>(
-    what: &str,
-    mut done: impl FnMut() -> F,
-) {
-    let start = Instant::now();
-    while !done().await {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "gave up waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 fn mails_in(outbox: &Path, to: &str, subject: &str) -> usize {
@@ -302,13 +267,17 @@ async fn two_serve_processes_on_one_database_serve_the_same_users_consistently()
     .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let id = r.json()["id"].as_i64().expect("id");
-    eventually("the other process to find the new profile", || async {
-        let r = json_call(&b, "GET", "/api/v1/suppliers?q=hedges", &bea, &Value::Null).await;
-        r.status == 200
-            && r.json()["results"]
-                .as_array()
-                .is_some_and(|l| l.iter().any(|s| s["id"] == id))
-    })
+    wait_until(
+        Duration::from_secs(30),
+        "the other process to find the new profile",
+        || async {
+            let r = json_call(&b, "GET", "/api/v1/suppliers?q=hedges", &bea, &Value::Null).await;
+            r.status == 200
+                && r.json()["results"]
+                    .as_array()
+                    .is_some_and(|l| l.iter().any(|s| s["id"] == id))
+        },
+    )
     .await;
 
     // Jobs: tenders published through either process are matched and mailed once each,
@@ -335,7 +304,7 @@ async fn two_serve_processes_on_one_database_serve_the_same_users_consistently()
         assert_eq!(r.status, 200, "{}", r.body);
     }
     let outbox = dir.path().join("outbox");
-    eventually("an alert per tender", || async {
+    wait_until(Duration::from_secs(30), "an alert per tender", || async {
         mails_in(&outbox, "mo@mowers.coop", "you can bid for") >= 4
     })
     .await;

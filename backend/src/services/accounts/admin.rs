@@ -54,7 +54,7 @@ fn org_name(raw: &str) -> ServiceResult<String> {
     Ok(name.to_owned())
 }
 
-async fn find_buyer_org(
+pub(crate) async fn find_buyer_org(
     db: &impl ConnectionTrait,
     name: &str,
 ) -> ServiceResult<Option<organisation::Model>> {

@@ -5,7 +5,7 @@
 //! for alerts in its own transaction, as an upload does.
 
 use super::import;
-use crate::entities::{organisation, tender, user};
+use crate::entities::{tender, user};
 use crate::error::ServiceError;
 use crate::state::AppState;
 use domain::accounts::{Actor, Membership, OrgKind, OrgStatus, Role, UserStatus};
@@ -40,10 +40,7 @@ pub async fn platform_importer(db: &impl ConnectionTrait) -> crate::error::Servi
     };
     let organisation_id = match admin.organisation_id {
         Some(id) => id,
-        None => match organisation::Entity::find()
-            .filter(organisation::Column::Name.eq(PORTALS_ORGANISATION))
-            .filter(organisation::Column::Kind.eq(OrgKind::Buyer.slug()))
-            .one(db)
+        None => match crate::services::accounts::admin::find_buyer_org(db, PORTALS_ORGANISATION)
             .await?
         {
             Some(o) => o.id,
