@@ -63,9 +63,10 @@ pub struct AppState {
     pub views: Arc<RegistryViews>,
     /// The durable job queue: enqueue inside a transaction, run by the worker.
     pub jobs: Jobs,
-    /// Tendering: the searchable suppliers in memory for market depth and the lot planner
-    /// (a registry projection, built on first use).
-    pub market: Arc<crate::services::tendering::pool::SupplierPool>,
+    /// The searchable suppliers in memory, without their long texts: what market depth,
+    /// the lot planner, opportunity matching and spend matching read (a registry
+    /// projection, built on first use).
+    pub suppliers: Arc<crate::services::registry::pool::SupplierPool>,
     /// Opportunities (issue 12): the open lots compiled in memory, rebuilt when the
     /// published tenders change.
     pub opportunities: Arc<crate::services::tendering::opportunities::OpenLots>,

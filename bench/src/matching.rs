@@ -7,8 +7,8 @@
 
 use crate::pct;
 use backend::entities::{tender, tender_item, tender_lot};
+use backend::services::registry::pool::SupplierPool;
 use backend::services::tendering::alerts;
-use backend::services::tendering::pool::SupplierPool;
 use backend::services::tendering::tenders;
 use backend::state::AppState;
 use domain::tendering::alerts::eligible_pairs;
@@ -37,7 +37,7 @@ fn ms(d: Duration) -> f64 {
 async fn tender_of_ten_lots(state: &AppState) -> anyhow::Result<i64> {
     let mut rng = StdRng::seed_from_u64(1012);
     let models: Vec<domain::registry::SupplierSnapshot> = {
-        let pool = state.market.read();
+        let pool = state.suppliers.read();
         let fit: Vec<&domain::registry::SupplierSnapshot> = pool
             .values()
             .filter(|s| !s.cpv.is_empty() && s.outcode.is_some())
@@ -110,8 +110,8 @@ async fn tender_of_ten_lots(state: &AppState) -> anyhow::Result<i64> {
 /// # Errors
 /// Database or service failures.
 pub async fn run(state: &AppState) -> anyhow::Result<String> {
-    state.market.ready(&state.views, &state.db).await?;
-    let suppliers = state.market.len();
+    state.suppliers.ready(&state.views, &state.db).await?;
+    let suppliers = state.suppliers.len();
     let id = tender_of_ten_lots(state).await?;
     let loaded = tenders::load(&state.db, id).await?;
     let lots = alerts::open_lots(&state.env, &loaded);

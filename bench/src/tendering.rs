@@ -115,7 +115,7 @@ pub async fn run(state: &AppState) -> anyhow::Result<String> {
     let started = Instant::now();
     market::depth(&state.db, &state.env, m, Some(&actor), ids[0]).await?;
     let cold = started.elapsed();
-    let held = state.market.len();
+    let held = state.suppliers.len();
 
     let mut depth = Vec::with_capacity(TENDERS);
     let mut plan = Vec::with_capacity(TENDERS);

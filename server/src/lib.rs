@@ -23,9 +23,9 @@ use axum::{Json, Router};
 use backend::jobs::{JobKinds, Jobs, RunnerConfig};
 use backend::mail::Mailer;
 use backend::services;
+use backend::services::registry::pool::SupplierPool;
 use backend::services::registry::search_index::SearchIndex;
 use backend::services::registry::views::{self, RegistryViews};
-use backend::services::tendering::pool::SupplierPool;
 use backend::{AppConfig, AppState, Env};
 use config::Settings;
 use leptos::config::LeptosOptions;
@@ -139,7 +139,7 @@ async fn state_with_index(
         mailer,
         views: Arc::new(RegistryViews::new(index)),
         jobs: Jobs::new(kinds, runner),
-        market: Arc::new(SupplierPool::new()),
+        suppliers: Arc::new(SupplierPool::new()),
         // opportunities (issue 12)
         opportunities: Arc::new(backend::services::tendering::opportunities::OpenLots::new()),
     })

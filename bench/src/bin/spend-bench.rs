@@ -1,8 +1,9 @@
 //! `make bench`, spend part: a payments file of `BENCH_SPEND_ROWS` rows (default 100,000)
 //! analysed end to end through the real job path against `BENCH_SPEND_SUPPLIERS` seeded
 //! suppliers (default 100,000): the upload streamed into the database in chunks, the
-//! `spend_analysis` job (read model snapshots, matcher, batches, figures, leakage) and its
-//! one-transaction write. Prints the time of each part and the process's peak RSS.
+//! `spend_analysis` job (the in-memory supplier pool, matcher, batches, figures, leakage)
+//! and its one-transaction write. Prints the time of each part — the once-per-process
+//! build of the registry in memory apart — and the process's peak RSS.
 
 use std::time::Instant;
 
@@ -60,6 +61,12 @@ async fn main() -> anyhow::Result<()> {
     let t = Instant::now();
     server::seed::seed(&state, suppliers as u64, 7).await?;
     eprintln!("    {:.1} s", t.elapsed().as_secs_f64());
+    // A running server holds the registry in memory (the search index and the supplier
+    // pool, built once per process and then followed): build them as its start would, and
+    // time that apart from the analysis.
+    let t = Instant::now();
+    state.suppliers.ready(&state.views, &state.db).await?;
+    let warm_s = t.elapsed().as_secs_f64();
 
     let user_id = add_user(
         &state.db,
@@ -135,8 +142,11 @@ async fn main() -> anyhow::Result<()> {
         file_bytes as f64 / 1e6
     );
     println!("|---|---:|");
+    println!(
+        "| once per process, before any file: registry read into memory (search index and supplier pool) | {warm_s:.2} s |"
+    );
     println!("| upload streamed into the database (1 MiB chunks) | {upload_s:.2} s |");
-    println!("| job: registry snapshots, read, classify, match, figures, leakage, stored | {job_s:.2} s |");
+    println!("| job: read, classify, match, figures, leakage, stored | {job_s:.2} s |");
     println!("| end to end | {:.2} s |", upload_s + job_s);
     println!(
         "| rows accepted / refused | {} / {} |",

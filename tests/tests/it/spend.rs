@@ -523,6 +523,80 @@ async fn the_two_real_councils_files_are_analysed_whole_and_add_up() {
     assert_eq!(a["rejected_rows"][0]["row"], 3167);
 }
 
+/// The job reads the registry from this process's memory (the supplier pool), which must
+/// follow the registry: a supplier that registers between two files is matched in the
+/// second, by its legal name or by its trading name.
+#[tokio::test]
+async fn a_supplier_registered_between_two_files_is_matched_in_the_second() {
+    let app = TestApp::spawn().await;
+    let token = buyer(&app, BUYER, "Preston City Council").await;
+    let file = "Supplier Name,Amount,Payment Date\r\n\
+        FULWOOD BUILDERS LIMITED,500.00,01/04/2025\r\n\
+        RIBBLE KITCHENS,200.00,02/04/2025\r\n";
+    let first = upload(
+        &app,
+        "area=PR1,PR2",
+        "text/csv",
+        file.as_bytes().to_vec(),
+        &token,
+    )
+    .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    assert!(close(&first.json()["matched_total"], 0.0), "{}", first.body);
+    assert_eq!(first.json()["unmatched_rows"], 2, "{}", first.body);
+
+    let fulwood = supplier(
+        &app,
+        "office@fulwood.example",
+        json!({"name": "Fulwood Builders Ltd", "legal_form": "private_limited_company",
+            "postcode": "PR2 8DY", "cpv": ["45000000"], "employees": 20,
+            "capability_statement": "Building repairs"}),
+    )
+    .await;
+    let ribble = supplier(
+        &app,
+        "hello@ribble.example",
+        json!({"name": "Ribble Valley Catering Co-operative Limited",
+            "trading_name": "Ribble Kitchens", "legal_form": "worker_coop",
+            "postcode": "PR1 2HE", "cpv": ["55520000"], "employees": 6,
+            "capability_statement": "School meals"}),
+    )
+    .await;
+    let second = upload(
+        &app,
+        "area=PR1,PR2",
+        "text/csv",
+        file.as_bytes().to_vec(),
+        &token,
+    )
+    .await;
+    assert_eq!(second.status, StatusCode::CREATED, "{}", second.body);
+    let id = second.json()["id"].as_i64().expect("id");
+    assert!(
+        close(&second.json()["matched_total"], 700.0),
+        "{}",
+        second.body
+    );
+    assert!(close(&second.json()["local_share"], 1.0), "{}", second.body);
+    let attached = app
+        .get(
+            &format!("/api/v1/spend/analyses/{id}/suppliers"),
+            Some(&token),
+        )
+        .await
+        .json();
+    let mut ids: Vec<i64> = attached["suppliers"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|s| s["supplier_id"].as_i64())
+        .collect();
+    ids.sort_unstable();
+    let mut expected = vec![fulwood, ribble];
+    expected.sort_unstable();
+    assert_eq!(ids, expected, "{attached}");
+}
+
 #[tokio::test]
 async fn a_review_decision_is_remembered_for_the_buyers_next_file_and_not_another_buyers() {
     let app = TestApp::spawn().await;

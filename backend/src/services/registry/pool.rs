@@ -1,13 +1,13 @@
-//! The suppliers market depth and the lot planner read: every searchable supplier as a
-//! slim [`SupplierSnapshot`] (the text fields that only search needs dropped), held in
-//! memory and kept in step with the registry as one of its projections
-//! ([`crate::services::registry::views`]).
+//! The suppliers that market depth, the lot planner, opportunity matching and spend
+//! matching read: every searchable supplier as a slim [`SupplierSnapshot`] (the long
+//! texts that only search and profile pages need dropped), held in memory and kept in
+//! step with the registry as one of its projections ([`crate::services::registry::views`]).
 //!
-//! Built lazily: the first tender question registers the pool with the views and waits
-//! for it to be built from the read model; afterwards each question only asks the views
-//! to catch up with this process's own writes (other processes' writes arrive through the
-//! background follower). So a plan over 100,000 suppliers never loads them from the
-//! database per request.
+//! Built lazily: the first question that needs it registers the pool with the views and
+//! waits for it to be built from the read model; afterwards each question only asks the
+//! views to catch up with this process's own writes (other processes' writes arrive
+//! through the background follower). So a plan or a spend analysis over 100,000 suppliers
+//! never loads them from the database per request or per job.
 
 use crate::services::registry::views::{Projection, RegistryViews};
 use domain::registry::SupplierSnapshot;
@@ -33,20 +33,17 @@ impl std::fmt::Debug for SupplierPool {
     }
 }
 
-/// What the planner needs of a snapshot: name, kind, place, service area, CPV codes and
-/// capacity. Capability statements, keywords, contracts, accreditations and contact
-/// details are dropped, which keeps 100,000 suppliers in tens of megabytes.
+/// What its readers need of a snapshot: names (legal and trading), kind, place and
+/// postcode, service area, CPV codes, capacity, accreditations and identifiers (spend
+/// matching attaches payees by company number or VAT number and credits Real Living Wage
+/// employers). Capability statements, keywords, past contracts, the website and the
+/// e-mail address are dropped, which keeps 100,000 suppliers in tens of megabytes.
 fn slim(mut s: SupplierSnapshot) -> SupplierSnapshot {
-    s.trading_name = String::new();
     s.capability_statement = String::new();
     s.keywords = Vec::new();
     s.contracts = Vec::new();
-    s.accreditations = Vec::new();
-    s.identifiers = Vec::new();
-    s.vat_number = String::new();
     s.website = String::new();
     s.email = String::new();
-    s.postcode = None;
     s
 }
 
@@ -95,6 +92,15 @@ impl SupplierPool {
         self.suppliers
             .write()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A copy of every supplier held, by id: for long work on a blocking thread, which
+    /// must not hold the lock the follower writes through.
+    #[must_use]
+    pub fn sorted_copy(&self) -> Vec<SupplierSnapshot> {
+        let mut all: Vec<SupplierSnapshot> = self.read().values().cloned().collect();
+        all.sort_unstable_by_key(|s| s.id);
+        all
     }
 
     /// How many suppliers it holds.

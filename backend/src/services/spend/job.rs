@@ -14,7 +14,7 @@ use crate::entities::{
     upload,
 };
 use crate::jobs::{Job, JobContext};
-use crate::services::registry::snapshots::SearchableSuppliers;
+use crate::services::registry::pool::SupplierPool;
 use domain::registry::SupplierSnapshot;
 use domain::spend::columns::ColumnSpec;
 use domain::spend::dto::ReviewCandidate;
@@ -74,11 +74,10 @@ impl Job for SpendAnalysisJob {
             .await?
             .map_or(0, |u| u.size_bytes);
         ctx.progress(0, None, "loading the registry").await?;
-        let mut suppliers: Vec<SupplierSnapshot> = Vec::new();
-        let mut walk = SearchableSuppliers::new(&state.db, 900);
-        while let Some(batch) = walk.next_batch().await? {
-            suppliers.extend(batch);
-        }
+        // The registry as this process holds it in memory (built once, then followed),
+        // caught up with every write committed before now.
+        state.suppliers.ready(&state.views, &state.db).await?;
+        let suppliers: Vec<SupplierSnapshot> = state.suppliers.sorted_copy();
         let aliases: Vec<_> = spend_alias::Entity::find()
             .filter(spend_alias::Column::OrganisationId.eq(analysis.organisation_id))
             .all(&state.db)
@@ -153,7 +152,7 @@ impl Job for SpendAnalysisJob {
         let summary = match outcome {
             Ok(computed) => {
                 let rows = computed.figures.reconciliation.accepted_rows;
-                store(&w, &analysis, computed).await?;
+                store(&w, &analysis, computed, &state.suppliers).await?;
                 format!("{rows} payments analysed")
             }
             Err(ComputeError::Cancelled) => anyhow::bail!("cancelled"),
@@ -202,6 +201,7 @@ async fn store(
     db: &impl ConnectionTrait,
     analysis: &spend_analysis::Model,
     computed: Computed,
+    pool: &SupplierPool,
 ) -> anyhow::Result<()> {
     let id = analysis.id;
     let Computed {
@@ -211,15 +211,17 @@ async fn store(
         payees,
         refusals,
     } = computed;
+    // The candidates' names from the pool they were matched against (the lock is held
+    // only while copying them, never across a query).
     let names: HashMap<i64, String> = {
-        let wanted: Vec<i64> = payees
+        let held = pool.read();
+        payees
             .iter()
-            .flat_map(|p| p.candidates.iter().map(|c| c.supplier_id))
-            .collect();
-        crate::services::registry::snapshots::snapshots(db, &wanted)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s.display_name().to_owned()))
+            .flat_map(|p| p.candidates.iter())
+            .filter_map(|c| {
+                held.get(&c.supplier_id)
+                    .map(|s| (s.id, s.display_name().to_owned()))
+            })
             .collect()
     };
     for chunk in suppliers.chunks(INSERT_BATCH) {

@@ -206,8 +206,8 @@ pub async fn eligible(state: &AppState, lots: Vec<OpenLot>) -> anyhow::Result<Ve
     if lots.is_empty() {
         return Ok(Vec::new());
     }
-    state.market.ready(&state.views, &state.db).await?;
-    let pool = state.market.clone();
+    state.suppliers.ready(&state.views, &state.db).await?;
+    let pool = state.suppliers.clone();
     Ok(tokio::task::spawn_blocking(move || {
         let suppliers = pool.read();
         rules::eligible_pairs(suppliers.values(), &lots)

@@ -5,9 +5,9 @@
 //! Lines that cannot be planned — imported lines without a CPV code — are left out and
 //! named in the answer; a line without a value counts as £0.
 
-use super::pool::SupplierPool;
 use super::tenders::{self, Loaded};
 use crate::error::{ServiceError, ServiceResult};
+use crate::services::registry::pool::SupplierPool;
 use crate::services::registry::search;
 use crate::services::registry::views::RegistryViews;
 use crate::state::{AppState, Env};
@@ -42,7 +42,7 @@ impl<'a> Market<'a> {
     pub fn of(state: &'a AppState) -> Self {
         Self {
             views: &state.views,
-            pool: &state.market,
+            pool: &state.suppliers,
         }
     }
 }
