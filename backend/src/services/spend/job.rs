@@ -75,7 +75,8 @@ impl Job for SpendAnalysisJob {
             .map_or(0, |u| u.size_bytes);
         ctx.progress(0, None, "loading the registry").await?;
         // The registry as this process holds it in memory (built once, then followed),
-        // caught up with every write committed before now.
+        // caught up with this process's writes; other instances' arrive through the
+        // follower.
         state.suppliers.ready(&state.views, &state.db).await?;
         let suppliers: Vec<SupplierSnapshot> = state.suppliers.sorted_copy();
         let aliases: Vec<_> = spend_alias::Entity::find()
