@@ -76,6 +76,13 @@ async fn upload(
     app.send(req).await
 }
 
+/// A CSV body through the API, analysed within the request: asserts the 201.
+async fn analysed(app: &TestApp, query: &str, csv: impl Into<Vec<u8>>, token: &str) -> Reply {
+    let r = upload(app, query, "text/csv", csv.into(), token).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r
+}
+
 /// The hand-computed file: every amount form, a credit note, a redacted payee, an
 /// unknown payee and the council's total line.
 const HAND_FILE: &str = "Supplier Name,Amount,Payment Date,Expense Type\r\n\
@@ -96,15 +103,13 @@ async fn a_hand_computed_file_gives_the_hand_computed_shares_leakage_and_lm3() {
     let app = TestApp::spawn().await;
     let (hillside, national, fulwood) = registry(&app).await;
     let token = buyer(&app, BUYER, "Preston City Council").await;
-    let r = upload(
+    let r = analysed(
         &app,
         "area=PR1,PR2&near=M1&within_km=5&name=April%20payments",
-        "text/csv",
-        HAND_FILE.as_bytes().to_vec(),
+        HAND_FILE,
         &token,
     )
     .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let a = r.json();
     // Accepted: 1000 - 250 + 1500 + 500 - 161.41 + 1234.50 (the footer is refused).
     assert!(close(&a["total"], 3823.09), "{a}");
@@ -255,15 +260,13 @@ async fn columns_are_taken_by_name_or_position_and_a_file_without_them_gets_422(
         "a refused upload leaves nothing"
     );
 
-    let by_name = upload(
+    let by_name = analysed(
         &app,
         "area=PR1&columns=supplier_name:Beneficiary,amount:Cost,date:When",
-        "text/csv",
-        odd.as_bytes().to_vec(),
+        odd,
         &token,
     )
     .await;
-    assert_eq!(by_name.status, StatusCode::CREATED, "{}", by_name.body);
     assert!(close(&by_name.json()["total"], 10.0));
     assert_eq!(by_name.json()["columns"]["amount"], "Cost");
 
@@ -337,8 +340,7 @@ async fn messy_files_in_every_published_form_add_up() {
         file.extend_from_slice(line);
         file.push(b'\r');
     }
-    let r = upload(&app, "area=PR1", "text/csv", file, &token).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = analysed(&app, "area=PR1", file, &token).await;
     let a = r.json();
     assert!(
         close(&a["total"], 1234.50 - 250.0 - 161_413.0 - 109.03),
@@ -356,15 +358,7 @@ async fn messy_files_in_every_published_form_add_up() {
 
     // UTF-8 with a byte-order mark.
     let bom = "\u{feff}Supplier,Amount Paid,Payment Date\r\n\"Café Ltd\",£10.00,01/04/2025\r\n";
-    let r = upload(
-        &app,
-        "area=PR1",
-        "text/csv",
-        bom.as_bytes().to_vec(),
-        &token,
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = analysed(&app, "area=PR1", bom, &token).await;
     let id = r.json()["id"].clone();
     let u = app
         .get(
@@ -462,15 +456,13 @@ fn fixture(name: &str) -> Vec<u8> {
 async fn the_two_real_councils_files_are_analysed_whole_and_add_up() {
     let app = TestApp::spawn().await;
     let token = buyer(&app, BUYER, "Oxford City Council").await;
-    let r = upload(
+    let r = analysed(
         &app,
         "area=OX1,OX2,OX3,OX4",
-        "text/csv",
         fixture("oxford_2018-q1_expenditure-over-500-jan-mar-2018.csv"),
         &token,
     )
     .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let a = r.json();
     // The sum of the file's Amount column, computed independently.
     assert!(close(&a["total"], 4_339_765.85), "{}", a["total"]);
@@ -507,15 +499,13 @@ async fn the_two_real_councils_files_are_analysed_whole_and_add_up() {
         .collect();
     assert!(amounts.windows(2).all(|w| w[0] >= w[1]), "largest first");
 
-    let r = upload(
+    let r = analysed(
         &app,
         "area=SE11,SW2,SW9",
-        "text/csv",
         fixture("lambeth_2012-06-payments.csv"),
         &token,
     )
     .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let a = r.json();
     // The council's own Total line states the same sum.
     assert!(close(&a["total"], 40_292_334.84), "{}", a["total"]);
@@ -533,15 +523,7 @@ async fn a_supplier_registered_between_two_files_is_matched_in_the_second() {
     let file = "Supplier Name,Amount,Payment Date\r\n\
         FULWOOD BUILDERS LIMITED,500.00,01/04/2025\r\n\
         RIBBLE KITCHENS,200.00,02/04/2025\r\n";
-    let first = upload(
-        &app,
-        "area=PR1,PR2",
-        "text/csv",
-        file.as_bytes().to_vec(),
-        &token,
-    )
-    .await;
-    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let first = analysed(&app, "area=PR1,PR2", file, &token).await;
     assert!(close(&first.json()["matched_total"], 0.0), "{}", first.body);
     assert_eq!(first.json()["unmatched_rows"], 2, "{}", first.body);
 
@@ -562,15 +544,7 @@ async fn a_supplier_registered_between_two_files_is_matched_in_the_second() {
             "capability_statement": "School meals"}),
     )
     .await;
-    let second = upload(
-        &app,
-        "area=PR1,PR2",
-        "text/csv",
-        file.as_bytes().to_vec(),
-        &token,
-    )
-    .await;
-    assert_eq!(second.status, StatusCode::CREATED, "{}", second.body);
+    let second = analysed(&app, "area=PR1,PR2", file, &token).await;
     let id = second.json()["id"].as_i64().expect("id");
     assert!(
         close(&second.json()["matched_total"], 700.0),
@@ -604,15 +578,7 @@ async fn a_review_decision_is_remembered_for_the_buyers_next_file_and_not_anothe
     let token = buyer(&app, BUYER, "Preston City Council").await;
     // The same name with another legal form: offered for review, never attached alone.
     let file = "Supplier Name,Amount,Payment Date\r\nFULWOOD BUILDERS CIC,100.00,01/04/2025\r\n";
-    let r = upload(
-        &app,
-        "area=PR1,PR2",
-        "text/csv",
-        file.as_bytes().to_vec(),
-        &token,
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = analysed(&app, "area=PR1,PR2", file, &token).await;
     let id = r.json()["id"].as_i64().expect("id");
     assert!(close(&r.json()["matched_total"], 0.0), "{}", r.body);
     let review = app
@@ -1202,8 +1168,7 @@ async fn the_tables_download_as_xlsx_with_numbers_as_numbers_and_formulas_made_i
         HILLSIDE COMMUNITY CO-OPERATIVE,\"£1,000.00\",01/04/2025,Catering\r\n\
         \"=HYPERLINK(\"\"http://x.example\"\")\",(250.00),02/04/2025,@Catering\r\n\
         +44 TRADING,99.99,03/04/2025,Catering\r\n";
-    let r = upload(&app, "area=PR1", "text/csv", file.into(), &token).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    analysed(&app, "area=PR1", file, &token).await;
     let cookie = app.sign_in(BUYER).await;
 
     let (status, bytes) = download(&app, "/spend/1/unmatched.xlsx", &cookie).await;
