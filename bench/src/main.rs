@@ -407,8 +407,20 @@ fn agreement(mix: &[Q], runs: &[(Engine, usize, Stats)]) -> Vec<(Engine, Engine,
     out
 }
 
-/// The `p` quantile (0 to 1) of sorted durations, in milliseconds (NaN when empty): the
-/// tendering, opportunities and matching sections' p50 and p95.
+/// The head of the tendering, opportunities and matching sections' tables.
+pub(crate) const TIMING_HEAD: &str = "| measure | p50 ms | p95 ms | target |\n|---|---:|---:|---|";
+
+/// One row of those tables: the p50 and p95 of `sorted` in milliseconds, and the target
+/// (empty for a baseline).
+pub(crate) fn timing_row(measure: &str, sorted: &[Duration], target: &str) -> String {
+    format!(
+        "| {measure} | {:.1} | {:.1} | {target} |",
+        pct(sorted, 0.5),
+        pct(sorted, 0.95)
+    )
+}
+
+/// The `p` quantile (0 to 1) of sorted durations, in milliseconds (NaN when empty).
 pub(crate) fn pct(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;

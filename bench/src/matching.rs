@@ -5,7 +5,7 @@
 //! jobs, so each match first reads every published supplier from the database (what a job
 //! runner without a shared read model would do).
 
-use crate::pct;
+use crate::{timing_row, TIMING_HEAD};
 use backend::entities::{tender, tender_item, tender_lot};
 use backend::services::registry::pool::SupplierPool;
 use backend::services::tendering::alerts;
@@ -162,21 +162,26 @@ pub async fn run(state: &AppState) -> anyhow::Result<String> {
         "\n### Alert matching (one tender of {LOTS} lots against {suppliers} suppliers)\n"
     );
     let _ = writeln!(o, "The `alerts_match` job's matching: `backend::services::tendering::alerts::eligible` (the lot planner's eligibility rule — CPV branch, place, capacity — for every supplier and lot, over the in-memory pool, off the async runtime), then `alerts::record` (the matches and the alerts owed, one transaction). Baseline: the same rule with no pool kept between jobs, so each match first reads every published supplier from the database. One warm-up run each.\n");
+    let _ = writeln!(o, "{TIMING_HEAD}");
     let _ = writeln!(
         o,
-        "| measure | p50 ms | p95 ms | target |\n|---|---:|---:|---|"
+        "{}",
+        timing_row(
+            &format!("match, pool in memory ({RUNS} runs)"),
+            &warm,
+            "< 1 s"
+        )
     );
     let _ = writeln!(
         o,
-        "| match, pool in memory ({RUNS} runs) | {:.1} | {:.1} | < 1 s |",
-        pct(&warm, 0.5),
-        pct(&warm, 0.95)
-    );
-    let _ = writeln!(
-        o,
-        "| baseline: suppliers read from the database each match ({BASELINE_RUNS} runs) | {:.1} | {:.1} | |",
-        pct(&baseline, 0.5),
-        pct(&baseline, 0.95)
+        "{}",
+        timing_row(
+            &format!(
+                "baseline: suppliers read from the database each match ({BASELINE_RUNS} runs)"
+            ),
+            &baseline,
+            ""
+        )
     );
     let _ = writeln!(
         o,

@@ -5,7 +5,7 @@
 //! lines from the database in three batched, indexed queries and compiles them) — what a
 //! careful implementation without a cache does, rather than a query per lot.
 
-use crate::pct;
+use crate::{timing_row, TIMING_HEAD};
 use backend::entities::{tender, tender_item, tender_lot};
 use backend::services::tendering::market::Market;
 use backend::services::tendering::opportunities::{self, OpenLots};
@@ -195,21 +195,24 @@ pub async fn run(state: &AppState) -> anyhow::Result<String> {
         "\n### Opportunities ({open_lots} open lots, {SUPPLIERS} suppliers' pages, the same registry)\n"
     );
     let _ = writeln!(o, "Through `backend::services::tendering::opportunities::for_supplier` (the supplier from the in-memory pool, its interest, every open lot assessed, filters, sorting). Baseline: the same service with no catalogue kept between requests, so each request reads the published tenders' lots and lines (three batched, indexed queries) and compiles them.\n");
+    let _ = writeln!(o, "{TIMING_HEAD}");
     let _ = writeln!(
         o,
-        "| measure | p50 ms | p95 ms | target |\n|---|---:|---:|---|"
+        "{}",
+        timing_row(
+            "opportunities page, catalogue in memory",
+            &warm,
+            "< 100 ms p95"
+        )
     );
     let _ = writeln!(
         o,
-        "| opportunities page, catalogue in memory | {:.1} | {:.1} | < 100 ms p95 |",
-        pct(&warm, 0.5),
-        pct(&warm, 0.95)
-    );
-    let _ = writeln!(
-        o,
-        "| baseline: lots re-read from the database each request | {:.1} | {:.1} | |",
-        pct(&baseline, 0.5),
-        pct(&baseline, 0.95)
+        "{}",
+        timing_row(
+            "baseline: lots re-read from the database each request",
+            &baseline,
+            ""
+        )
     );
     let _ = writeln!(
         o,

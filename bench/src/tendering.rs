@@ -4,7 +4,7 @@
 //! already built — the cold first build is reported on its own), and the heuristic's
 //! reach against the exact optimum on random 10-line tenders (`quality_report`).
 
-use crate::pct;
+use crate::{timing_row, TIMING_HEAD};
 use backend::services::accounts::auth;
 use backend::services::registry::snapshots::SearchableSuppliers;
 use backend::services::tendering::market::{self, Market};
@@ -160,21 +160,16 @@ pub async fn run(state: &AppState) -> anyhow::Result<String> {
         "\n### Tendering ({TENDERS} tenders of {LINES} lines, the same registry)\n"
     );
     let _ = writeln!(o, "Through `backend::services::tendering::market` (tender loaded from the database, compiled against the in-memory supplier pool, then depth or plan), pool warm; default constraints (10 lots, £0, 3 bidders).\n");
+    let _ = writeln!(o, "{TIMING_HEAD}");
     let _ = writeln!(
         o,
-        "| measure | p50 ms | p95 ms | target |\n|---|---:|---:|---|"
+        "{}",
+        timing_row("market depth, 100 lines", &depth, "< 200 ms")
     );
     let _ = writeln!(
         o,
-        "| market depth, 100 lines | {:.1} | {:.1} | < 200 ms |",
-        pct(&depth, 0.5),
-        pct(&depth, 0.95)
-    );
-    let _ = writeln!(
-        o,
-        "| lot plan, 100 lines | {:.1} | {:.1} | < 1,000 ms |",
-        pct(&plan, 0.5),
-        pct(&plan, 0.95)
+        "{}",
+        timing_row("lot plan, 100 lines", &plan, "< 1,000 ms")
     );
     let _ = writeln!(o, "\nCold first build of the supplier pool (first tender question of a process, {held} suppliers): {:.0} ms.", cold.as_secs_f64() * 1000.0);
     let _ = writeln!(
