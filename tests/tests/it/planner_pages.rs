@@ -48,18 +48,14 @@ async fn world() -> World {
         ("al@all.coop", "All Services Co-op", "PR2 2AA", "77000000"),
     ];
     for (email, name, postcode, cpv) in suppliers {
-        let (org, token) = app
-            .published_supplier(email, name, postcode, cpv, "Local work for local people.")
-            .await;
-        let r = app
-            .send_json(
-                "PUT",
-                &format!("/api/v1/suppliers/{org}"),
-                &json!({"employees": 8, "turnover_gbp": 600000, "service_radius_km": 40}),
-                Some(&token),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{r:?}");
+        app.supplier_with_details(
+            email,
+            name,
+            postcode,
+            cpv,
+            &json!({"employees": 8, "turnover_gbp": 600000, "service_radius_km": 40}),
+        )
+        .await;
     }
     World {
         bea: app.token("bea@preston.gov.uk").await,

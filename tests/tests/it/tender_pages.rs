@@ -73,19 +73,15 @@ async fn world() -> TestApp {
         ),
     ];
     for (email, name, postcode, cpv, employees, capacity) in suppliers {
-        let (org, token) = app
-            .published_supplier(email, name, postcode, cpv, "Local work for local people.")
-            .await;
-        let r = app
-            .send_json(
-                "PUT",
-                &format!("/api/v1/suppliers/{org}"),
-                &json!({"employees": employees, "turnover_gbp": 600_000,
-                        "max_contract_value_gbp": capacity, "service_radius_km": 40}),
-                Some(&token),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{r:?}");
+        app.supplier_with_details(
+            email,
+            name,
+            postcode,
+            cpv,
+            &json!({"employees": employees, "turnover_gbp": 600_000,
+                    "max_contract_value_gbp": capacity, "service_radius_km": 40}),
+        )
+        .await;
     }
     app
 }
