@@ -23,6 +23,8 @@ mod m20261201_130000_account_limits;
 mod m20261202_100000_opportunities;
 // opportunity alerts and feeds (issue 12)
 mod m20261202_110000_alerts;
+// a buyer organisation's org-id for its OCDS exports (issue 8)
+mod m20261203_100000_buyer_identifiers;
 
 pub struct Migrator;
 
@@ -46,6 +48,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_100000_opportunities::Migration),
             // opportunity alerts and feeds (issue 12)
             Box::new(m20261202_110000_alerts::Migration),
+            // a buyer organisation's org-id for its OCDS exports (issue 8)
+            Box::new(m20261203_100000_buyer_identifiers::Migration),
         ]
     }
 }

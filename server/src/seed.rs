@@ -207,6 +207,7 @@ pub async fn seed(state: &AppState, count: u64, random_seed: u64) -> anyhow::Res
                 status: Set(OrgStatus::Active.slug().into()),
                 created_at: Set(now),
                 updated_at: Set(now),
+                ..Default::default()
             });
             profiles.push(supplier_profile::ActiveModel {
                 organisation_id: Set(id),

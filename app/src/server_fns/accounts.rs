@@ -399,6 +399,37 @@ pub async fn admin_verify_identifier(id: i64, verified: String) -> Result<(), Ap
     .await
 }
 
+#[server(endpoint = "admin-buyer-identifier")]
+pub async fn admin_buyer_identifier(
+    organisation_id: i64,
+    identifier_scheme: String,
+    identifier: String,
+) -> Result<(), AppError> {
+    let values = serde_json::json!({
+        "identifier_scheme": identifier_scheme,
+        "identifier": identifier,
+    });
+    let form = format!("org_id_{organisation_id}");
+    act(
+        &form,
+        values,
+        "Org-id saved: the buyer's tenders now export it.",
+        |state, actor| async move {
+            let w = state.write().await?;
+            admin::set_buyer_identifier(
+                &w,
+                &actor,
+                organisation_id,
+                &identifier_scheme,
+                &identifier,
+            )
+            .await?;
+            Ok(w.commit().await?)
+        },
+    )
+    .await
+}
+
 #[server(endpoint = "admin-set-org-status")]
 pub async fn admin_set_org_status(organisation_id: i64, suspended: String) -> Result<(), AppError> {
     act(

@@ -10,6 +10,10 @@ pub struct Model {
     pub kind: String,
     pub name: String,
     pub status: String,
+    /// A buyer's org-id list (e.g. `GB-LAE`) and code on it (e.g. `PRE`), for the buyer
+    /// party of its tenders' OCDS exports; both or neither.
+    pub identifier_scheme: Option<String>,
+    pub identifier: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -40,6 +40,9 @@ pub struct OrgSummary {
     pub id: i64,
     pub name: String,
     pub status: OrgStatus,
+    /// Its org-id (list and code), for its tenders' OCDS exports; set by an admin.
+    pub identifier_scheme: Option<String>,
+    pub identifier: Option<String>,
     pub members: Vec<MemberView>,
 }
 

@@ -14,6 +14,7 @@ use thiserror::Error;
 use crate::cpv::{CpvCatalogue, CpvCode};
 use crate::place::{parse_place, Place, Postcode};
 use crate::text::Gbp;
+use crate::validation::FieldErrors;
 
 crate::slug_enum! {
     /// `tender.status` and `tender.lots[].status`: OCDS's closed tenderStatus codelist.
@@ -359,6 +360,77 @@ impl OrgId {
     }
 }
 
+impl OrgId {
+    /// A buyer organisation's org-id as an admin types it: the list (`GB-LAE`, `GB-NHS`,
+    /// `GB-COH`…, any org-id.guide prefix: two letters, a hyphen, letters or digits) and
+    /// the code on it. Both blank clears it (`None`); one without the other, or either
+    /// malformed, is refused naming the field. The list is upper-cased; a code on one of
+    /// the registry's supplier registers (Companies House, the charity registers, the
+    /// Mutuals Register) is normalised and checked as those are, any other is kept as
+    /// typed, without spaces.
+    ///
+    /// # Errors
+    /// Fields `identifier_scheme` and `identifier`, each with what is wrong.
+    pub fn parse_buyer(scheme: &str, id: &str) -> Result<Option<Self>, FieldErrors> {
+        let scheme = scheme.trim().to_ascii_uppercase();
+        let id: String = id.chars().filter(|c| !c.is_whitespace()).collect();
+        let mut errors = FieldErrors::new();
+        if scheme.is_empty() && id.is_empty() {
+            return Ok(None);
+        }
+        let known = crate::registry::identifier::IdScheme::from_prefix(&scheme);
+        if scheme.is_empty() {
+            errors.add(
+                "identifier_scheme",
+                "Enter the list the code is on, like GB-LAE for a council in England",
+            );
+        } else if !is_org_id_prefix(&scheme) {
+            errors.add(
+                "identifier_scheme",
+                "A list is two letters, a hyphen and its code, like GB-LAE, GB-NHS or GB-COH",
+            );
+        }
+        let id = match known {
+            Some(register) if !id.is_empty() => {
+                match crate::registry::identifier::OrgIdentifier::parse(register, &id) {
+                    Ok(parsed) => parsed.id,
+                    Err(e) => {
+                        errors.add("identifier", e.to_string());
+                        id
+                    }
+                }
+            }
+            _ => id,
+        };
+        if id.is_empty() {
+            errors.add("identifier", "Enter the organisation's code on that list");
+        } else if id.chars().count() > 64
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '/' | '_'))
+        {
+            errors.add(
+                "identifier",
+                "A code is up to 64 letters, digits, hyphens, dots, slashes or underscores",
+            );
+        }
+        errors.into_result(Some(Self { scheme, id }))
+    }
+}
+
+/// `XX-ABC`: a country code, a hyphen, then the list's own letters and digits (org-id.guide).
+fn is_org_id_prefix(s: &str) -> bool {
+    let Some((country, list)) = s.split_once('-') else {
+        return false;
+    };
+    country.len() == 2
+        && country.chars().all(|c| c.is_ascii_uppercase())
+        && (2..=16).contains(&list.len())
+        && list
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
 impl fmt::Display for OrgId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}-{}", self.scheme, self.id)
@@ -539,6 +611,38 @@ mod tests {
 
     fn pence(value: serde_json::Value) -> Result<u64, AmountError> {
         Money::parse_amount(&value)
+    }
+
+    fn buyer(scheme: &str, id: &str) -> Result<Option<String>, Vec<String>> {
+        OrgId::parse_buyer(scheme, id)
+            .map(|o| o.map(|o| o.org_id()))
+            .map_err(|e| e.iter().map(|(field, _)| field.to_owned()).collect())
+    }
+
+    #[test]
+    fn a_buyer_org_id_is_any_org_id_list_and_a_code_on_it() {
+        assert_eq!(buyer(" gb-lae ", "PRE"), Ok(Some("GB-LAE-PRE".into())));
+        assert_eq!(buyer("GB-NHS", "RXN"), Ok(Some("GB-NHS-RXN".into())));
+        assert_eq!(buyer("GB-GOR", "D1234"), Ok(Some("GB-GOR-D1234".into())));
+        // a register the registry knows is normalised as for suppliers
+        assert_eq!(
+            buyer("GB-COH", "1234567"),
+            Ok(Some("GB-COH-01234567".into()))
+        );
+        assert_eq!(buyer("", " "), Ok(None), "both blank clears it");
+    }
+
+    #[test]
+    fn a_bad_buyer_org_id_names_each_bad_field() {
+        assert_eq!(buyer("GB-LAE", ""), Err(vec!["identifier".into()]));
+        assert_eq!(buyer("", "PRE"), Err(vec!["identifier_scheme".into()]));
+        assert_eq!(buyer("LAE", "PRE"), Err(vec!["identifier_scheme".into()]));
+        assert_eq!(buyer("GB-LAE", "P<R>E"), Err(vec!["identifier".into()]));
+        assert_eq!(buyer("GB-COH", "12"), Err(vec!["identifier".into()]));
+        assert_eq!(
+            buyer("GB", "x".repeat(65).as_str()),
+            Err(vec!["identifier".into(), "identifier_scheme".into()])
+        );
     }
 
     #[test]

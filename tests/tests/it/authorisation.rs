@@ -99,6 +99,14 @@ fn admin_writes(ids: &VictimIds) -> Vec<(&'static str, Vec<(&'static str, String
                 ("suspended", "true".into()),
             ],
         ),
+        (
+            "admin-buyer-identifier",
+            vec![
+                ("organisation_id", ids.buyer_org.to_string()),
+                ("identifier_scheme", "GB-LAE".into()),
+                ("identifier", "PRE".into()),
+            ],
+        ),
     ]
 }
 
@@ -311,6 +319,10 @@ async fn every_write_server_function_refuses_a_visitor_without_a_session() {
     failures.check(
         buyer_orgs.len() == 1,
         format!("a buyer organisation was created: {buyer_orgs:?}"),
+    );
+    failures.check(
+        buyer_orgs.iter().all(|o| o.identifier.is_none()),
+        format!("a buyer organisation was given an org-id: {buyer_orgs:?}"),
     );
     failures.check(
         app.user_row("pending@nhs.example").await.status == "pending_approval",

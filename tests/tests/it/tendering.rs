@@ -1203,3 +1203,140 @@ async fn the_openapi_document_describes_every_tender_endpoint_with_the_service_t
         assert!(item.contains_key(field), "items[].{field} missing");
     }
 }
+
+/// The org-id an admin gives a buyer organisation is the buyer party's identifier in its
+/// tenders' OCDS exports; a bad one is refused naming its field, keeping what was typed and
+/// saving nothing; an imported notice's buyer never takes the importer's org-id.
+#[tokio::test]
+async fn an_admin_gives_a_buyer_its_org_id_and_its_tenders_export_it() {
+    let w = world().await;
+    let preston = w.app.organisation_of("bea@preston.gov.uk").await;
+    let lancaster = w.app.organisation_of("olly@lancaster.gov.uk").await;
+    let id = create(&w, &parks()).await["id"].as_i64().expect("id");
+    let ocds = |id: i64| {
+        let (app, bea) = (&w.app, &w.bea);
+        async move {
+            let r = app
+                .get(&format!("/api/v1/tenders/{id}/ocds"), Some(bea))
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{r:?}");
+            let package = r.json();
+            assert_eq!(schema_errors(&package), Vec::<String>::new(), "{package:#}");
+            package["releases"][0].clone()
+        }
+    };
+    let before = ocds(id).await;
+    assert_eq!(
+        before["parties"][0]["identifier"],
+        Value::Null,
+        "{before:#}"
+    );
+    assert_eq!(
+        before["parties"][0]["id"],
+        format!("anchorlink-organisation-{preston}")
+    );
+
+    let admin = w.app.sign_in("admin@anchorlink.example").await;
+    let set = |org: i64, scheme: &'static str, code: &'static str| {
+        let app = &w.app;
+        let admin = admin.clone();
+        async move {
+            app.post_form(
+                "/api/admin-buyer-identifier",
+                &[
+                    ("organisation_id", &org.to_string()),
+                    ("identifier_scheme", scheme),
+                    ("identifier", code),
+                ],
+                Some(&admin),
+                "/admin",
+            )
+            .await
+        }
+    };
+    let stored = |org: i64| {
+        let app = &w.app;
+        async move {
+            let o = backend::entities::organisation::Entity::find_by_id(org)
+                .one(&app.state.db)
+                .await
+                .expect("query")
+                .expect("the organisation");
+            (o.identifier_scheme, o.identifier)
+        }
+    };
+
+    // Refused: each bad field named on the admin page, the input kept, nothing saved.
+    let r = set(preston, "LAE", "P<R>E").await;
+    assert_eq!(r.status, StatusCode::FOUND, "{r:?}");
+    let flash = r.flash_cookie().expect("a flash cookie");
+    let page = w
+        .app
+        .page("/admin", Some(&format!("{admin}; {flash}")))
+        .await
+        .body;
+    assert!(page.contains("There is a problem"), "{page}");
+    assert!(page.contains("A list is two letters"), "{page}");
+    assert!(page.contains("A code is up to 64"), "{page}");
+    assert!(page.contains("value=\"LAE\""), "kept: {page}");
+    assert_eq!(stored(preston).await, (None, None));
+
+    // Saved, upper-cased, and shown on the admin page.
+    let r = set(preston, " gb-lae ", "PRE").await;
+    assert_eq!(r.status, StatusCode::FOUND, "{r:?}");
+    assert_eq!(
+        stored(preston).await,
+        (Some("GB-LAE".into()), Some("PRE".into()))
+    );
+    let page = w.app.page("/admin", Some(&admin)).await.body;
+    assert!(page.contains("Org-id: GB-LAE-PRE"), "{page}");
+
+    // The export's buyer party now carries it, and the tender's JSON too.
+    let after = ocds(id).await;
+    let identifier = &after["parties"][0]["identifier"];
+    assert_eq!(identifier["scheme"], "GB-LAE", "{after:#}");
+    assert_eq!(identifier["id"], "PRE", "{after:#}");
+    assert_eq!(after["parties"][0]["id"], "GB-LAE-PRE");
+    assert_eq!(after["buyer"]["id"], "GB-LAE-PRE");
+    let view = w
+        .app
+        .get(&format!("/api/v1/tenders/{id}"), Some(&w.bea))
+        .await
+        .json();
+    assert_eq!(view["buyer"]["identifier_scheme"], "GB-LAE", "{view}");
+    assert_eq!(view["buyer"]["identifier"], "PRE", "{view}");
+
+    // Another buyer organisation may not claim the same org-id.
+    let r = set(lancaster, "GB-LAE", "PRE").await;
+    assert_eq!(r.status, StatusCode::FOUND, "{r:?}");
+    assert_eq!(stored(lancaster).await, (None, None));
+
+    // A notice imported by Preston keeps its own buyer, without Preston's org-id.
+    let release = json!({
+        "ocid": "ocds-xmpl01-77",
+        "id": "ocds-xmpl01-77-tender",
+        "date": "2026-11-02T09:00:00Z",
+        "tag": ["tender"],
+        "initiationType": "tender",
+        "buyer": {"name": "Somewhere Borough Council"},
+        "tender": {"id": "77", "title": "Library cleaning"}
+    });
+    let r = w
+        .app
+        .send_json("POST", "/api/v1/tenders/import", &release, Some(&w.bea))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
+    let imported = r.json()["tenders"][0]["id"].as_i64().expect("id");
+    let release = ocds(imported).await;
+    assert_eq!(release["parties"][0]["name"], "Somewhere Borough Council");
+    assert_eq!(
+        release["parties"][0]["identifier"],
+        Value::Null,
+        "{release:#}"
+    );
+
+    // Both blank removes it.
+    let r = set(preston, "", "").await;
+    assert_eq!(r.status, StatusCode::FOUND, "{r:?}");
+    assert_eq!(stored(preston).await, (None, None));
+}

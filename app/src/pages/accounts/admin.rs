@@ -4,8 +4,8 @@ use crate::components::{
     flash_notice, form_errors, ErrorSummary, Field, FormScope, Notice, PageCtx,
 };
 use crate::server_fns::accounts::{
-    self, AdminCreateBuyerOrg, AdminDecide, AdminInviteBuyer, AdminSetOrgStatus,
-    AdminVerifyIdentifier,
+    self, AdminBuyerIdentifier, AdminCreateBuyerOrg, AdminDecide, AdminInviteBuyer,
+    AdminSetOrgStatus, AdminVerifyIdentifier,
 };
 use domain::accounts::OrgStatus;
 use leptos::prelude::*;
@@ -19,6 +19,7 @@ pub fn AdminPage() -> impl IntoView {
     let decide = ServerAction::<AdminDecide>::new();
     let verify = ServerAction::<AdminVerifyIdentifier>::new();
     let status = ServerAction::<AdminSetOrgStatus>::new();
+    let org_id = ServerAction::<AdminBuyerIdentifier>::new();
     let data = Resource::new(
         move || {
             create.version().get()
@@ -26,6 +27,7 @@ pub fn AdminPage() -> impl IntoView {
                 + decide.version().get()
                 + verify.version().get()
                 + status.version().get()
+                + org_id.version().get()
         },
         |_| accounts::get_admin_overview(),
     );
@@ -70,16 +72,35 @@ pub fn AdminPage() -> impl IntoView {
                             </FormScope>
                             {o.buyer_orgs.into_iter().map(|org| {
                                 let form = format!("invite_{}", org.id);
+                                let id_form = format!("org_id_{}", org.id);
+                                let save_label = format!(" of {}", org.name);
+                                let invite_label = format!(" to {}", org.name);
+                                let scheme = org.identifier_scheme.clone().unwrap_or_default();
+                                let code = org.identifier.clone().unwrap_or_default();
+                                let shown = match (&org.identifier_scheme, &org.identifier) {
+                                    (Some(s), Some(i)) => format!("Org-id: {s}-{i}"),
+                                    _ => "No org-id yet: its tenders' OCDS exports carry no buyer identifier.".to_owned(),
+                                };
                                 view! {
                                     <h3>{org.name.clone()}</h3>
                                     <ul class="items">
                                         {org.members.into_iter().map(|m| view! { <li>{m.email}{m.pending.then_some(" (invited)")}</li> }).collect_view()}
                                     </ul>
+                                    <p>{shown}</p>
+                                    <FormScope ctx=form_errors(&id_form, org_id.value(), flash.clone())>
+                                        <ActionForm action=org_id attr:class="subform">
+                                            <ErrorSummary/>
+                                            <input type="hidden" name="organisation_id" value=org.id/>
+                                            <Field name="identifier_scheme" label="Org-id list" value=scheme hint="From org-id.guide, for example GB-LAE for a council in England, GB-NHS for an NHS trust"/>
+                                            <Field name="identifier" label="Code on that list" value=code hint="For example PRE for Preston; leave both blank to remove it"/>
+                                            <button type="submit" class="button secondary">"Save org-id"<span class="visually-hidden">{save_label}</span></button>
+                                        </ActionForm>
+                                    </FormScope>
                                     <FormScope ctx=form_errors(&form, invite.value(), flash.clone())>
                                         <ActionForm action=invite attr:class="subform">
                                             <input type="hidden" name="organisation_id" value=org.id/>
                                             <Field name="email" label="Invite a buyer by e-mail" kind="email"/>
-                                            <button type="submit" class="button secondary">"Invite"<span class="visually-hidden">{format!(" to {}", org.name)}</span></button>
+                                            <button type="submit" class="button secondary">"Invite"<span class="visually-hidden">{invite_label}</span></button>
                                         </ActionForm>
                                     </FormScope>
                                 }

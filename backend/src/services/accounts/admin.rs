@@ -17,6 +17,7 @@ use domain::accounts::dto::{
     AdminOverview, AdminSupplierRow, AuditView, JoinRequestView, OrgSummary,
 };
 use domain::accounts::{Actor, OrgKind, OrgStatus, Role, UserStatus};
+use domain::ocds::OrgId;
 use domain::text::Email;
 use domain::validation::FieldErrors;
 use sea_orm::{
@@ -344,6 +345,57 @@ pub async fn set_identifier_verified(
     Ok(())
 }
 
+/// Sets (or, both blank, clears) a buyer organisation's own org-id, e.g. `GB-LAE` / `PRE`:
+/// the identifier of the buyer party in the OCDS exports of the tenders it drafts here.
+///
+/// # Errors
+/// Not an admin; not a buyer organisation; fields `identifier_scheme` and `identifier`
+/// (see [`OrgId::parse_buyer`]); another buyer organisation already has that org-id.
+pub async fn set_buyer_identifier(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    org_id: i64,
+    scheme: &str,
+    identifier: &str,
+) -> ServiceResult<()> {
+    ensure_admin(actor)?;
+    let org = organisation::Entity::find_by_id(org_id)
+        .one(db)
+        .await?
+        .filter(|o| o.kind == OrgKind::Buyer.slug())
+        .ok_or(ServiceError::NotFound)?;
+    let parsed = OrgId::parse_buyer(scheme, identifier).map_err(ServiceError::Validation)?;
+    if let Some(id) = &parsed {
+        let taken = organisation::Entity::find()
+            .filter(organisation::Column::Id.ne(org_id))
+            .filter(organisation::Column::IdentifierScheme.eq(id.scheme.as_str()))
+            .filter(organisation::Column::Identifier.eq(id.id.as_str()))
+            .one(db)
+            .await?;
+        if let Some(other) = taken {
+            return Err(ServiceError::field(
+                "identifier",
+                format!("{id} is already the org-id of {}", other.name),
+            ));
+        }
+    }
+    let name = org.name.clone();
+    let mut active = org.into_active_model();
+    active.identifier_scheme = Set(parsed.as_ref().map(|i| i.scheme.clone()));
+    active.identifier = Set(parsed.as_ref().map(|i| i.id.clone()));
+    active.updated_at = Set(now());
+    active.update(db).await?;
+    audit::record(
+        db,
+        Some(actor.user_id),
+        "set_buyer_identifier",
+        &name,
+        &parsed.map(|i| i.org_id()).unwrap_or_default(),
+    )
+    .await?;
+    Ok(())
+}
+
 /// Suspends an organisation (its profile disappears, its users cannot act) or reinstates it.
 ///
 /// # Errors
@@ -421,6 +473,8 @@ pub async fn overview(db: &impl ConnectionTrait, actor: &Actor) -> ServiceResult
         buyer_orgs.push(OrgSummary {
             members: teams::members_of(db, o.id).await?,
             status: org_status(&o)?,
+            identifier_scheme: o.identifier_scheme,
+            identifier: o.identifier,
             id: o.id,
             name: o.name,
         });

@@ -972,28 +972,36 @@ pub fn stored_area(t: &tender::Model) -> Option<LocalAreaInput> {
         .and_then(|v| serde_json::from_value(v.clone()).ok())
 }
 
-async fn organisation_name(db: &impl ConnectionTrait, id: i64) -> ServiceResult<String> {
-    Ok(organisation::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .map(|o| o.name)
-        .unwrap_or_default())
-}
-
-/// The buyer as shown: an imported notice's own buyer, else the owning organisation.
+/// The buyer as shown: an imported notice's own buyer, else the owning organisation —
+/// with the org-id an admin gave that organisation, for a tender drafted here (an
+/// imported notice's buyer is not the importer, so it keeps only its own identifier).
 ///
 /// # Errors
 /// Database failures.
 pub async fn buyer_of(db: &impl ConnectionTrait, t: &tender::Model) -> ServiceResult<BuyerView> {
-    let name = match &t.buyer_name {
-        Some(n) if !n.is_empty() => n.clone(),
-        _ => organisation_name(db, t.organisation_id).await?,
+    let own = match &t.buyer_name {
+        Some(n) if !n.is_empty() => None,
+        _ => {
+            organisation::Entity::find_by_id(t.organisation_id)
+                .one(db)
+                .await?
+        }
+    };
+    let name = match (&t.buyer_name, &own) {
+        (Some(n), _) if !n.is_empty() => n.clone(),
+        (_, Some(org)) => org.name.clone(),
+        _ => String::new(),
+    };
+    let (identifier_scheme, identifier) = match (&t.buyer_id_scheme, &t.buyer_id, own) {
+        (Some(scheme), Some(id), _) => (Some(scheme.clone()), Some(id.clone())),
+        (_, _, Some(org)) if t.source != SOURCE_IMPORTED => (org.identifier_scheme, org.identifier),
+        _ => (None, None),
     };
     Ok(BuyerView {
         organisation_id: t.organisation_id,
         name,
-        identifier_scheme: t.buyer_id_scheme.clone(),
-        identifier: t.buyer_id.clone(),
+        identifier_scheme,
+        identifier,
     })
 }
 

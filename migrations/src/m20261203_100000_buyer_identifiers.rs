@@ -1,0 +1,50 @@
+//! A buyer organisation's own org-id (issue 8): the identifier its tenders' OCDS exports
+//! give the buyer party (`parties[].identifier`, and the party id built from it), as other
+//! portals identify the same council or trust. Set by the platform team.
+
+use crate::ident::n;
+use sea_orm_migration::{prelude::*, schema::*};
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261203_100000_buyer_identifiers"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // One column per statement: SQLite adds columns one at a time.
+        // the org-id list, e.g. `GB-LAE` (local authorities in England) or `GB-COH`
+        m.alter_table(
+            Table::alter()
+                .table(n("organisations"))
+                .add_column(string_len_null(n("identifier_scheme"), 32))
+                .to_owned(),
+        )
+        .await?;
+        // the organisation's code on that list, e.g. `PRE`
+        m.alter_table(
+            Table::alter()
+                .table(n("organisations"))
+                .add_column(string_len_null(n("identifier"), 64))
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for column in ["identifier", "identifier_scheme"] {
+            m.alter_table(
+                Table::alter()
+                    .table(n("organisations"))
+                    .drop_column(n(column))
+                    .to_owned(),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
