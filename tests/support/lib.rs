@@ -13,6 +13,26 @@ use tower::ServiceExt;
 
 pub use serde_json::json;
 
+/// The longest any one request may take in a test (the slowest, a spend upload of the two
+/// real councils' files in a debug build, takes a few seconds).
+const REQUEST_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// With `ANCHORLINK_TEST_LOG` set (an env-filter such as `info,sqlx=debug`), the servers'
+/// logs go to stderr, each line naming its test (the thread's name): for finding where a
+/// test waits.
+fn log_if_asked() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if let Ok(filter) = std::env::var("ANCHORLINK_TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_thread_names(true)
+                .with_writer(std::io::stderr)
+                .try_init();
+        }
+    });
+}
+
 pub struct TestApp {
     pub router: Router,
     pub state: backend::AppState,
@@ -121,6 +141,7 @@ impl TestApp {
 
     /// A fresh app whose processes run these job kinds with these worker settings.
     pub async fn spawn_with_jobs(jobs: fn() -> (JobKinds, RunnerConfig)) -> Self {
+        log_if_asked();
         let dir = tempfile::tempdir().expect("temp dir");
         let database_url = match std::env::var("ANCHORLINK_TEST_DATABASE_URL") {
             Ok(admin_url) if !admin_url.is_empty() => {
@@ -212,18 +233,26 @@ impl TestApp {
         &self,
         req: Request<Body>,
     ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-        let res = self
-            .router
-            .clone()
-            .oneshot(req)
+        // A request that never answers fails its test, naming the request, rather than
+        // hanging the whole run until CI gives up on it.
+        let what = format!("{} {}", req.method(), req.uri());
+        let answer = async {
+            let res = self
+                .router
+                .clone()
+                .oneshot(req)
+                .await
+                .expect("router answers");
+            let status = res.status();
+            let headers = res.headers().clone();
+            let bytes = axum::body::to_bytes(res.into_body(), 10 * 1024 * 1024)
+                .await
+                .expect("body");
+            (status, headers, bytes.to_vec())
+        };
+        tokio::time::timeout(REQUEST_LIMIT, answer)
             .await
-            .expect("router answers");
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = axum::body::to_bytes(res.into_body(), 10 * 1024 * 1024)
-            .await
-            .expect("body");
-        (status, headers, bytes.to_vec())
+            .unwrap_or_else(|_| panic!("{what} did not answer within {REQUEST_LIMIT:?}"))
     }
 
     /// Calls a server function as [`TestApp::call_fn`] does, from the client address
