@@ -418,13 +418,21 @@ async fn a_heartbeat_keeps_a_long_job_from_being_taken_over() {
     let app = TestApp::spawn_with_jobs(with_short_lease).await;
     let other = app.another_process().await;
     let w = app.state.write().await.expect("begin");
-    jobs::enqueue(&w, &Slow { n: 11 }, Enqueue::now())
+    let id = jobs::enqueue(&w, &Slow { n: 11 }, Enqueue::now())
         .await
         .expect("enqueue");
     w.commit().await.expect("commit");
-    // One worker runs the job for four lease lengths; the other keeps trying to take it.
+    // One worker runs the job for four lease lengths; once it holds the job, the other
+    // keeps trying to take it (not before: on a busy machine the other could take it
+    // first, which is no test of the heartbeat).
     let running = app.state.jobs.run_until_idle(&app.state);
     let poaching = async {
+        anchorlink_tests::wait_until(
+            Duration::from_secs(30),
+            "the first worker to take the job",
+            || async { row(&app, id).await.status == "running" },
+        )
+        .await;
         let mut taken = 0;
         for _ in 0..12 {
             tokio::time::sleep(Duration::from_millis(100)).await;
