@@ -338,12 +338,19 @@ pub fn legal_form_options() -> Vec<(String, String)> {
 /// is a plain GET form to `action` (the page reads `cpv_q`) and the page lists the
 /// matches. `pick` renders each match's control (add it, use it for a line); `children`
 /// go between the box and the list (the picking form's errors).
+///
+/// `keep`: the id of a form with unsaved input (the tender editor's lines table). Without
+/// JavaScript the box and its button then belong to that form and post it with
+/// `then=find`, whose server function keeps the input as typed and comes back with
+/// `cpv_q` — a plain GET form here would leave the page and lose the edits. With
+/// JavaScript the list follows the typing and neither Enter nor the button posts.
 #[component]
 pub fn CpvSearch(
     action: String,
     pick: Callback<CpvView, AnyView>,
     #[prop(default = "Find a capability by words or code")] label: &'static str,
     #[prop(default = "For example “grounds maintenance” or 7731")] hint: &'static str,
+    #[prop(optional)] keep: Option<&'static str>,
     #[prop(optional)] children: Option<Children>,
 ) -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
@@ -359,17 +366,36 @@ pub fn CpvSearch(
             }
         },
     );
-    view! {
-        <form method="get" action=action class="subform" role="search">
+    let search_box = move || {
+        view! {
             <label for="cpv-q">{label}</label>
             <p class="hint" id="cpv-q-hint">{hint}</p>
             <div class="inline-fields">
                 <input id="cpv-q" type="search" name="cpv_q" aria-describedby="cpv-q-hint"
+                    form=keep
                     value=typed.get_untracked() prop:value=move || typed.get()
-                    autocomplete="off" on:input=move |ev| set_typed.set(event_target_value(&ev))/>
-                <button type="submit" class="button secondary">"Search"</button>
+                    autocomplete="off" on:input=move |ev| set_typed.set(event_target_value(&ev))
+                    on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                        if keep.is_some() && ev.key() == "Enter" {
+                            ev.prevent_default();
+                        }
+                    }/>
+                <button type="submit" class="button secondary"
+                    form=keep
+                    name=keep.map(|_| "then") value=keep.map(|_| "find")
+                    on:click=move |ev| {
+                        if keep.is_some() {
+                            ev.prevent_default();
+                        }
+                    }>"Search"</button>
             </div>
-        </form>
+        }
+    };
+    view! {
+        {match keep {
+            Some(_) => view! { <div class="subform" role="search">{search_box()}</div> }.into_any(),
+            None => view! { <form method="get" action=action class="subform" role="search">{search_box()}</form> }.into_any(),
+        }}
         {children.map(|c| c())}
         <div aria-live="polite" class="cpv-results" data-testid="cpv-results">
             <Transition fallback=|| ()>

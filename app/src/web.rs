@@ -304,6 +304,15 @@ pub async fn finish<T>(
 /// # Errors
 /// `Internal` if the server was wired without its state.
 pub async fn keep_input(form: &str, values: &impl Serialize) -> Result<(), AppError> {
+    keep_input_at(form, values, &referer()).await
+}
+
+/// [`keep_input`], going back to `to` (a path on this site, say the same page with a query)
+/// rather than to the page the form came from.
+///
+/// # Errors
+/// `Internal` if the server was wired without its state.
+pub async fn keep_input_at(form: &str, values: &impl Serialize, to: &str) -> Result<(), AppError> {
     let state = state()?;
     if is_plain_form_post() {
         put_flash(
@@ -315,7 +324,7 @@ pub async fn keep_input(form: &str, values: &impl Serialize) -> Result<(), AppEr
             },
         )
         .await;
-        leptos_axum::redirect(&referer());
+        leptos_axum::redirect(to);
     }
     Ok(())
 }

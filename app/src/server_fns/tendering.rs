@@ -306,18 +306,29 @@ fn lines_values(lines: &[LineForm]) -> serde_json::Value {
 /// Saves the whole lines table in one transaction: every row is checked, errors name the
 /// row and field (`lines[3].cpv`), and nothing is saved unless every row is right.
 /// `then=add` (the no-JavaScript "Add a row" button) saves nothing and shows the table
-/// again, as typed, with one more row.
+/// again, as typed, with one more row; `then=find` (the no-JavaScript CPV search above the
+/// table, whose box belongs to this form) saves nothing either and shows the table as
+/// typed with the codes matching `cpv_q`, so looking a code up loses no unsaved edit.
 #[server(endpoint = "tender-lines")]
 pub async fn save_tender_lines(
     id: i64,
     #[server(default)] lines: Vec<LineForm>,
     #[server(default)] then: String,
+    #[server(default)] cpv_q: String,
 ) -> Result<(), AppError> {
     use domain::tendering::dto::ItemInput;
     use domain::text::Gbp;
     let values = lines_values(&lines);
-    if then == "add" {
-        return web::keep_input("lines", &values).await;
+    match then.as_str() {
+        "add" => return web::keep_input("lines", &values).await,
+        "find" => {
+            let to = format!(
+                "/tenders/{id}/edit?cpv_q={}#find-cpv",
+                urlencoding::encode(cpv_q.trim())
+            );
+            return web::keep_input_at("lines", &values, &to).await;
+        }
+        _ => {}
     }
     let result = async {
         let user = web::signed_in().await?;

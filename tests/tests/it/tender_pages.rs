@@ -505,6 +505,46 @@ async fn details_and_lines_are_saved_from_the_forms_and_a_bad_line_saves_nothing
         "adding a row saves nothing"
     );
 
+    // Without JavaScript, the CPV search box belongs to the lines form: searching comes
+    // back to the editor with the matching codes and the table as typed, saving nothing.
+    let page = app.page(&edit, Some(&cookie)).await.body;
+    assert!(
+        page.contains("form=\"lines-form\"") && page.contains("id=\"lines-form\""),
+        "the search box posts the lines form: {page}"
+    );
+    let mut with_find = line_fields(id, &bad);
+    with_find.push(("then".into(), "find".into()));
+    with_find.push(("cpv_q".into(), "tree cutting".into()));
+    let r = app
+        .post_form(
+            "/api/tender-lines",
+            &borrowed(&with_find),
+            Some(&cookie),
+            &edit,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND, "{r:?}");
+    let to = location(&r);
+    assert!(
+        to.ends_with(&format!("/tenders/{id}/edit?cpv_q=tree%20cutting#find-cpv")),
+        "back to the editor's search, not {to}"
+    );
+    let to = to.trim_start_matches("http://localhost");
+    let body = back_to(&app, &r, &cookie, to).await;
+    assert!(
+        body.contains("77211400-6"),
+        "the tree-cutting code is listed: {body}"
+    );
+    assert!(
+        body.contains("value=\"Mowing of all parks\"") && body.contains("value=\"twenty\""),
+        "the unsaved edits are kept as typed: {body}"
+    );
+    assert!(
+        !body.contains("There is a problem"),
+        "searching is no error"
+    );
+    assert_eq!(items_of(&app, id).await, items, "searching saves nothing");
+
     // Remove line 2 and edit line 1: the other lines keep their ids.
     let mut fields = line_fields(
         id,

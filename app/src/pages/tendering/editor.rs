@@ -371,9 +371,9 @@ fn editor(
             <h2 id="lines">"Requirement lines"</h2>
             <p>"Each line is one thing bought: describe it, give its CPV code and value, and where it is delivered if that matters. Save the table to keep your changes; a blank row is ignored."</p>
             <h3 id="find-cpv">"Find a CPV code"</h3>
-            <CpvSearch action=format!("/tenders/{id}/edit") pick=pick
+            <CpvSearch action=format!("/tenders/{id}/edit") pick=pick keep=LINES_FORM
                 label="Find a CPV code by words or code"
-                hint="For example “grounds maintenance” or 7731. Type the code into a line's CPV cell; with JavaScript, “Use for line” fills the line you were editing."/>
+                hint="For example “grounds maintenance” or 7731. Searching keeps the lines you have not saved yet. Type the code into a line's CPV cell; with JavaScript, “Use for line” fills the line you were editing."/>
             {table}
         </section>
         {upload_section(id, flash)}
@@ -468,6 +468,10 @@ fn line_row(
     }
 }
 
+/// The lines table's form: the CPV search box posts it without JavaScript, so a search
+/// keeps the unsaved edits.
+const LINES_FORM: &str = "lines-form";
+
 fn lines_table(
     t: &TenderView,
     flash: Option<Flash>,
@@ -487,7 +491,7 @@ fn lines_table(
     let id = t.id;
     view! {
         <FormScope ctx=ctx>
-            <ActionForm action=save attr:class="lines-form">
+            <ActionForm action=save attr:class="lines-form" attr:id=LINES_FORM>
                 <LinesErrorSummary/>
                 <input type="hidden" name="id" value=id/>
                 <div class="table-scroll" role="region" aria-labelledby="lines-caption" tabindex="0">
