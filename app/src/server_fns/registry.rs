@@ -171,7 +171,10 @@ pub async fn remove_cpv(code: String) -> Result<(), AppError> {
 pub async fn search_cpv(q: String) -> Result<Vec<CpvView>, AppError> {
     let state = web::state()?;
     Ok(backend::services::registry::cpv::find_codes(
-        &state.env, &q, 15,
+        &state.env,
+        &state.views,
+        &q,
+        15,
     ))
 }
 

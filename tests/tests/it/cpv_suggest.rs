@@ -145,3 +145,58 @@ async fn the_capabilities_step_suggests_accepts_and_rejects_without_javascript()
         "accepted code is on the profile"
     );
 }
+
+/// The CPV finder (the profile's capabilities and the tender editor's lines) answers the
+/// catalogue's words first, then people's: a buyer typing "tree surgery" or "meals on
+/// wheels" is shown the codes those trades are bought under, though their labels say
+/// neither. Expected codes chosen from the CPV list as a buyer would, before running it.
+#[tokio::test]
+async fn the_cpv_finder_answers_people_s_words_as_well_as_the_catalogue_s() {
+    let app = TestApp::spawn().await;
+    let found = |q: &'static str| {
+        let app = &app;
+        async move {
+            let r = app.call_fn("/api/search-cpv", &[("q", q)], None).await;
+            assert_eq!(r.status, StatusCode::OK, "{q}: {r:?}");
+            r.json()
+                .as_array()
+                .expect("a list")
+                .iter()
+                .filter_map(|c| c["code"].as_str().map(str::to_owned))
+                .collect::<Vec<String>>()
+        }
+    };
+    // The catalogue's own words still come first.
+    let grounds = found("grounds maintenance").await;
+    assert_eq!(
+        grounds.first().map(String::as_str),
+        Some("77314000"),
+        "{grounds:?}"
+    );
+    // People's words: Tree-cutting services; Meals-on-wheels or Meal delivery.
+    let trees = found("tree surgery").await;
+    assert!(
+        trees.iter().any(|c| c == "77211400"),
+        "tree surgery: {trees:?}"
+    );
+    let meals = found("hot meals delivered to older people at home").await;
+    assert!(
+        meals.iter().any(|c| c == "55521100" || c == "55521200"),
+        "meals delivered: {meals:?}"
+    );
+    // Without JavaScript the profile's finder is a GET form listing the same codes.
+    app.published_supplier(
+        "oak@trees.coop",
+        "Oak Tree Care",
+        "PR1 2HE",
+        "77211400",
+        "Tree care.",
+    )
+    .await;
+    let cookie = app.sign_in("oak@trees.coop").await;
+    let page = app
+        .page("/profile/capabilities?cpv_q=tree%20surgery", Some(&cookie))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("77211400-6"), "{}", page.body);
+}

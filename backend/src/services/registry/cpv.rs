@@ -12,14 +12,31 @@ pub const MAX_SUGGESTIONS: usize = 10;
 /// Descriptions longer than this are cut (a pasted page says nothing more about codes).
 pub const MAX_DESCRIPTION_CHARS: usize = 2_000;
 
-/// CPV codes whose label or code matches the words typed, best first.
+/// CPV codes whose label or code matches the words typed, best first; then, to fill the
+/// list, the codes the procurement thesaurus gives those words, so the finder answers
+/// people's words as well as the catalogue's ("tree surgery" finds Tree-cutting services,
+/// whose label says neither word).
 #[must_use]
-pub fn find_codes(env: &Env, q: &str, limit: usize) -> Vec<CpvView> {
-    env.cpv
-        .search(q.trim(), limit)
+pub fn find_codes(env: &Env, views: &RegistryViews, q: &str, limit: usize) -> Vec<CpvView> {
+    let q = q.trim();
+    let mut codes: Vec<String> = env
+        .cpv
+        .search(q, limit)
         .into_iter()
-        .map(|e| cpv_view(&env.cpv, &e.code))
-        .collect()
+        .map(|e| e.code)
+        .collect();
+    if codes.len() < limit {
+        let vocabulary = views.index().engine().vocabulary();
+        for s in vocabulary.suggest_cpv(q, limit) {
+            if codes.len() >= limit {
+                break;
+            }
+            if !codes.contains(&s.code) {
+                codes.push(s.code);
+            }
+        }
+    }
+    codes.iter().map(|c| cpv_view(&env.cpv, c)).collect()
 }
 
 /// CPV codes a plain-language description names, best first, with the reason for each:
