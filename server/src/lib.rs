@@ -201,9 +201,20 @@ async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> 
     }
 }
 
+/// The pages' routes, worked out once per process. Leptos works them out by running the
+/// app with resource loading switched off by a process-wide flag: a page rendering on
+/// another thread meanwhile gets a resource that never loads, and its request never
+/// answers (leptos-rs/leptos#4773). One server builds one router, but a process that
+/// builds several (the integration tests, one per test) must not do it while others serve.
+fn page_routes() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole site: pages, server functions, REST API, static assets.
 pub fn router(state: AppState, settings: &Settings) -> Router {
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     let ctx_state = state.clone();
     let fallback_state = state.clone();
     let site_assets = assets::SiteAssets::from_site_root(settings.site_root.as_deref());

@@ -39,3 +39,5 @@ mod opportunities;
 mod alerts;
 // two processes on one database, kill -9 in a burst of writes (issue 10)
 mod instances;
+// pages answer while another router is built in the process (a Leptos flag is global)
+mod concurrency;
