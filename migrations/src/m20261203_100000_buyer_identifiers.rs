@@ -2,7 +2,7 @@
 //! give the buyer party (`parties[].identifier`, and the party id built from it), as other
 //! portals identify the same council or trust. Set by the platform team.
 
-use crate::ident::n;
+use crate::ident::{index, n};
 use sea_orm_migration::{prelude::*, schema::*};
 
 pub struct Migration;
@@ -32,10 +32,24 @@ impl MigrationTrait for Migration {
                 .add_column(string_len_null(n("identifier"), 64))
                 .to_owned(),
         )
+        .await?;
+        // one organisation per org-id (organisations without one are not compared)
+        m.create_index(index(
+            "organisations",
+            &["identifier_scheme", "identifier"],
+            true,
+        ))
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_index(
+            Index::drop()
+                .name("ix_organisations_identifier_scheme_identifier")
+                .table(n("organisations"))
+                .to_owned(),
+        )
+        .await?;
         for column in ["identifier", "identifier_scheme"] {
             m.alter_table(
                 Table::alter()

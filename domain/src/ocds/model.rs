@@ -358,9 +358,7 @@ impl OrgId {
     pub fn org_id(&self) -> String {
         format!("{}-{}", self.scheme, self.id)
     }
-}
 
-impl OrgId {
     /// A buyer organisation's org-id as an admin types it: the list (`GB-LAE`, `GB-NHS`,
     /// `GB-COH`…, any org-id.guide prefix: two letters, a hyphen, letters or digits) and
     /// the code on it. Both blank clears it (`None`); one without the other, or either
