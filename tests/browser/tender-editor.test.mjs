@@ -113,6 +113,12 @@ for (const mode of MODES) {
         await page.waitForFunction(() => document.activeElement?.id === 'line-1-description');
       } else {
         await cell(page, 0, 'cpv').fill('77314000');
+        // Looking a code up keeps the unsaved edits: the search box posts the lines form.
+        await page.getByLabel('Find a CPV code by words or code').fill('tree surgery');
+        await submit(page, page.getByRole('button', { name: 'Search', exact: true }));
+        await page.getByTestId('cpv-results').getByText('77211400-6').waitFor();
+        assert.equal(await cell(page, 0, 'description').inputValue(), 'Grounds maintenance of parks', 'kept while searching');
+        assert.equal(await cell(page, 0, 'cpv').inputValue(), '77314000', 'kept while searching');
         await submit(page, page.getByRole('button', { name: 'Add a row' }));
         assert.equal(await cell(page, 0, 'description').inputValue(), 'Grounds maintenance of parks', 'kept as typed');
       }
