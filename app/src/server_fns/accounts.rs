@@ -413,7 +413,7 @@ pub async fn admin_buyer_identifier(
     act(
         &form,
         values,
-        "Org-id saved: the buyer's tenders now export it.",
+        "Org-id saved.",
         |state, actor| async move {
             let w = state.write().await?;
             admin::set_buyer_identifier(
