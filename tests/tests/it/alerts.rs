@@ -708,7 +708,9 @@ async fn a_kill_9_in_the_middle_of_sending_loses_and_duplicates_no_alert() {
             .spawn()
             .expect("the server starts")
     };
-    let limit = std::time::Duration::from_secs(90);
+    // Generous: 900 mails from a debug build on a busy 2-core machine took over 90 s once;
+    // this test is about losing and duplicating none, not about speed.
+    let limit = std::time::Duration::from_secs(240);
 
     let mut server = serve();
     wait_until(limit, "the first alerts", || {
