@@ -410,23 +410,12 @@ pub async fn admin_buyer_identifier(
         "identifier": identifier,
     });
     let form = format!("org_id_{organisation_id}");
-    act(
-        &form,
-        values,
-        "Org-id saved.",
-        |state, actor| async move {
-            let w = state.write().await?;
-            admin::set_buyer_identifier(
-                &w,
-                &actor,
-                organisation_id,
-                &identifier_scheme,
-                &identifier,
-            )
+    act(&form, values, "Org-id saved.", |state, actor| async move {
+        let w = state.write().await?;
+        admin::set_buyer_identifier(&w, &actor, organisation_id, &identifier_scheme, &identifier)
             .await?;
-            Ok(w.commit().await?)
-        },
-    )
+        Ok(w.commit().await?)
+    })
     .await
 }
 
