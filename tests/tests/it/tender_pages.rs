@@ -179,6 +179,16 @@ fn borrowed(fields: &[(String, String)]) -> Vec<(&str, &str)> {
         .collect()
 }
 
+/// Posts the lines form from the editor `edit` as a browser without JavaScript does; the
+/// answer is always the redirect back (what the flash then shows is the caller's to check).
+async fn post_lines(app: &TestApp, fields: &[(String, String)], cookie: &str, edit: &str) -> Reply {
+    let r = app
+        .post_form("/api/tender-lines", &borrowed(fields), Some(cookie), edit)
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND, "{r:?}");
+    r
+}
+
 const PARKS: [[&str; 6]; 3] = [
     [
         "Mowing of parks",
@@ -379,15 +389,7 @@ async fn details_and_lines_are_saved_from_the_forms_and_a_bad_line_saves_nothing
     let mut rows: Vec<(Option<i64>, [&str; 6])> = PARKS.iter().map(|c| (None, *c)).collect();
     rows.push((None, ["", "", "", "", "", ""]));
     let fields = line_fields(id, &rows);
-    let r = app
-        .post_form(
-            "/api/tender-lines",
-            &borrowed(&fields),
-            Some(&cookie),
-            &edit,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::FOUND, "{r:?}");
+    post_lines(&app, &fields, &cookie, &edit).await;
     let items = items_of(&app, id).await;
     let saved: Vec<_> = items
         .iter()
@@ -451,15 +453,7 @@ async fn details_and_lines_are_saved_from_the_forms_and_a_bad_line_saves_nothing
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{r:?}");
     let named: Vec<String> = r.field_errors().keys().cloned().collect();
     assert_eq!(named, ["lines[1].cpv", "lines[2].value_gbp"], "{r:?}");
-    let r = app
-        .post_form(
-            "/api/tender-lines",
-            &borrowed(&fields),
-            Some(&cookie),
-            &edit,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::FOUND, "{r:?}");
+    let r = post_lines(&app, &fields, &cookie, &edit).await;
     let body = back_to(&app, &r, &cookie, &edit).await;
     assert!(body.contains("There is a problem with the lines"), "{body}");
     assert!(
@@ -480,15 +474,7 @@ async fn details_and_lines_are_saved_from_the_forms_and_a_bad_line_saves_nothing
     // Without JavaScript, "Add a row" shows the table again as typed with one more row.
     let mut with_add = line_fields(id, &bad);
     with_add.push(("then".into(), "add".into()));
-    let r = app
-        .post_form(
-            "/api/tender-lines",
-            &borrowed(&with_add),
-            Some(&cookie),
-            &edit,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::FOUND, "{r:?}");
+    let r = post_lines(&app, &with_add, &cookie, &edit).await;
     let body = back_to(&app, &r, &cookie, &edit).await;
     assert!(
         body.contains("name=\"lines[3][description]\""),
@@ -515,15 +501,7 @@ async fn details_and_lines_are_saved_from_the_forms_and_a_bad_line_saves_nothing
     let mut with_find = line_fields(id, &bad);
     with_find.push(("then".into(), "find".into()));
     with_find.push(("cpv_q".into(), "tree cutting".into()));
-    let r = app
-        .post_form(
-            "/api/tender-lines",
-            &borrowed(&with_find),
-            Some(&cookie),
-            &edit,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::FOUND, "{r:?}");
+    let r = post_lines(&app, &with_find, &cookie, &edit).await;
     let to = location(&r);
     assert!(
         to.ends_with(&format!("/tenders/{id}/edit?cpv_q=tree%20cutting#find-cpv")),
@@ -565,15 +543,7 @@ async fn details_and_lines_are_saved_from_the_forms_and_a_bad_line_saves_nothing
         ],
     );
     fields.push(("lines[1][remove]".into(), "on".into()));
-    let r = app
-        .post_form(
-            "/api/tender-lines",
-            &borrowed(&fields),
-            Some(&cookie),
-            &edit,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::FOUND, "{r:?}");
+    post_lines(&app, &fields, &cookie, &edit).await;
     let after = items_of(&app, id).await;
     assert_eq!(
         after
@@ -715,8 +685,7 @@ async fn another_organisation_can_neither_see_nor_change_a_draft() {
 
     // Published, it is public, but only its organisation may close or cancel it.
     let fields = line_fields(id, &[(None, PARKS[0])]);
-    app.post_form("/api/tender-lines", &borrowed(&fields), Some(&bea), &edit)
-        .await;
+    post_lines(&app, &fields, &bea, &edit).await;
     let token = app.token(BEA).await;
     let r = app
         .send_json(
@@ -758,13 +727,7 @@ async fn a_tender_is_closed_only_after_a_confirmation() {
         );
     }
     let fields = line_fields(id, &[(None, PARKS[0])]);
-    app.post_form(
-        "/api/tender-lines",
-        &borrowed(&fields),
-        Some(&cookie),
-        &format!("/tenders/{id}/edit"),
-    )
-    .await;
+    post_lines(&app, &fields, &cookie, &format!("/tenders/{id}/edit")).await;
     let token = app.token(BEA).await;
     app.send_json(
         "POST",
