@@ -147,9 +147,9 @@ async fn the_capabilities_step_suggests_accepts_and_rejects_without_javascript()
 }
 
 /// The CPV finder (the profile's capabilities and the tender editor's lines) answers the
-/// catalogue's words first, then people's: a buyer typing "tree surgery" or "meals on
-/// wheels" is shown the codes those trades are bought under, though their labels say
-/// neither. Expected codes chosen from the CPV list as a buyer would, before running it.
+/// catalogue's words first, then people's: a buyer typing "tree surgery" or "hot meals
+/// delivered to older people at home" is shown the codes those trades are bought under,
+/// though their labels say neither. Expected codes chosen from the CPV list as a buyer would, before running it.
 #[tokio::test]
 async fn the_cpv_finder_answers_people_s_words_as_well_as_the_catalogue_s() {
     let app = TestApp::spawn().await;

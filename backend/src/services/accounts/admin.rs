@@ -66,6 +66,27 @@ pub(crate) async fn find_buyer_org(
         .await?)
 }
 
+/// The buyer organisation an admin's form names.
+///
+/// # Errors
+/// `NotFound`; field `organisation_id` when the organisation is not a buyer.
+async fn buyer_org_by_id(
+    db: &impl ConnectionTrait,
+    org_id: i64,
+) -> ServiceResult<organisation::Model> {
+    let org = organisation::Entity::find_by_id(org_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if org.kind != OrgKind::Buyer.slug() {
+        return Err(ServiceError::field(
+            "organisation_id",
+            "Choose a buyer organisation",
+        ));
+    }
+    Ok(org)
+}
+
 async fn insert_buyer_org(db: &impl ConnectionTrait, name: &str) -> ServiceResult<i64> {
     if find_buyer_org(db, name).await?.is_some() {
         return Err(ServiceError::field(
@@ -104,16 +125,7 @@ pub async fn invite_buyer(
     email: &str,
 ) -> ServiceResult<()> {
     ensure_admin(actor)?;
-    let org = organisation::Entity::find_by_id(org_id)
-        .one(db)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    if org.kind != OrgKind::Buyer.slug() {
-        return Err(ServiceError::field(
-            "organisation_id",
-            "Choose a buyer organisation",
-        ));
-    }
+    buyer_org_by_id(db, org_id).await?;
     teams::invite(
         db,
         env,
@@ -349,7 +361,8 @@ pub async fn set_identifier_verified(
 /// the identifier of the buyer party in the OCDS exports of the tenders it drafts here.
 ///
 /// # Errors
-/// Not an admin; not a buyer organisation; fields `identifier_scheme` and `identifier`
+/// Not an admin; unknown or not a buyer organisation (as [`invite_buyer`]); fields
+/// `identifier_scheme` and `identifier`
 /// (see [`OrgId::parse_buyer`]); another buyer organisation already has that org-id.
 pub async fn set_buyer_identifier(
     db: &impl ConnectionTrait,
@@ -359,11 +372,7 @@ pub async fn set_buyer_identifier(
     identifier: &str,
 ) -> ServiceResult<()> {
     ensure_admin(actor)?;
-    let org = organisation::Entity::find_by_id(org_id)
-        .one(db)
-        .await?
-        .filter(|o| o.kind == OrgKind::Buyer.slug())
-        .ok_or(ServiceError::NotFound)?;
+    let org = buyer_org_by_id(db, org_id).await?;
     let parsed = OrgId::parse_buyer(scheme, identifier).map_err(ServiceError::Validation)?;
     if let Some(id) = &parsed {
         let taken = organisation::Entity::find()
