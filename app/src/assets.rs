@@ -45,42 +45,29 @@ impl AssetNames {
     }
 }
 
-/// The pages that download no wasm: everything on them is links and forms that post to
-/// server functions, which work the same without JavaScript, so hydrating them would only
-/// cost a slow phone the whole browser bundle. Patterns are paths with `*` for one segment.
-/// A page that is not listed here loads the wasm and hydrates, as every page did before;
-/// list a page here only if it has no `on:` handlers, effects or live resources that the
-/// user needs (and its browser tests pass with JavaScript on).
-pub const PAGES_WITHOUT_WASM: &[&str] = &[
-    "/",
-    "/figures",
-    "/login",
-    "/signup",
-    "/signup/check-email",
-    "/verify-email",
-    "/forgot-password",
-    "/forgot-password/sent",
-    "/reset-password",
-    "/invitations/*",
-    "/buyers/request-access",
-    "/buyers/requested",
-    "/suppliers/*",
-    "/tenders",
-    "/tenders/*",
-    "/spend",
-    "/spend/*",
-    "/jobs/*",
-    "/alerts",
+/// The pages that have islands (`#[island]` components, the only parts of a page that
+/// hydrate), and so load the browser half: the JS glue and the wasm holding the islands.
+/// Every other page is plain HTML whose links and forms work the same with or without
+/// JavaScript, and downloads no script at all. Patterns are paths with `*` for one segment.
+/// A page that gains an island must be listed here, or its island stays server-rendered
+/// HTML (still usable, as without JavaScript, but not live).
+pub const PAGES_WITH_ISLANDS: &[&str] = &[
+    // the search filters apply on change
+    "/suppliers",
+    // "What do you do?" and the CPV type-ahead of the capabilities step
+    "/profile/capabilities",
+    // the tender editor's CPV type-ahead and lines table
+    "/tenders/*/edit",
 ];
 
-/// Whether the page at `path` loads the wasm (see [`PAGES_WITHOUT_WASM`]).
+/// Whether the page at `path` has islands and so loads the wasm (see [`PAGES_WITH_ISLANDS`]).
 #[must_use]
-pub fn loads_wasm(path: &str) -> bool {
+pub fn has_islands(path: &str) -> bool {
     let path = match path.trim_end_matches('/') {
         "" => "/",
         p => p,
     };
-    !PAGES_WITHOUT_WASM.iter().any(|pattern| {
+    PAGES_WITH_ISLANDS.iter().any(|pattern| {
         let mut want = pattern.split('/');
         let mut got = path.split('/');
         loop {
@@ -96,7 +83,7 @@ pub fn loads_wasm(path: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{loads_wasm, AssetNames};
+    use super::{has_islands, AssetNames};
 
     #[test]
     fn pages_of_links_and_forms_load_no_wasm() {
@@ -106,25 +93,30 @@ mod tests {
             "/suppliers/42",
             "/tenders/7",
             "/tenders",
+            "/tenders/7/lots",
+            "/tenders/7/edit/more",
             "/figures/",
             "/spend/3",
+            "/spend/3/columns",
+            "/shortlists/1",
+            "/admin",
+            "/profile",
+            "/profile/details",
+            "/a-page-added-later",
         ] {
-            assert!(!loads_wasm(path), "{path}");
+            assert!(!has_islands(path), "{path}");
         }
     }
 
     #[test]
-    fn interactive_and_unlisted_pages_load_the_wasm() {
+    fn pages_with_islands_load_the_wasm() {
         for path in [
             "/suppliers",
+            "/suppliers/",
             "/profile/capabilities",
             "/tenders/7/edit",
-            "/tenders/7/lots",
-            "/shortlists/1",
-            "/spend/3/columns",
-            "/a-page-added-later",
         ] {
-            assert!(loads_wasm(path), "{path}");
+            assert!(has_islands(path), "{path}");
         }
     }
 

@@ -10,6 +10,7 @@ use domain::registry::dto::CpvView;
 use domain::registry::LegalForm;
 use domain::validation::FieldErrors;
 use leptos::context::Provider;
+use leptos::either::{Either, EitherOf3, EitherOf4};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -333,94 +334,270 @@ pub fn legal_form_options() -> Vec<(String, String)> {
         .collect()
 }
 
+/// What each match of a [`CpvSearch`] offers: data, not a closure, because the search is
+/// an island whose props travel to the browser as JSON.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum CpvPick {
+    /// The profile's capabilities: "Add" posts the code to the profile ("Added" for the
+    /// codes in `added`).
+    AddToProfile { added: Vec<String> },
+    /// The tender editor: "Use for line N" puts the code into the line being edited
+    /// (JavaScript only; without it the buyer types the code into the line's cell).
+    UseForLine,
+}
+
+/// Counts this island as hydrated in `<html data-islands-hydrated>`, once its handlers are
+/// attached: browser tests wait until the count matches the page's `leptos-island`s before
+/// using a page with JavaScript on.
+pub fn island_hydrated() {
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(root) = document().document_element() {
+            let count = root
+                .get_attribute("data-islands-hydrated")
+                .and_then(|n| n.parse::<u32>().ok())
+                .unwrap_or(0);
+            let _ = root.set_attribute("data-islands-hydrated", &(count + 1).to_string());
+        }
+    });
+}
+
+/// The row of the tender editor's lines table that an element belongs to, from its id
+/// (`line-3-cpv` → 3).
+#[must_use]
+pub fn line_of_cell(id: &str) -> Option<usize> {
+    id.strip_prefix("line-")?.split_once('-')?.0.parse().ok()
+}
+
 /// Search-and-pick for CPV codes, shared by the profile's capabilities and the tender
-/// editor's lines. With JavaScript the list follows the typing; without it the search box
-/// is a plain GET form to `action` (the page reads `cpv_q`) and the page lists the
-/// matches. `pick` renders each match's control (add it, use it for a line); `children`
-/// go between the box and the list (the picking form's errors).
+/// editor's lines: an island. Its children are the matches of `initial` rendered on the
+/// server (a [`CpvMatches`]): without JavaScript the search box is a plain GET form to
+/// `action` (the page passes `cpv_q` back as `initial`) and those are the results. With
+/// JavaScript the list follows the typing, fetched by the browser, and in the tender
+/// editor each match gets "Use for line N". `pick` says what each match offers.
 ///
 /// `keep`: the id of a form with unsaved input (the tender editor's lines table). Without
 /// JavaScript the box and its button then belong to that form and post it with
 /// `then=find`, whose server function keeps the input as typed and comes back with
 /// `cpv_q` — a plain GET form here would leave the page and lose the edits. With
 /// JavaScript the list follows the typing and neither Enter nor the button posts.
-#[component]
+#[island]
 pub fn CpvSearch(
     action: String,
-    pick: Callback<CpvView, AnyView>,
-    #[prop(default = "Find a capability by words or code")] label: &'static str,
-    #[prop(default = "For example “grounds maintenance” or 7731")] hint: &'static str,
-    #[prop(optional)] keep: Option<&'static str>,
-    #[prop(optional)] children: Option<Children>,
+    pick: CpvPick,
+    initial: String,
+    label: String,
+    hint: String,
+    keep: Option<String>,
+    children: Children,
 ) -> impl IntoView {
-    let query = leptos_router::hooks::use_query_map();
-    let initial = query.with_untracked(|q| q.get("cpv_q").unwrap_or_default());
+    island_hydrated();
     let (typed, set_typed) = signal(initial);
-    let matches = Resource::new(
-        move || typed.get(),
-        |q| async move {
-            if q.trim().chars().count() < 2 {
-                Ok(Vec::new())
-            } else {
-                crate::server_fns::registry::search_cpv(q).await
+    // The browser's own results, once the words change; until then the server's.
+    let live = RwSignal::new(None::<Vec<CpvView>>);
+    Effect::new(move |first: Option<()>| {
+        let q = typed.get();
+        if first.is_some() {
+            fetch_cpv_matches(q, typed, live);
+        }
+    });
+    // "Use for line N" follows the line whose cell last had the focus (the table is
+    // another part of the page).
+    let active = RwSignal::new(0_usize);
+    #[cfg(feature = "hydrate")]
+    if pick == CpvPick::UseForLine {
+        use wasm_bindgen::JsCast;
+        let handle = window_event_listener(leptos::ev::focusin, move |ev| {
+            if let Some(row) = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|e| line_of_cell(&e.id()))
+            {
+                active.set(row);
+            }
+        });
+        on_cleanup(move || handle.remove());
+    }
+    let keeps = keep.is_some();
+    let search_box = {
+        let keep = keep.clone();
+        move || {
+            view! {
+                <label for="cpv-q">{label.clone()}</label>
+                <p class="hint" id="cpv-q-hint">{hint.clone()}</p>
+                <div class="inline-fields">
+                    <input id="cpv-q" type="search" name="cpv_q" aria-describedby="cpv-q-hint"
+                        form=keep.clone()
+                        value=typed.get_untracked() prop:value=move || typed.get()
+                        autocomplete="off" on:input=move |ev| set_typed.set(event_target_value(&ev))
+                        on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                            if keeps && ev.key() == "Enter" {
+                                ev.prevent_default();
+                            }
+                        }/>
+                    <button type="submit" class="button secondary"
+                        form=keep.clone()
+                        name=keeps.then_some("then") value=keeps.then_some("find")
+                        on:click=move |ev| {
+                            if keeps {
+                                ev.prevent_default();
+                            }
+                        }>"Search"</button>
+                </div>
+            }
+        }
+    };
+    let from_server = children();
+    view! {
+        {if keeps {
+            Either::Left(view! { <div class="subform" role="search">{search_box()}</div> })
+        } else {
+            Either::Right(view! { <form method="get" action=action class="subform" role="search">{search_box()}</form> })
+        }}
+        <div aria-live="polite" class="cpv-results" data-testid="cpv-results">
+            <div hidden=move || live.with(Option::is_some)>{from_server}</div>
+            {move || live.get().map(|found| {
+                let pick = pick.clone();
+                cpv_list(&typed.get_untracked(), found, move |c| pick_control(&pick, c, Some(active)))
+            })}
+        </div>
+    }
+}
+
+/// Fetches the codes matching `q` for a [`CpvSearch`] and shows them, unless the words
+/// have changed again meanwhile (an older answer arriving late is dropped).
+fn fetch_cpv_matches(q: String, typed: ReadSignal<String>, live: RwSignal<Option<Vec<CpvView>>>) {
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(async move {
+        let found = if q.trim().chars().count() < 2 {
+            Vec::new()
+        } else {
+            crate::server_fns::registry::search_cpv(q.clone())
+                .await
+                .unwrap_or_default()
+        };
+        if typed.get_untracked() == q {
+            live.set(Some(found));
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (q, typed, live);
+}
+
+/// The codes matching `query`, rendered on the server: a [`CpvSearch`]'s results before
+/// the browser takes over (and all of them without JavaScript).
+#[component]
+pub fn CpvMatches(query: String, pick: CpvPick) -> impl IntoView {
+    let q = query.clone();
+    let found = Resource::new(
+        || (),
+        move |()| {
+            let q = q.clone();
+            async move {
+                if q.trim().chars().count() < 2 {
+                    Ok(Vec::new())
+                } else {
+                    crate::server_fns::registry::search_cpv(q).await
+                }
             }
         },
     );
-    let search_box = move || {
-        view! {
-            <label for="cpv-q">{label}</label>
-            <p class="hint" id="cpv-q-hint">{hint}</p>
-            <div class="inline-fields">
-                <input id="cpv-q" type="search" name="cpv_q" aria-describedby="cpv-q-hint"
-                    form=keep
-                    value=typed.get_untracked() prop:value=move || typed.get()
-                    autocomplete="off" on:input=move |ev| set_typed.set(event_target_value(&ev))
-                    on:keydown=move |ev: leptos::ev::KeyboardEvent| {
-                        if keep.is_some() && ev.key() == "Enter" {
-                            ev.prevent_default();
-                        }
-                    }/>
-                <button type="submit" class="button secondary"
-                    form=keep
-                    name=keep.map(|_| "then") value=keep.map(|_| "find")
-                    on:click=move |ev| {
-                        if keep.is_some() {
-                            ev.prevent_default();
-                        }
-                    }>"Search"</button>
-            </div>
-        }
-    };
     view! {
-        {match keep {
-            Some(_) => view! { <div class="subform" role="search">{search_box()}</div> }.into_any(),
-            None => view! { <form method="get" action=action class="subform" role="search">{search_box()}</form> }.into_any(),
-        }}
-        {children.map(|c| c())}
-        <div aria-live="polite" class="cpv-results" data-testid="cpv-results">
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let found = matches.await.unwrap_or_default();
-                    let q = typed.get_untracked();
-                    if q.trim().chars().count() < 2 {
-                        return view! { <span></span> }.into_any();
-                    }
-                    if found.is_empty() {
-                        return view! { <p>"No CPV codes match. Try fewer or different words."</p> }.into_any();
-                    }
-                    view! {
-                        <ul class="items">
-                            {found.into_iter().map(|c| view! {
-                                <li>
-                                    <span><code>{c.full_code.clone()}</code> " " {c.label.clone()}
-                                        {(!c.path.is_empty()).then(|| view! { <span class="muted">{format!(" — in {}", c.path.join(" › "))}</span> })}</span>
-                                    {pick.run(c)}
-                                </li>
-                            }).collect_view()}
-                        </ul>
-                    }.into_any()
-                })}
-            </Transition>
-        </div>
+        <Suspense fallback=|| ()>
+            {move || {
+                let query = query.clone();
+                let pick = pick.clone();
+                Suspend::new(async move {
+                    let found = found.await.unwrap_or_default();
+                    cpv_list(&query, found, move |c| pick_control(&pick, c, None))
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// A list of CPV matches for `query`, each with its control. (`Either`s rather than
+/// `AnyView`s here and in [`pick_control`]: each type made into an `AnyView` brings all its
+/// rendering code into the wasm, whether used or not.)
+fn cpv_list<V: IntoView + 'static>(
+    query: &str,
+    found: Vec<CpvView>,
+    control: impl Fn(&CpvView) -> V,
+) -> impl IntoView {
+    if query.trim().chars().count() < 2 {
+        return EitherOf3::A(view! { <span></span> });
+    }
+    if found.is_empty() {
+        return EitherOf3::B(view! { <p>"No CPV codes match. Try fewer or different words."</p> });
+    }
+    EitherOf3::C(view! {
+        <ul class="items">
+            {found.into_iter().map(|c| view! {
+                <li>
+                    <span><code>{c.full_code.clone()}</code> " " {c.label.clone()}
+                        {(!c.path.is_empty()).then(|| view! { <span class="muted">{format!(" — in {}", c.path.join(" › "))}</span> })}</span>
+                    {control(&c)}
+                </li>
+            }).collect_view()}
+        </ul>
+    })
+}
+
+/// What a CPV match offers: "Add" to the profile (or "Added"), or in the tender editor, with
+/// JavaScript (`active`: the line being edited), "Use for line N".
+fn pick_control(pick: &CpvPick, c: &CpvView, active: Option<RwSignal<usize>>) -> impl IntoView {
+    use server_fn::ServerFn;
+    match (pick, active) {
+        (CpvPick::AddToProfile { added }, _) if added.contains(&c.code) => {
+            EitherOf4::A(view! { <strong class="tag">"Added"</strong> })
+        }
+        (CpvPick::AddToProfile { .. }, _) => EitherOf4::B(view! {
+            <form method="post" action=crate::server_fns::registry::AddCpv::url() class="inline">
+                <input type="hidden" name="code" value=c.code.clone()/>
+                <button type="submit" class="button small">"Add"<span class="visually-hidden">{format!(" {}", c.label)}</span></button>
+            </form>
+        }),
+        (CpvPick::UseForLine, Some(active)) => {
+            let code = c.code.clone();
+            EitherOf4::C(view! {
+                <button type="button" class="button small"
+                    on:click=move |_| use_code_for(active.get_untracked(), &code)>
+                    {move || format!("Use for line {}", active.get() + 1)}
+                    <span class="visually-hidden">{format!(": {}", c.label)}</span>
+                </button>
+            })
+        }
+        (CpvPick::UseForLine, None) => EitherOf4::D(()),
+    }
+}
+
+/// Moves the CPV code a buyer chose in the finder into a line's cell (JavaScript only).
+fn use_code_for(row: usize, code: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(input) = document()
+            .get_element_by_id(&format!("line-{row}-cpv"))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+        {
+            input.set_value(code);
+            let _ = input.focus();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (row, code);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::line_of_cell;
+
+    #[test]
+    fn a_cell_id_names_its_line() {
+        assert_eq!(line_of_cell("line-0-cpv"), Some(0));
+        assert_eq!(line_of_cell("line-12-value-gbp"), Some(12));
+        assert_eq!(line_of_cell("cpv-q"), None);
+        assert_eq!(line_of_cell("line-x-cpv"), None);
+        assert_eq!(line_of_cell("line-3"), None);
     }
 }

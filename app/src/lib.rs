@@ -26,7 +26,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         .unwrap_or_else(assets::AssetNames::unhashed)
         .stylesheet_href();
     let hydrate = use_context::<http::request::Parts>()
-        .is_none_or(|request| assets::loads_wasm(request.uri.path()));
+        .is_none_or(|request| assets::has_islands(request.uri.path()));
     view! {
         <!DOCTYPE html>
         <html lang="en-GB">
@@ -36,8 +36,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="data:,"/>
                 // light pages (issue 13): the stylesheet under its content-hashed name
                 <link rel="stylesheet" href=stylesheet/>
-                // light pages (issue 13): only pages that need the browser half load it
-                {hydrate.then(|| view! { <HydrationScripts options/> })}
+                // light pages (issue 13): only pages with islands load the browser half, and
+                // it hydrates those islands alone
+                {hydrate.then(|| view! { <HydrationScripts options islands=true/> })}
                 <MetaTags/>
             </head>
             <body>

@@ -153,8 +153,8 @@ async fn refuse(err: AppError) -> AppError {
 /// A flash for whichever form is on the page.
 pub const ANY_FORM: &str = "*";
 
-/// Whether this request is a plain HTML form post (JavaScript off): the browser asks for
-/// HTML, while the hydrated app asks for JSON.
+/// Whether this request is a plain HTML form post (every form outside an island, with or
+/// without JavaScript): the browser asks for HTML, while an island or a script asks for JSON.
 /// (Server functions also run inside page renders, which are GETs: those are not posts.)
 pub fn is_plain_form_post() -> bool {
     parts()
@@ -251,7 +251,7 @@ pub async fn finish<T>(
     match result {
         Ok(v) => {
             // A notice travels in the flash when the browser goes to another page (with or
-            // without JavaScript); on the same page the hydrated form shows it itself.
+            // without JavaScript); a caller asking for JSON on the same page shows it itself.
             if !notice.is_empty() && (is_plain_form_post() || next.is_some()) {
                 put_flash(
                     &state,

@@ -1,8 +1,14 @@
-//! The browser half: hydrates the server-rendered pages so that controls which need
-//! JavaScript (the CPV type-ahead, live search) come alive. Everything works without it.
+//! The browser half: hydrates the islands of the server-rendered pages (`#[island]`
+//! components: the CPV type-ahead, "What do you do?", the tender editor's lines table, the
+//! search filters' apply-on-change) so that they come alive. Everything else on a page is
+//! plain HTML that works without it.
+
+// The islands are `#[wasm_bindgen]` exports of the `app` crate: linking it is what brings
+// them into this module (nothing here names them; the island script finds them by name).
+extern crate app;
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    leptos::mount::hydrate_islands();
 }

@@ -87,46 +87,40 @@ export async function newPage(browser, baseURL, js) {
   return page;
 }
 
-/** Whether the wasm app has taken over this document: the router's window click handler
- * exists and, if `formSelector` matches, that form has a submit handler (ActionForm). */
-async function isHydrated(page, formSelector) {
-  const cdp = await page.context().newCDPSession(page);
-  try {
-    const listenersOf = async (expression) => {
-      const { result } = await cdp.send('Runtime.evaluate', { expression });
-      if (!result.objectId) return null;
-      const { listeners } = await cdp.send('DOMDebugger.getEventListeners', { objectId: result.objectId });
-      return listeners.map((l) => l.type);
-    };
-    const onWindow = await listenersOf('window');
-    if (!onWindow?.includes('click') || !onWindow.includes('popstate')) return false;
-    if (formSelector) {
-      const onForm = await listenersOf(`document.querySelector(${JSON.stringify(formSelector)})`);
-      if (onForm !== null && !onForm.includes('submit')) return false;
-    }
-    return true;
-  } finally {
-    await cdp.detach().catch(() => {});
+/** Whether every island on the page has hydrated: each counts itself in
+ * `<html data-islands-hydrated>` once its handlers are attached (app::components::island_hydrated). */
+async function islandsHydrated(page) {
+  return page.evaluate(() => {
+    const islands = document.querySelectorAll('leptos-island').length;
+    const hydrated = Number(document.documentElement.dataset.islandsHydrated ?? 0);
+    return hydrated >= islands;
+  });
+}
+
+/**
+ * Waits until the page is ready to use. With JavaScript on, on a page with islands (the
+ * only parts that hydrate; app::assets::PAGES_WITH_ISLANDS): until every island is live.
+ * With JavaScript off, or on a page without islands (plain HTML): the load event.
+ */
+export async function ready(page) {
+  await page.waitForLoadState('load');
+  if (!page.js) return;
+  if (!(await page.evaluate(() => !!document.querySelector('leptos-island')))) return;
+  const end = Date.now() + 15_000;
+  while (!(await islandsHydrated(page))) {
+    if (Date.now() > end) throw new Error(`the islands of ${page.url()} did not hydrate within 15 s; problems: ${page.problems.join('; ')}`);
+    await page.waitForTimeout(50);
   }
 }
 
 /**
- * Waits until the page is ready to use. With JavaScript on: the network is idle and the
- * wasm has hydrated the page (see isHydrated), on a page that loads it. With JavaScript off,
- * or on a page that loads no wasm: the load event.
+ * Submits a form by its button and waits for the page the server answers with. Outside
+ * islands every form is a plain HTML form, with JavaScript on as off: the browser posts it
+ * and follows the redirect back (field errors and notices come in the flash).
  */
-export async function ready(page, { formSelector = 'main form[action^="/api/"]' } = {}) {
-  await page.waitForLoadState('load');
-  if (!page.js) return;
-  await page.waitForLoadState('networkidle');
-  // A page that needs no interactivity loads no wasm (app::assets::PAGES_WITHOUT_WASM):
-  // it is ready when loaded. (After a client-side navigation the wasm is still there.)
-  if (!(await page.evaluate(() => !!document.querySelector('link[rel="modulepreload"]')))) return;
-  const end = Date.now() + 15_000;
-  while (!(await isHydrated(page, formSelector))) {
-    if (Date.now() > end) throw new Error(`page ${page.url()} did not hydrate within 15 s; problems: ${page.problems.join('; ')}`);
-    await page.waitForTimeout(50);
-  }
+export async function submit(page, button) {
+  await Promise.all([page.waitForEvent('load'), button.click()]);
+  await ready(page);
 }
 
 /**

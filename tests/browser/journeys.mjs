@@ -76,9 +76,10 @@ export async function fillSize(page) {
 }
 
 /**
- * The capabilities step. With JavaScript the live results appear while typing and "Add" is
- * pressed without ever submitting the search form (only the wasm can do that); without it
- * the search form is submitted and "Add" is pressed on the server-rendered result.
+ * The capabilities step. With JavaScript the live results appear while typing (the CpvSearch
+ * island) and "Add" is pressed without ever submitting the search form; without it the
+ * search form is submitted and "Add" is pressed on the server-rendered result. "Add" posts
+ * to the profile either way.
  */
 export async function addCapability(page, { query = 'grounds maintenance' } = {}) {
   await visit(page, '/profile/capabilities');
@@ -95,7 +96,8 @@ export async function addCapability(page, { query = 'grounds maintenance' } = {}
     const add = results.getByRole('button', { name: /^Add .*grounds maintenance/i }).first();
     await add.waitFor();
     assert.equal(page.url(), urlBefore, 'the live results came without leaving the page');
-    await add.click();
+    await Promise.all([page.waitForURL('**/profile/capabilities**'), add.click()]);
+    await ready(page);
     assert.equal(searchSubmitted, false, 'the search form was never submitted');
   } else {
     await search.fill(query);

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { BINARY, BUYER, PASSWORD, REPO, SITE_ROOT } from './server.mjs';
-import { MODES, expectHeading, expectNoAxeViolations, expectNoProblems, ready, settled, signIn, useServerAndBrowser, visit } from './helpers.mjs';
+import { expectHeading, expectNoAxeViolations, expectNoProblems, MODES, ready, settled, signIn, submit, useServerAndBrowser, visit } from './helpers.mjs';
 
 const NO_FORM = { formSelector: null };
 const RUN_MODES = MODES;
@@ -76,20 +76,6 @@ async function seed() {
   await api('POST', `/api/v1/tenders/${t.id}/publish`, buyer, {});
   const published = await api('GET', `/api/v1/tenders/${t.id}`, buyer);
   return { id: t.id, grounds: published.lots[0].id };
-}
-
-/** Submits by a button: a server action with JavaScript on, a post and redirect off. */
-async function submit(page, button) {
-  if (page.js) {
-    await Promise.all([
-      page.waitForResponse((r) => r.url().includes('/api/') && r.request().method() === 'POST'),
-      button.click(),
-    ]);
-    await settled(page);
-  } else {
-    await Promise.all([page.waitForEvent('load'), button.click()]);
-    await ready(page, NO_FORM);
-  }
 }
 
 /** Axe and the 360 px width, with JavaScript on (see the top of the file). */

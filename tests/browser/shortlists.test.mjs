@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { BUYER, PASSWORD } from './server.mjs';
-import { expectHeading, expectNoAxeViolations, expectNoProblems, MODES, ready, settled, signIn, useServerAndBrowser, visit } from './helpers.mjs';
+import { expectHeading, expectNoAxeViolations, expectNoProblems, MODES, ready, settled, signIn, submit, useServerAndBrowser, visit } from './helpers.mjs';
 
 const NO_FORM = { formSelector: null };
 const COLLEAGUE = { email: 'colleague@council.example', organisation: BUYER.organisation };
@@ -19,20 +19,6 @@ const env = useServerAndBrowser({
     seed: { suppliers: 300, randomSeed: 5 },
     users: [{ ...COLLEAGUE, role: 'buyer' }, { ...OUTSIDER, role: 'buyer' }],
   });
-
-/** Submits a form by its button: a server action with JavaScript on, a post and redirect off. */
-async function submit(page, button) {
-  if (page.js) {
-    await Promise.all([
-      page.waitForResponse((r) => r.url().includes('/api/') && r.request().method() === 'POST'),
-      button.click(),
-    ]);
-    await settled(page);
-  } else {
-    await Promise.all([page.waitForEvent('load'), button.click()]);
-    await ready(page, NO_FORM);
-  }
-}
 
 /** Clicks a download link; resolves to { name, lines }. */
 async function download(page, link) {

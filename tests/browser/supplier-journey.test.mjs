@@ -1,5 +1,5 @@
 // Journey 1: a supplier registers, builds and publishes its profile; a buyer finds it.
-// Run once with JavaScript on (hydrated app) and once with it off (plain HTML forms).
+// Run once with JavaScript on (the islands live) and once with it off (plain HTML only).
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -42,6 +42,52 @@ for (const mode of MODES) {
       await j.fillStatement(page);
       await visit(page, '/profile/capabilities');
       assert.equal(await page.getByLabel('Capability statement').inputValue(), j.STATEMENT);
+    });
+
+    test(`"What do you do?" suggests codes to accept or reject (${mode.js ? 'as they type' : 'by submitting the description'})`, async () => {
+      await visit(page, '/profile/capabilities');
+      const box = page.getByLabel('Describe your work in your own words');
+      const suggestions = page.getByTestId('cpv-suggestions');
+      const urlBefore = page.url();
+      const listed = async () => (await suggestions.locator('li:visible code').allInnerTexts());
+      if (mode.js) {
+        await box.pressSequentially('we prune and fell trees and grind stumps for councils', { delay: 10 });
+        await suggestions.locator('li:visible').first().waitFor();
+        assert.equal(page.url(), urlBefore, 'the suggestions came without leaving the page');
+      } else {
+        await box.fill('we prune and fell trees and grind stumps for councils');
+        await Promise.all([page.waitForURL(/describe=/), page.getByRole('button', { name: 'Suggest codes' }).click()]);
+        await ready(page);
+        assert.equal(await box.inputValue(), 'we prune and fell trees and grind stumps for councils', 'the description is kept');
+      }
+      const items = suggestions.locator('li:visible');
+      assert.match((await items.allInnerTexts()).join('\n'), /tree/i, 'tree work is among the suggestions');
+      const before = await listed();
+      assert.ok(before.length >= 2, `at least two suggestions (got ${before})`);
+      // Reject the first: it goes, the rest stay.
+      const first = items.first();
+      if (mode.js) {
+        await first.getByRole('button', { name: /^Reject/ }).click();
+        await page.waitForFunction((code) => ![...document.querySelectorAll('[data-testid="cpv-suggestions"] li')]
+          .filter((li) => li.offsetParent !== null).some((li) => li.querySelector('code')?.textContent === code), before[0]);
+        assert.equal(page.url(), urlBefore, 'rejecting did not leave the page');
+      } else {
+        await Promise.all([page.waitForURL(/rejected=/), first.getByRole('button', { name: /^Reject/ }).click()]);
+        await ready(page);
+      }
+      const after = await listed();
+      assert.ok(!after.includes(before[0]), `${before[0]} was rejected (left: ${after})`);
+      assert.ok(after.includes(before[1]), `${before[1]} is still suggested`);
+      // Accept the next: the code joins the profile's capabilities.
+      const accepted = before[1];
+      await Promise.all([
+        page.waitForEvent('load'),
+        items.filter({ hasText: accepted }).getByRole('button', { name: /^Accept/ }).click(),
+      ]);
+      await ready(page);
+      const chosen = page.locator('main ul.items').first();
+      assert.match(await chosen.innerText(), new RegExp(accepted.slice(0, 8)), `${accepted} is now one of the profile's codes`);
+      expectNoProblems(page);
     });
 
     test('publishes the profile and signs out', async () => {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { BUYER, PASSWORD } from './server.mjs';
-import { expectHeading, expectNoAxeViolations, expectNoProblems, MODES, ready, settled, signIn, useServerAndBrowser, visit } from './helpers.mjs';
+import { expectHeading, expectNoAxeViolations, expectNoProblems, MODES, ready, settled, signIn, submit, useServerAndBrowser, visit } from './helpers.mjs';
 
 const NO_FORM = { formSelector: null };
 const CSV = 'Description,CPV code,Value (£),Qty,Unit,Delivery postcode\n'
@@ -16,20 +16,6 @@ const CSV = 'Description,CPV code,Value (£),Qty,Unit,Delivery postcode\n'
   + 'Cleaning of park toilets,90911200,9000,52,weeks,\n';
 
 const env = useServerAndBrowser({ seed: { suppliers: 300, randomSeed: 8 } });
-
-/** Submits a form by its button: a server action with JavaScript on, a post and redirect off. */
-async function submit(page, button) {
-  if (page.js) {
-    await Promise.all([
-      page.waitForResponse((r) => r.url().includes('/api/') && r.request().method() === 'POST'),
-      button.click(),
-    ]);
-    await settled(page);
-  } else {
-    await Promise.all([page.waitForEvent('load'), button.click()]);
-    await ready(page, NO_FORM);
-  }
-}
 
 /** At 360 px wide the page does not scroll sideways (tables scroll inside their region).
  * Measured by the browser's layout (DevTools protocol), so it works with JavaScript off. */

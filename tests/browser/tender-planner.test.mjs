@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BINARY, BUYER, PASSWORD, REPO, SITE_ROOT } from './server.mjs';
-import { expectHeading, expectNoAxeViolations, expectNoProblems, ready, settled, signIn, useServerAndBrowser, visit } from './helpers.mjs';
+import { expectHeading, expectNoAxeViolations, expectNoProblems, ready, settled, signIn, submit, useServerAndBrowser, visit } from './helpers.mjs';
 
 const NO_FORM = { formSelector: null };
 const SAMPLE = join(REPO, 'tests', 'fixtures', 'ocds', 'sell2wales-2025', 'WRel0.json');
@@ -54,20 +54,6 @@ async function seedDraft() {
   const body = await res.text();
   assert.equal(res.status, 201, body);
   return JSON.parse(body).id;
-}
-
-/** Submits by a button: a server action with JavaScript on, a post and redirect off. */
-async function submit(page, button) {
-  if (page.js) {
-    await Promise.all([
-      page.waitForResponse((r) => r.url().includes('/api/') && r.request().method() === 'POST'),
-      button.click(),
-    ]);
-    await settled(page);
-  } else {
-    await Promise.all([page.waitForEvent('load'), button.click()]);
-    await ready(page, NO_FORM);
-  }
 }
 
 /** At 360 px wide the page does not scroll sideways. */

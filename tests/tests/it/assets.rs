@@ -179,3 +179,114 @@ async fn a_site_without_a_manifest_is_served_under_plain_names_never_cached_for_
     assert_eq!(status, StatusCode::OK);
     assert_eq!(header_of(&h, header::CACHE_CONTROL), Some("no-cache"));
 }
+
+/// The islands of a page: the `data-component` name of each `<leptos-island>` (without
+/// the hash Leptos appends) and the HTML inside it.
+fn islands(html: &str) -> Vec<(String, String)> {
+    html.split("<leptos-island")
+        .skip(1)
+        .map(|rest| {
+            let name = rest
+                .split_once("data-component=\"")
+                .and_then(|(_, n)| n.split_once('"'))
+                .map(|(n, _)| n.rsplit_once('_').map_or(n, |(name, _)| name))
+                .unwrap_or_default()
+                .to_owned();
+            let inside = rest.split_once("</leptos-island>").map_or(rest, |(i, _)| i);
+            (name, inside.to_owned())
+        })
+        .collect()
+}
+
+/// Islands (issue 13): only the parts of a page that need JavaScript hydrate, so only the
+/// pages that have such parts load the browser half at all, and on those the results,
+/// forms and links around the islands are plain server-rendered HTML.
+#[tokio::test]
+async fn only_the_interactive_parts_of_a_page_are_islands_that_load_the_browser_half() {
+    let app = TestApp::spawn().await;
+    app.add_user("bea@preston.example", "buyer", Some("Preston City Council"))
+        .await;
+    let cookie = app.sign_in("bea@preston.example").await;
+
+    let search = app.page("/suppliers?q=mowing", Some(&cookie)).await;
+    assert_eq!(search.status, StatusCode::OK, "{search:?}");
+    let found = islands(&search.body);
+    let names: Vec<&str> = found.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["SubmitOnChange"], "{}", search.body);
+    assert!(
+        !found[0].1.contains("<form") && !found[0].1.contains("results"),
+        "the filters' island holds neither the form nor the results: {}",
+        found[0].1
+    );
+    assert!(
+        search.body.contains("class=\"search-form\""),
+        "{}",
+        search.body
+    );
+    assert!(
+        search.body.contains("modulepreload"),
+        "the page loads the islands' wasm"
+    );
+
+    // The tender editor: the CPV finder and "Add a row" are islands; the lines table, its
+    // row template and the details form are the page's own HTML.
+    let draft = app
+        .send_json(
+            "POST",
+            "/api/v1/tenders",
+            &serde_json::json!({
+                "title": "Parks 2027",
+                "deadline": "2027-03-31",
+                "items": [{ "description": "Mowing of parks", "cpv": "77314000", "value_gbp": 60000 }],
+            }),
+            Some(&app.token("bea@preston.example").await),
+        )
+        .await;
+    assert_eq!(draft.status, StatusCode::CREATED, "{draft:?}");
+    let id = draft.json()["id"].as_i64().expect("id");
+    let editor = app
+        .page(
+            &format!("/tenders/{id}/edit?cpv_q=tree+surgery"),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(editor.status, StatusCode::OK, "{editor:?}");
+    let found = islands(&editor.body);
+    let names: Vec<&str> = found.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["CpvSearch", "AddRow"], "{}", editor.body);
+    assert!(
+        found[0].1.contains("77211400"),
+        "the finder's first results (for the cpv_q of the address) are rendered on the server: {}",
+        found[0].1
+    );
+    for (_, inside) in &found {
+        assert!(
+            !inside.contains("Mowing of parks") && !inside.contains("Save details"),
+            "the lines and the details are not inside an island: {inside}"
+        );
+    }
+    assert!(
+        editor.body.contains("value=\"Mowing of parks\""),
+        "{}",
+        editor.body
+    );
+    assert!(
+        editor.body.contains("<template id=\"line-template\">"),
+        "the row \"Add a row\" copies: {}",
+        editor.body
+    );
+
+    for (path, signed_in) in [
+        ("/tenders/new", true),
+        ("/shortlists", true),
+        ("/figures", false),
+    ] {
+        let reply = app.page(path, signed_in.then_some(cookie.as_str())).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}");
+        assert!(
+            islands(&reply.body).is_empty() && !reply.body.contains("modulepreload"),
+            "{path} has no island and loads no script: {}",
+            reply.body
+        );
+    }
+}

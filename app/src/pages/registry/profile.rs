@@ -3,14 +3,16 @@
 use crate::components::{
     flash_notice, form_errors, money, ErrorSummary, Field, Notice, PageCtx, Select, TextArea,
 };
-use crate::components::{legal_form_options, CpvSearch, FormScope};
+use crate::components::{
+    island_hydrated, legal_form_options, CpvMatches, CpvPick, CpvSearch, FormScope,
+};
 use crate::server_fns::accounts::{team, InviteColleague};
 use crate::server_fns::registry::{
     self, AddAccreditation, AddContract, AddCpv, AddIdentifier, RemoveAccreditation,
     RemoveContract, RemoveCpv, RemoveIdentifier, SaveProfile, SetPublished, PROFILE_STEPS,
 };
 use domain::forms::Flash;
-use domain::registry::dto::{CpvView, SupplierProfile};
+use domain::registry::dto::{CpvSuggestionView, SupplierProfile};
 use domain::registry::IdScheme;
 use domain::registry::{AccreditationKind, OwnershipModel};
 use leptos::prelude::*;
@@ -278,6 +280,7 @@ fn step_body(step: &str, p: SupplierProfile, flash: Option<Flash>, a: StepAction
         }.into_any(),
         "capabilities" => {
             let added: Vec<String> = p.cpv.iter().map(|c| c.code.clone()).collect();
+            let suggested_except = added.clone();
             view! {
             <h2>"What you can supply"</h2>
             <p class="hint">"Choose codes from the Common Procurement Vocabulary (CPV) that buyers use in tenders. A code covers everything below it."</p>
@@ -293,7 +296,9 @@ fn step_body(step: &str, p: SupplierProfile, flash: Option<Flash>, a: StepAction
                     </li>
                 }).collect_view()}
             </ul>
-            <WhatDoYouDo add=a.add_cpv added=added.clone()/>
+            <WhatDoYouDo described=query_text("describe") rejected=query_text("rejected") added=added.clone()>
+                <Suggestions described=query_text("describe") rejected=query_text("rejected") added=suggested_except/>
+            </WhatDoYouDo>
             <CpvPicker add=a.add_cpv flash=flash.clone() added=added/>
             {save_form(Box::new(move || view! {
                 <TextArea name="p[capability_statement]" label="Capability statement" value=p.capability_statement.clone()
@@ -376,43 +381,39 @@ fn review(p: SupplierProfile, flash: Option<Flash>, a: StepActions) -> AnyView {
     .into_any()
 }
 
+/// A parameter of the page's query, or "".
+fn query_text(name: &str) -> String {
+    use_query_map().with_untracked(|q| q.get(name).unwrap_or_default())
+}
+
 /// "What do you do?": a plain-language description suggests CPV codes, each with the
-/// reason, to accept (adds the code to the profile) or reject (hides it). With JavaScript
-/// the list follows the typing and rejecting is instant; without it the description is a
-/// GET form and each "Reject" re-submits it with the code added to the rejected list.
-#[component]
-fn WhatDoYouDo(add: ServerAction<AddCpv>, added: Vec<String>) -> impl IntoView {
-    let query = use_query_map();
-    let (described, set_described) =
-        signal(query.with_untracked(|q| q.get("describe").unwrap_or_default()));
-    let initial_rejected: Vec<String> = query.with_untracked(|q| {
-        q.get("rejected")
-            .unwrap_or_default()
-            .split(',')
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(str::to_owned)
-            .collect()
-    });
-    let (rejected, set_rejected) = signal(initial_rejected);
-    let except = {
-        let added = added.clone();
-        move || {
-            let mut codes = added.clone();
-            codes.extend(rejected.get());
-            codes.join(",")
+/// reason, to accept (adds the code to the profile) or reject (hides it). An island whose
+/// children are the suggestions rendered on the server ([`Suggestions`]): without
+/// JavaScript the description is a GET form and each "Reject" re-submits it with the code
+/// added to the rejected list. With JavaScript the list follows the typing, fetched by the
+/// browser, and rejecting is instant. "Accept" posts to the profile in both cases.
+/// `described` and `rejected` come from the page's query, `added` is the profile's codes.
+#[island]
+fn WhatDoYouDo(
+    described: String,
+    rejected: String,
+    added: Vec<String>,
+    children: Children,
+) -> impl IntoView {
+    island_hydrated();
+    let (described, set_described) = signal(described);
+    let (rejected, set_rejected) = signal(codes_in(&rejected));
+    // The browser's own suggestions, once the description or the rejections change.
+    let live = RwSignal::new(None::<Vec<CpvSuggestionView>>);
+    Effect::new(move |first: Option<()>| {
+        let text = described.get();
+        let mut except = added.clone();
+        except.extend(rejected.get());
+        if first.is_some() {
+            fetch_suggestions(text, except.join(","), described, live);
         }
-    };
-    let suggestions = Resource::new(
-        move || (described.get(), except()),
-        |(text, except)| async move {
-            if text.split_whitespace().count() < 2 {
-                Ok(Vec::new())
-            } else {
-                registry::suggest_cpv(text, except).await
-            }
-        },
-    );
+    });
+    let from_server = children();
     view! {
         <h3 id="describe-heading">"What do you do?"</h3>
         <form method="get" action="/profile/capabilities" class="subform" aria-labelledby="describe-heading">
@@ -426,77 +427,149 @@ fn WhatDoYouDo(add: ServerAction<AddCpv>, added: Vec<String>) -> impl IntoView {
             <button type="submit" class="button secondary">"Suggest codes"</button>
         </form>
         <div aria-live="polite" class="cpv-results" data-testid="cpv-suggestions">
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let found = suggestions.await.unwrap_or_default();
-                    let text = described.get_untracked();
-                    if text.split_whitespace().count() < 2 {
-                        return view! { <span></span> }.into_any();
-                    }
-                    if found.is_empty() {
-                        return view! { <p>"No suggestions for that description. Say what you do and for whom, or find a code by its words below."</p> }.into_any();
-                    }
-                    view! {
-                        <p>{format!("{} suggested codes:", found.len())}</p>
-                        <ul class="items">
-                            {found.into_iter().map(|s| {
-                                let code = s.cpv.code.clone();
-                                let label = s.cpv.label.clone();
-                                let now_rejected = rejected.get_untracked();
-                                let mut with_this = now_rejected.clone();
-                                with_this.push(code.clone());
-                                let reject = move |ev: leptos::ev::SubmitEvent| {
-                                    ev.prevent_default();
-                                    let code = code.clone();
-                                    set_rejected.update(|r| r.push(code));
-                                };
-                                view! {
-                                <li>
-                                    <span><code>{s.cpv.full_code.clone()}</code> " " {s.cpv.label.clone()}
-                                        <span class="muted">{format!(" — {}", s.reason)}</span></span>
-                                    <span class="inline-fields">
-                                        <ActionForm action=add attr:class="inline">
-                                            <input type="hidden" name="code" value=s.cpv.code.clone()/>
-                                            <button type="submit" class="button small">"Accept"<span class="visually-hidden">{format!(" {label}")}</span></button>
-                                        </ActionForm>
-                                        <form method="get" action="/profile/capabilities" class="inline" on:submit=reject>
-                                            <input type="hidden" name="describe" value=text.clone()/>
-                                            <input type="hidden" name="rejected" value=with_this.join(",")/>
-                                            <button type="submit" class="link-button">"Reject"<span class="visually-hidden">{format!(" {}", s.cpv.label)}</span></button>
-                                        </form>
-                                    </span>
-                                </li>
-                            }}).collect_view()}
-                        </ul>
-                    }.into_any()
-                })}
-            </Transition>
+            <div hidden=move || live.with(Option::is_some)>{from_server}</div>
+            {move || live.get().map(|found| {
+                suggestion_list(&described.get_untracked(), found, &rejected.get_untracked(), Some(set_rejected))
+            })}
         </div>
     }
 }
 
-/// Search-and-add for CPV codes: the shared [`CpvSearch`], each match with its "Add"
-/// button (or "Added").
-#[component]
-fn CpvPicker(add: ServerAction<AddCpv>, flash: Option<Flash>, added: Vec<String>) -> impl IntoView {
-    let pick = Callback::new(move |c: CpvView| {
-        if added.contains(&c.code) {
-            view! { <strong class="tag">"Added"</strong> }.into_any()
+/// The codes of a comma-separated list.
+fn codes_in(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Fetches the suggestions for a description and shows them, unless the description has
+/// changed again meanwhile.
+fn fetch_suggestions(
+    text: String,
+    except: String,
+    described: ReadSignal<String>,
+    live: RwSignal<Option<Vec<CpvSuggestionView>>>,
+) {
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(async move {
+        let found = if text.split_whitespace().count() < 2 {
+            Vec::new()
         } else {
-            view! {
-                <ActionForm action=add attr:class="inline">
-                    <input type="hidden" name="code" value=c.code.clone()/>
-                    <button type="submit" class="button small">"Add"<span class="visually-hidden">{format!(" {}", c.label)}</span></button>
-                </ActionForm>
-            }
-            .into_any()
+            registry::suggest_cpv(text.clone(), except)
+                .await
+                .unwrap_or_default()
+        };
+        if described.get_untracked() == text {
+            live.set(Some(found));
         }
     });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (text, except, described, live);
+}
+
+/// The suggestions for the page's description, rendered on the server: a [`WhatDoYouDo`]'s
+/// list before the browser takes over (and the whole of it without JavaScript).
+#[component]
+fn Suggestions(described: String, rejected: String, added: Vec<String>) -> impl IntoView {
+    let rejected = codes_in(&rejected);
+    let mut except = added;
+    except.extend(rejected.iter().cloned());
+    let text = described.clone();
+    let found = Resource::new(
+        || (),
+        move |()| {
+            let (text, except) = (text.clone(), except.join(","));
+            async move {
+                if text.split_whitespace().count() < 2 {
+                    Ok(Vec::new())
+                } else {
+                    registry::suggest_cpv(text, except).await
+                }
+            }
+        },
+    );
     view! {
-        <CpvSearch action="/profile/capabilities".to_owned() pick=pick>
-            <FormScope ctx=form_errors("cpv", add.value(), flash)>
-                <ErrorSummary/>
-            </FormScope>
+        <Suspense fallback=|| ()>
+            {move || {
+                let (described, rejected) = (described.clone(), rejected.clone());
+                Suspend::new(async move {
+                    let found = found.await.unwrap_or_default();
+                    suggestion_list(&described, found, &rejected, None)
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// The suggested codes for `text`, each with "Accept" (a post to the profile) and "Reject"
+/// (a GET of the page with the code added to `rejected`; with `reject` set, the browser
+/// hides it at once instead).
+fn suggestion_list(
+    text: &str,
+    found: Vec<CpvSuggestionView>,
+    rejected: &[String],
+    reject: Option<WriteSignal<Vec<String>>>,
+) -> impl IntoView {
+    use leptos::either::EitherOf3;
+    use server_fn::ServerFn;
+    if text.split_whitespace().count() < 2 {
+        return EitherOf3::A(view! { <span></span> });
+    }
+    if found.is_empty() {
+        return EitherOf3::B(
+            view! { <p>"No suggestions for that description. Say what you do and for whom, or find a code by its words below."</p> },
+        );
+    }
+    EitherOf3::C(view! {
+        <p>{format!("{} suggested codes:", found.len())}</p>
+        <ul class="items">
+            {found.into_iter().map(|s| {
+                let code = s.cpv.code.clone();
+                let mut with_this = rejected.to_vec();
+                with_this.push(code.clone());
+                let on_reject = move |ev: leptos::ev::SubmitEvent| {
+                    if let Some(reject) = reject {
+                        ev.prevent_default();
+                        let code = code.clone();
+                        reject.update(|r| r.push(code));
+                    }
+                };
+                view! {
+                <li>
+                    <span><code>{s.cpv.full_code.clone()}</code> " " {s.cpv.label.clone()}
+                        <span class="muted">{format!(" — {}", s.reason)}</span></span>
+                    <span class="inline-fields">
+                        <form method="post" action=registry::AddCpv::url() class="inline">
+                            <input type="hidden" name="code" value=s.cpv.code.clone()/>
+                            <button type="submit" class="button small">"Accept"<span class="visually-hidden">{format!(" {}", s.cpv.label)}</span></button>
+                        </form>
+                        <form method="get" action="/profile/capabilities" class="inline" on:submit=on_reject>
+                            <input type="hidden" name="describe" value=text.to_owned()/>
+                            <input type="hidden" name="rejected" value=with_this.join(",")/>
+                            <button type="submit" class="link-button">"Reject"<span class="visually-hidden">{format!(" {}", s.cpv.label)}</span></button>
+                        </form>
+                    </span>
+                </li>
+            }}).collect_view()}
+        </ul>
+    })
+}
+
+/// Search-and-add for CPV codes: the errors of adding one, then the shared [`CpvSearch`],
+/// each match with its "Add" button (or "Added").
+#[component]
+fn CpvPicker(add: ServerAction<AddCpv>, flash: Option<Flash>, added: Vec<String>) -> impl IntoView {
+    view! {
+        <FormScope ctx=form_errors("cpv", add.value(), flash)>
+            <ErrorSummary/>
+        </FormScope>
+        <CpvSearch action="/profile/capabilities".to_owned() pick=CpvPick::AddToProfile { added: added.clone() }
+            initial=query_text("cpv_q")
+            label="Find a capability by words or code".to_owned()
+            hint="For example “grounds maintenance” or 7731".to_owned() keep=None>
+            <CpvMatches query=query_text("cpv_q") pick=CpvPick::AddToProfile { added }/>
         </CpvSearch>
     }
 }

@@ -137,21 +137,65 @@ pub fn search_url(q: &SearchQuery) -> String {
     format!("/suppliers?{}", s.join("&"))
 }
 
-/// Submits the search form when a filter changes (JavaScript only; without it the
-/// "Search" button does the same as a plain GET).
-fn submit_on_change(ev: leptos::ev::Event) {
+/// Submits the search form when one of its fields changes, so a filter applies at once:
+/// an island that renders nothing and listens on the page for `change` events from the
+/// search form (the form itself is server-rendered HTML). Without JavaScript the "Search"
+/// button does the same as a plain GET.
+///
+/// Back and Forward: a browser shows the page again with its controls as they were left
+/// (the back-forward cache, or its own restoring of form state), which after a change is
+/// one filter ahead of the results shown. The island then puts the controls back to what
+/// the page was rendered with, which is what its URL and results say.
+#[island]
+fn SubmitOnChange() -> impl IntoView {
+    crate::components::island_hydrated();
     #[cfg(feature = "hydrate")]
     {
         use wasm_bindgen::JsCast;
-        if let Some(form) = ev
-            .current_target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
-        {
-            let _ = form.request_submit();
+        fn reset_search_form() {
+            if let Some(form) = document()
+                .query_selector("form.search-form")
+                .ok()
+                .flatten()
+                .and_then(|f| f.dyn_into::<web_sys::HtmlFormElement>().ok())
+            {
+                form.reset();
+            }
         }
+        let from_history = window()
+            .performance()
+            .map(|p| p.get_entries_by_type("navigation"))
+            .and_then(|entries| {
+                entries
+                    .get(0)
+                    .dyn_into::<web_sys::PerformanceNavigationTiming>()
+                    .ok()
+            })
+            .is_some_and(|nav| nav.type_() == web_sys::NavigationType::BackForward);
+        if from_history {
+            reset_search_form();
+        }
+        let shown = window_event_listener(leptos::ev::pageshow, |ev| {
+            if ev.persisted() {
+                reset_search_form();
+            }
+        });
+        let changed = window_event_listener(leptos::ev::change, |ev| {
+            if let Some(form) = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|e| e.closest("form.search-form").ok().flatten())
+                .and_then(|f| f.dyn_into::<web_sys::HtmlFormElement>().ok())
+            {
+                form.request_submit().ok();
+            }
+        });
+        on_cleanup(move || {
+            shown.remove();
+            changed.remove();
+        });
     }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = ev;
+    // nothing to show: the form is the page's
 }
 
 fn options_with_any(all: Vec<(String, String)>, current: &Option<String>) -> impl IntoView {
@@ -200,7 +244,7 @@ pub fn SearchPage() -> impl IntoView {
                 let for_results = q.clone();
                 let sort = q.sort.clone().unwrap_or_else(|| "relevance".into());
                 view! {
-                    <Form method="GET" action="/suppliers" attr:class="search-form" attr:role="search" on:change=submit_on_change>
+                    <Form method="GET" action="/suppliers" attr:class="search-form" attr:role="search">
                         <div class="field">
                             <label for="s-q">"Words"</label>
                             <input id="s-q" name="q" type="search" value=v(&q.q) prop:value=v(&q.q)/>
@@ -283,6 +327,7 @@ pub fn SearchPage() -> impl IntoView {
                         </div>
                         </details>
                     </Form>
+                    <SubmitOnChange/>
                     {match res {
                         Ok(r) => results_view(for_results, r, user, flash).into_any(),
                         Err(e) => view! { <div class="error-summary" role="alert"><h2>"There is a problem"</h2><p>{e.to_string()}</p></div> }.into_any(),

@@ -1,25 +1,25 @@
 //! The buyer's drafting pages: `/tenders/new` (the details; it creates the draft and goes
 //! to its editor) and `/tenders/{id}/edit` (the details, the requirement lines as a table,
 //! a CSV of lines, and market depth). Every form posts to a server function, or for the
-//! CSV file to a site route, so the pages work without JavaScript; with it, rows are added
-//! in place, a failed save keeps the table as typed, and the CPV finder fills the line
-//! being edited.
+//! CSV file to a site route, so the pages work without JavaScript. Two parts are islands
+//! that JavaScript brings alive: the CPV finder (the list follows the typing, and "Use for
+//! line" fills the line being edited) and "Add a row" (adds the row in place).
 
 use super::market::depth_table;
 use crate::components::{
-    flash_notice, form_errors, route_id, CpvSearch, ErrorSummary, Field, FormCtx, FormScope,
-    Notice, PageCtx, TextArea,
+    flash_notice, form_errors, island_hydrated, route_id, CpvMatches, CpvPick, CpvSearch,
+    ErrorSummary, Field, FormCtx, FormScope, Notice, PageCtx, TextArea,
 };
 use crate::server_fns::tendering::{
     get_market, get_tender, CreateTender, LineForm, SaveTenderDetails, SaveTenderLines, TenderForm,
 };
 use domain::forms::Flash;
-use domain::registry::dto::CpvView;
 use domain::tendering::dto::{ItemView, LocalAreaInput, TenderView};
 use domain::validation::FieldErrors;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
 use std::collections::BTreeMap;
 
 fn day(rfc3339: &Option<String>) -> String {
@@ -194,39 +194,18 @@ pub fn NewTenderPage() -> impl IntoView {
 
 /// Puts the keyboard focus in a cell (JavaScript only): the first cell of a row just
 /// added, so a keyboard or screen-reader user carries on typing there.
+#[cfg(feature = "hydrate")]
 fn focus_cell(row: usize, field: &str) {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        let id = cell_id(row, field);
-        request_animation_frame(move || {
-            if let Some(input) = document()
-                .get_element_by_id(&id)
-                .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
-            {
-                let _ = input.focus();
-            }
-        });
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (row, field);
-}
-
-/// Moves the CPV code a buyer chose in the finder into a line's cell (JavaScript only).
-fn use_code_for(row: usize, code: &str) {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
+    use wasm_bindgen::JsCast;
+    let id = cell_id(row, field);
+    request_animation_frame(move || {
         if let Some(input) = document()
-            .get_element_by_id(&cell_id(row, "cpv"))
+            .get_element_by_id(&id)
             .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
         {
-            input.set_value(code);
             let _ = input.focus();
         }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (row, code);
+    });
 }
 
 /// `/tenders/{id}/edit`: a draft's details, lines, CSV upload and market depth.
@@ -267,9 +246,12 @@ pub fn TenderEditPage() -> impl IntoView {
         },
     );
     let ctx = PageCtx::get();
+    let cpv_q = use_query_map().with_untracked(|q| q.get("cpv_q").unwrap_or_default());
     view! {
         <Suspense fallback=|| view! { <p>"Loading the tender…"</p> }>
-            {move || Suspend::new(async move {
+            {move || {
+                let cpv_q = cpv_q.clone();
+                Suspend::new(async move {
                 let (user, flash) = ctx.load().await;
                 let Some(user) = user else {
                     return not_a_buyer(&format!("/tenders/{}/edit", id().unwrap_or_default()));
@@ -277,7 +259,7 @@ pub fn TenderEditPage() -> impl IntoView {
                 match tender.await {
                     Ok(Some(t)) if t.editable => {
                         let linked = user.actor.can_search();
-                        editor(t, market.await, flash, details, lines, linked)
+                        editor(t, market.await, flash, details, lines, linked, cpv_q)
                     }
                     Ok(Some(t)) => view! {
                         <Title text=t.title.clone()/>
@@ -293,7 +275,8 @@ pub fn TenderEditPage() -> impl IntoView {
                     }
                     .into_any(),
                 }
-            })}
+            })
+            }}
         </Suspense>
     }
 }
@@ -305,6 +288,7 @@ fn editor(
     details: ServerAction<SaveTenderDetails>,
     lines: ServerAction<SaveTenderLines>,
     linked: bool,
+    cpv_q: String,
 ) -> AnyView {
     let id = t.id;
     let from_flash = flash_notice(&flash);
@@ -317,29 +301,8 @@ fn editor(
             from_flash.clone()
         }
     });
-    let active = RwSignal::new(0_usize);
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-    let pick = Callback::new(move |c: CpvView| {
-        let code = c.code.clone();
-        let label = c.label.clone();
-        view! {
-            {move || {
-                let code = code.clone();
-                let label = label.clone();
-                hydrated.get().then(|| view! {
-                    <button type="button" class="button small"
-                        on:click=move |_| use_code_for(active.get_untracked(), &code)>
-                        {move || format!("Use for line {}", active.get() + 1)}
-                        <span class="visually-hidden">{format!(": {label}")}</span>
-                    </button>
-                })
-            }}
-        }
-        .into_any()
-    });
     let details_form = details_of(&t);
-    let table = lines_table(&t, flash.clone(), lines, active);
+    let table = lines_table(&t, flash.clone(), lines);
     let depth = match market {
         Some(m) => depth_table(&t, m, linked).into_any(),
         None => view! { <p>"Market depth is not available just now."</p> }.into_any(),
@@ -371,9 +334,12 @@ fn editor(
             <h2 id="lines">"Requirement lines"</h2>
             <p>"Each line is one thing bought: describe it, give its CPV code and value, and where it is delivered if that matters. Save the table to keep your changes; a blank row is ignored."</p>
             <h3 id="find-cpv">"Find a CPV code"</h3>
-            <CpvSearch action=format!("/tenders/{id}/edit") pick=pick keep=LINES_FORM
-                label="Find a CPV code by words or code"
-                hint="For example “grounds maintenance” or 7731. Searching keeps the lines you have not saved yet. Type the code into a line's CPV cell; with JavaScript, “Use for line” fills the line you were editing."/>
+            <CpvSearch action=format!("/tenders/{id}/edit") pick=CpvPick::UseForLine initial=cpv_q.clone()
+                keep=Some(LINES_FORM.to_owned())
+                label="Find a CPV code by words or code".to_owned()
+                hint="For example “grounds maintenance” or 7731. Searching keeps the lines you have not saved yet. Type the code into a line's CPV cell; with JavaScript, “Use for line” fills the line you were editing.".to_owned()>
+                <CpvMatches query=cpv_q pick=CpvPick::UseForLine/>
+            </CpvSearch>
             {table}
         </section>
         {upload_section(id, flash)}
@@ -443,16 +409,11 @@ fn cell(
     }
 }
 
-fn line_row(
-    row: usize,
-    l: LineForm,
-    errors: Signal<FieldErrors>,
-    active: RwSignal<usize>,
-) -> impl IntoView {
+fn line_row(row: usize, l: LineForm, errors: Signal<FieldErrors>) -> impl IntoView {
     let remove_id = format!("line-{row}-remove");
     let removing = !l.remove.trim().is_empty();
     view! {
-        <tr on:focusin=move |_| active.set(row)>
+        <tr>
             <th scope="row">{row + 1}<input type="hidden" name=format!("lines[{row}][id]") value=l.id/></th>
             {cell(row, "description", "description", l.description, errors, None)}
             {cell(row, "cpv", "CPV code", l.cpv, errors, Some("numeric"))}
@@ -472,20 +433,22 @@ fn line_row(
 /// keeps the unsaved edits.
 const LINES_FORM: &str = "lines-form";
 
+/// The row number the `<template>` row is rendered with; "Add a row" (JavaScript) copies
+/// it with the next row's number in its place.
+const TEMPLATE_ROW: usize = 99_998;
+
 fn lines_table(
     t: &TenderView,
     flash: Option<Flash>,
     save: ServerAction<SaveTenderLines>,
-    active: RwSignal<usize>,
 ) -> impl IntoView {
     let kept = flash
         .as_ref()
         .filter(|f| f.form == "lines" && !f.values.is_empty())
         .map(|f| rows_from_values(&f.values));
     let rows: Vec<LineForm> = kept.unwrap_or_else(|| t.items.iter().map(row_of).collect());
-    let first = rows.len();
     // One spare row to type a new line into; "Add a row" adds more.
-    let spare = RwSignal::new(1_usize);
+    let spare = rows.len();
     let ctx = form_errors("lines", save.value(), flash);
     let errors = ctx.errors;
     let id = t.id;
@@ -508,25 +471,60 @@ fn lines_table(
                             <th scope="col">"Remove"</th>
                         </tr></thead>
                         <tbody>
-                            {rows.into_iter().enumerate().map(|(r, l)| line_row(r, l, errors, active)).collect_view()}
-                            <For each=move || 0..spare.get() key=|k| *k let:k>
-                                {line_row(first + k, LineForm::default(), errors, active)}
-                            </For>
+                            {rows.into_iter().enumerate().map(|(r, l)| line_row(r, l, errors)).collect_view()}
+                            {line_row(spare, LineForm::default(), errors)}
                         </tbody>
                     </table>
                 </div>
+                <template id="line-template">{line_row(TEMPLATE_ROW, LineForm::default(), errors)}</template>
                 <p class="hint">"Values in whole pounds (250000 or 250k). A delivery postcode may be just an outcode such as PR1; leave it blank when the place does not matter."</p>
                 <div class="actions">
                     <button type="submit" class="button">"Save lines"</button>
-                    <button type="submit" name="then" value="add" class="button secondary"
-                        on:click=move |ev| {
-                            ev.prevent_default();
-                            spare.update(|n| *n += 1);
-                            focus_cell(first + spare.get_untracked() - 1, "description");
-                        }>"Add a row"</button>
+                    <AddRow/>
                 </div>
             </ActionForm>
         </FormScope>
+    }
+}
+
+/// "Add a row": an island. With JavaScript it adds a blank row to the table in place — a
+/// copy of the page's row template, numbered next — and puts the focus in its first cell;
+/// without it the button posts the table with `then=add` and the page comes back as typed
+/// with one more row.
+#[island]
+fn AddRow() -> impl IntoView {
+    island_hydrated();
+    view! {
+        <button type="submit" name="then" value="add" class="button secondary"
+            on:click=move |ev| {
+                ev.prevent_default();
+                add_row();
+            }>"Add a row"</button>
+    }
+}
+
+/// Appends a copy of the row template to the lines table, numbered after the last row, and
+/// focuses its description (JavaScript only).
+fn add_row() {
+    #[cfg(feature = "hydrate")]
+    {
+        let (Some(body), Some(template)) = (
+            document()
+                .query_selector("table.lines tbody")
+                .ok()
+                .flatten(),
+            document().get_element_by_id("line-template"),
+        ) else {
+            return;
+        };
+        let row = usize::try_from(body.child_element_count()).unwrap_or(0);
+        let html = template
+            .inner_html()
+            .replace(&(TEMPLATE_ROW + 1).to_string(), &(row + 1).to_string())
+            .replace(&TEMPLATE_ROW.to_string(), &row.to_string());
+        if body.insert_adjacent_html("beforeend", &html).is_ok() {
+            focus_cell(row, "description");
+        }
     }
 }
 
