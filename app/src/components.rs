@@ -392,12 +392,15 @@ pub fn CpvSearch(
     children: Children,
 ) -> impl IntoView {
     island_hydrated();
-    let (typed, set_typed) = signal(initial);
+    // Words typed before the island came alive (a slow phone) are kept, and searched for.
+    let rendered = initial.clone();
+    let (typed, set_typed) = signal(typed_before_hydration("cpv-q").unwrap_or(initial));
     // The browser's own results, once the words change; until then the server's.
     let live = RwSignal::new(None::<Vec<CpvView>>);
-    Effect::new(move |first: Option<()>| {
+    Effect::new(move |ran_before: Option<()>| {
         let q = typed.get();
-        if first.is_some() {
+        // At hydration the server's results are for these words already.
+        if ran_before.is_some() || q != rendered {
             fetch_cpv_matches(q, typed, live);
         }
     });
@@ -461,6 +464,26 @@ pub fn CpvSearch(
                 cpv_list(&typed.get_untracked(), found, move |c| pick_control(&pick, c, Some(active)))
             })}
         </div>
+    }
+}
+
+/// What is in the text box or area `id` as the page is hydrated, if anything: what the user
+/// typed while the wasm was still on its way (its view would otherwise overwrite it).
+pub fn typed_before_hydration(id: &str) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let el = document().get_element_by_id(id)?;
+        let value = match el.dyn_into::<web_sys::HtmlInputElement>() {
+            Ok(input) => input.value(),
+            Err(el) => el.dyn_into::<web_sys::HtmlTextAreaElement>().ok()?.value(),
+        };
+        Some(value).filter(|v| !v.is_empty())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = id;
+        None
     }
 }
 

@@ -4,7 +4,8 @@ use crate::components::{
     flash_notice, form_errors, money, ErrorSummary, Field, Notice, PageCtx, Select, TextArea,
 };
 use crate::components::{
-    island_hydrated, legal_form_options, CpvMatches, CpvPick, CpvSearch, FormScope,
+    island_hydrated, legal_form_options, typed_before_hydration, CpvMatches, CpvPick, CpvSearch,
+    FormScope,
 };
 use crate::server_fns::accounts::{team, InviteColleague};
 use crate::server_fns::registry::{
@@ -401,15 +402,19 @@ fn WhatDoYouDo(
     children: Children,
 ) -> impl IntoView {
     island_hydrated();
-    let (described, set_described) = signal(described);
+    // A description typed before the island came alive is kept, and suggested for.
+    let rendered = described.clone();
+    let (described, set_described) =
+        signal(typed_before_hydration("describe").unwrap_or(described));
     let (rejected, set_rejected) = signal(codes_in(&rejected));
     // The browser's own suggestions, once the description or the rejections change.
     let live = RwSignal::new(None::<Vec<CpvSuggestionView>>);
-    Effect::new(move |first: Option<()>| {
+    Effect::new(move |ran_before: Option<()>| {
         let text = described.get();
         let mut except = added.clone();
         except.extend(rejected.get());
-        if first.is_some() {
+        // At hydration the server's suggestions are for this description already.
+        if ran_before.is_some() || text != rendered {
             fetch_suggestions(text, except.join(","), described, live);
         }
     });
