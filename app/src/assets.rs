@@ -56,7 +56,7 @@ pub const PAGES_WITH_ISLANDS: &[&str] = &[
     "/suppliers",
     // "What do you do?" and the CPV type-ahead of the capabilities step
     "/profile/capabilities",
-    // the tender editor's CPV type-ahead and lines table
+    // the tender editor's CPV type-ahead and "Add a row"
     "/tenders/*/edit",
 ];
 

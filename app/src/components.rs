@@ -362,8 +362,14 @@ pub fn island_hydrated() {
     });
 }
 
+/// The id of a cell of the tender editor's lines table: `line-3-value-gbp`.
+#[must_use]
+pub fn cell_id(row: usize, field: &str) -> String {
+    format!("line-{row}-{}", field.replace('_', "-"))
+}
+
 /// The row of the tender editor's lines table that an element belongs to, from its id
-/// (`line-3-cpv` → 3).
+/// (`line-3-cpv` → 3; the reverse of [`cell_id`]).
 #[must_use]
 pub fn line_of_cell(id: &str) -> Option<usize> {
     id.strip_prefix("line-")?.split_once('-')?.0.parse().ok()
@@ -492,13 +498,7 @@ pub fn typed_before_hydration(id: &str) -> Option<String> {
 fn fetch_cpv_matches(q: String, typed: ReadSignal<String>, live: RwSignal<Option<Vec<CpvView>>>) {
     #[cfg(feature = "hydrate")]
     leptos::task::spawn_local(async move {
-        let found = if q.trim().chars().count() < 2 {
-            Vec::new()
-        } else {
-            crate::server_fns::registry::search_cpv(q.clone())
-                .await
-                .unwrap_or_default()
-        };
+        let found = cpv_matches_for(q.clone()).await.unwrap_or_default();
         if typed.get_untracked() == q {
             live.set(Some(found));
         }
@@ -512,19 +512,7 @@ fn fetch_cpv_matches(q: String, typed: ReadSignal<String>, live: RwSignal<Option
 #[component]
 pub fn CpvMatches(query: String, pick: CpvPick) -> impl IntoView {
     let q = query.clone();
-    let found = Resource::new(
-        || (),
-        move |()| {
-            let q = q.clone();
-            async move {
-                if q.trim().chars().count() < 2 {
-                    Ok(Vec::new())
-                } else {
-                    crate::server_fns::registry::search_cpv(q).await
-                }
-            }
-        },
-    );
+    let found = Resource::new(|| (), move |()| cpv_matches_for(q.clone()));
     view! {
         <Suspense fallback=|| ()>
             {move || {
@@ -539,6 +527,21 @@ pub fn CpvMatches(query: String, pick: CpvPick) -> impl IntoView {
     }
 }
 
+/// Whether `query` is long enough to look codes up for (shorter, a list would be noise).
+fn searchable(query: &str) -> bool {
+    query.trim().chars().count() >= 2
+}
+
+/// The codes matching `query`, or none for a query too short to search: what the server
+/// renders first and what the browser fetches as the user types.
+async fn cpv_matches_for(query: String) -> Result<Vec<CpvView>, AppError> {
+    if searchable(&query) {
+        crate::server_fns::registry::search_cpv(query).await
+    } else {
+        Ok(Vec::new())
+    }
+}
+
 /// A list of CPV matches for `query`, each with its control. (`Either`s rather than
 /// `AnyView`s here and in [`pick_control`]: each type made into an `AnyView` brings all its
 /// rendering code into the wasm, whether used or not.)
@@ -547,7 +550,7 @@ fn cpv_list<V: IntoView + 'static>(
     found: Vec<CpvView>,
     control: impl Fn(&CpvView) -> V,
 ) -> impl IntoView {
-    if query.trim().chars().count() < 2 {
+    if !searchable(query) {
         return EitherOf3::A(view! { <span></span> });
     }
     if found.is_empty() {
@@ -600,7 +603,7 @@ fn use_code_for(row: usize, code: &str) {
     {
         use wasm_bindgen::JsCast;
         if let Some(input) = document()
-            .get_element_by_id(&format!("line-{row}-cpv"))
+            .get_element_by_id(&cell_id(row, "cpv"))
             .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
         {
             input.set_value(code);
@@ -613,10 +616,11 @@ fn use_code_for(row: usize, code: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::line_of_cell;
+    use super::{cell_id, line_of_cell};
 
     #[test]
     fn a_cell_id_names_its_line() {
+        assert_eq!(line_of_cell(&cell_id(7, "delivery_postcode")), Some(7));
         assert_eq!(line_of_cell("line-0-cpv"), Some(0));
         assert_eq!(line_of_cell("line-12-value-gbp"), Some(12));
         assert_eq!(line_of_cell("cpv-q"), None);

@@ -1,5 +1,5 @@
 //! The browser half: hydrates the islands of the server-rendered pages (`#[island]`
-//! components: the CPV type-ahead, "What do you do?", the tender editor's lines table, the
+//! components: the CPV type-ahead, "What do you do?", the tender editor's "Add a row", the
 //! search filters' apply-on-change) so that they come alive. Everything else on a page is
 //! plain HTML that works without it.
 

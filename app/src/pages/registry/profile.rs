@@ -282,6 +282,7 @@ fn step_body(step: &str, p: SupplierProfile, flash: Option<Flash>, a: StepAction
         "capabilities" => {
             let added: Vec<String> = p.cpv.iter().map(|c| c.code.clone()).collect();
             let suggested_except = added.clone();
+            let (described, rejected) = (query_text("describe"), query_text("rejected"));
             view! {
             <h2>"What you can supply"</h2>
             <p class="hint">"Choose codes from the Common Procurement Vocabulary (CPV) that buyers use in tenders. A code covers everything below it."</p>
@@ -297,8 +298,8 @@ fn step_body(step: &str, p: SupplierProfile, flash: Option<Flash>, a: StepAction
                     </li>
                 }).collect_view()}
             </ul>
-            <WhatDoYouDo described=query_text("describe") rejected=query_text("rejected") added=added.clone()>
-                <Suggestions described=query_text("describe") rejected=query_text("rejected") added=suggested_except/>
+            <WhatDoYouDo described=described.clone() rejected=rejected.clone() added=added.clone()>
+                <Suggestions described=described rejected=rejected added=suggested_except/>
             </WhatDoYouDo>
             <CpvPicker add=a.add_cpv flash=flash.clone() added=added/>
             {save_form(Box::new(move || view! {
@@ -459,13 +460,9 @@ fn fetch_suggestions(
 ) {
     #[cfg(feature = "hydrate")]
     leptos::task::spawn_local(async move {
-        let found = if text.split_whitespace().count() < 2 {
-            Vec::new()
-        } else {
-            registry::suggest_cpv(text.clone(), except)
-                .await
-                .unwrap_or_default()
-        };
+        let found = suggestions_for(text.clone(), except)
+            .await
+            .unwrap_or_default();
         if described.get_untracked() == text {
             live.set(Some(found));
         }
@@ -484,16 +481,7 @@ fn Suggestions(described: String, rejected: String, added: Vec<String>) -> impl 
     let text = described.clone();
     let found = Resource::new(
         || (),
-        move |()| {
-            let (text, except) = (text.clone(), except.join(","));
-            async move {
-                if text.split_whitespace().count() < 2 {
-                    Ok(Vec::new())
-                } else {
-                    registry::suggest_cpv(text, except).await
-                }
-            }
-        },
+        move |()| suggestions_for(text.clone(), except.join(",")),
     );
     view! {
         <Suspense fallback=|| ()>
@@ -508,6 +496,25 @@ fn Suggestions(described: String, rejected: String, added: Vec<String>) -> impl 
     }
 }
 
+/// Whether a description says enough to suggest codes for (two words at least).
+fn describes(text: &str) -> bool {
+    text.split_whitespace().count() >= 2
+}
+
+/// The codes suggested for a description (none for one too short), leaving out `except`
+/// (comma-separated): what the server renders first and what the browser fetches as the
+/// supplier types.
+async fn suggestions_for(
+    text: String,
+    except: String,
+) -> Result<Vec<CpvSuggestionView>, crate::error::AppError> {
+    if describes(&text) {
+        registry::suggest_cpv(text, except).await
+    } else {
+        Ok(Vec::new())
+    }
+}
+
 /// The suggested codes for `text`, each with "Accept" (a post to the profile) and "Reject"
 /// (a GET of the page with the code added to `rejected`; with `reject` set, the browser
 /// hides it at once instead).
@@ -519,7 +526,7 @@ fn suggestion_list(
 ) -> impl IntoView {
     use leptos::either::EitherOf3;
     use server_fn::ServerFn;
-    if text.split_whitespace().count() < 2 {
+    if !describes(text) {
         return EitherOf3::A(view! { <span></span> });
     }
     if found.is_empty() {

@@ -7,7 +7,7 @@
 
 use super::market::depth_table;
 use crate::components::{
-    flash_notice, form_errors, island_hydrated, route_id, CpvMatches, CpvPick, CpvSearch,
+    cell_id, flash_notice, form_errors, island_hydrated, route_id, CpvMatches, CpvPick, CpvSearch,
     ErrorSummary, Field, FormCtx, FormScope, Notice, PageCtx, TextArea,
 };
 use crate::server_fns::tendering::{
@@ -123,10 +123,6 @@ fn error_cell(field: &str) -> Option<(usize, &str)> {
     let rest = field.strip_prefix("lines[")?;
     let (row, rest) = rest.split_once(']')?;
     Some((row.parse().ok()?, rest.strip_prefix('.')?))
-}
-
-fn cell_id(row: usize, field: &str) -> String {
-    format!("line-{row}-{}", field.replace('_', "-"))
 }
 
 /// The details fields, shared by the new-tender page and the editor.
