@@ -225,14 +225,17 @@ impl Website {
             Some(_) => return Err(WebsiteError::InvalidHost),
             None => (authority, None),
         };
-        let host_ok = is_dotted_name(host)
+        // Checked after lowercasing, since that is what is stored: "İ" lowercases to "i"
+        // and a combining dot, which is no letter of a host name.
+        let host = host.to_lowercase();
+        let host_ok = is_dotted_name(&host)
             && host
                 .chars()
                 .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
         if !host_ok {
             return Err(WebsiteError::InvalidHost);
         }
-        let mut url = format!("{scheme}://{}", host.to_lowercase());
+        let mut url = format!("{scheme}://{host}");
         if let Some(port) = port {
             url.push(':');
             url.push_str(port);
@@ -733,6 +736,16 @@ mod tests {
             Err(WebsiteError::ContainsSpace)
         );
         assert_eq!(Website::parse(""), Err(WebsiteError::Empty));
+    }
+
+    #[test]
+    fn a_website_that_is_accepted_is_stored_in_a_form_that_is_accepted_again() {
+        // Found by fuzzing: "İ" lowercases to "i" and a combining dot, which was stored
+        // though no host may hold it, so saving the profile again failed.
+        assert_eq!(Website::parse("0.İ"), Err(WebsiteError::InvalidHost));
+        let site = Website::parse("Café.Example.ORG").unwrap();
+        assert_eq!(site.as_str(), "https://café.example.org");
+        assert_eq!(Website::parse(site.as_str()), Ok(site));
     }
 
     #[test]
