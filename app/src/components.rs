@@ -403,10 +403,12 @@ pub fn CpvSearch(
     let (typed, set_typed) = signal(typed_before_hydration("cpv-q").unwrap_or(initial));
     // The browser's own results, once the words change; until then the server's.
     let live = RwSignal::new(None::<Vec<CpvView>>);
+    // At hydration the server's results are for these words already, but in the tender
+    // editor they lack "Use for line N", which only the browser can offer: fetched again.
+    let refetch_rendered = pick == CpvPick::UseForLine;
     Effect::new(move |ran_before: Option<()>| {
         let q = typed.get();
-        // At hydration the server's results are for these words already.
-        if ran_before.is_some() || q != rendered {
+        if ran_before.is_some() || q != rendered || refetch_rendered {
             fetch_cpv_matches(q, typed, live);
         }
     });

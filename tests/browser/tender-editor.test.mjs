@@ -142,6 +142,20 @@ for (const mode of MODES) {
       expectNoProblems(page);
     });
 
+    test('an editor opened with a CPV search shows its matches, usable for a line', { timeout: 45_000 }, async () => {
+      await visit(page, `${editPath}?cpv_q=${encodeURIComponent('tree surgery')}`);
+      const results = page.getByTestId('cpv-results');
+      await results.getByText('77211400-6').filter({ visible: true }).waitFor();
+      if (mode.js) {
+        // The server's first list cannot fill a line; the browser's, which replaces it, can.
+        await results.locator('li', { hasText: '77211400-6' }).getByRole('button', { name: /^Use for line 1\b.*Tree-cutting/ }).click();
+        assert.equal(await cell(page, 0, 'cpv').inputValue(), '77211400', 'the code is in line 1');
+      } else {
+        assert.equal(await results.getByRole('button').count(), 0, 'without JavaScript the codes are typed');
+      }
+      expectNoProblems(page);
+    });
+
     test('market depth links each number to the suppliers it counts', { timeout: 45_000 }, async () => {
       const depth = page.locator('table.depth');
       await depth.waitFor();
