@@ -41,31 +41,15 @@ pub struct FormCtx {
     pub errors: Signal<FieldErrors>,
 }
 
-/// The field errors a server action returned, falling back to those a no-JS post left in
-/// the flash for this form.
-pub fn form_errors<T, S>(form: &str, value: S, flash: Option<Flash>) -> FormCtx
-where
-    T: Send + Sync + 'static,
-    S: With<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
-{
+/// The field errors a post of this form left in the flash (its page is rendered again with
+/// them and the input as typed).
+pub fn form_errors(form: &str, flash: Option<Flash>) -> FormCtx {
     let flash = flash.filter(|f| f.form == form || f.form == "*");
-    let from_flash = flash.as_ref().map(|f| f.errors.clone()).unwrap_or_default();
-    let errors = Signal::derive(move || {
-        value.with(|v| match v {
-            Some(Err(AppError::Validation(f))) => f.clone(),
-            Some(Err(other)) => {
-                let mut f = FieldErrors::new();
-                f.add("form", other.to_string());
-                f
-            }
-            Some(Ok(_)) => FieldErrors::new(),
-            None => from_flash.clone(),
-        })
-    });
+    let errors = flash.as_ref().map(|f| f.errors.clone()).unwrap_or_default();
     FormCtx {
         name: form.to_owned(),
         flash,
-        errors,
+        errors: Signal::stored(errors),
     }
 }
 
@@ -238,13 +222,10 @@ pub fn Select(
     }
 }
 
-/// A success notice: after a JS action, or from the flash after a no-JS post.
+/// A success notice: the one a post left in the flash.
 #[component]
-pub fn Notice(#[prop(into)] text: Signal<Option<String>>) -> impl IntoView {
-    move || {
-        text.get()
-            .map(|t| view! { <div class="notice" role="status"><p>{t}</p></div> })
-    }
+pub fn Notice(text: Option<String>) -> impl IntoView {
+    text.map(|t| view! { <div class="notice" role="status"><p>{t}</p></div> })
 }
 
 /// The notice a no-JS post left for this page.

@@ -299,7 +299,8 @@ pub async fn finish<T>(
 
 /// Carries a form's input back to its page without saving it, for a no-JavaScript form
 /// button that changes the form itself (the tender editor's "Add a row"): the page
-/// renders again from the input as typed. With JavaScript the page does it in place.
+/// renders again from the input as typed. (With JavaScript "Add a row" is an island that
+/// never posts.)
 ///
 /// # Errors
 /// `Internal` if the server was wired without its state.

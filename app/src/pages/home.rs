@@ -11,7 +11,7 @@ pub fn Home() -> impl IntoView {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let (_, flash) = ctx.load().await;
-                view! { <Notice text=Signal::derive(move || flash_notice(&flash))/> }
+                view! { <Notice text=flash_notice(&flash)/> }
             })}
         </Suspense>
         <h1>"Keep public spend in the places it comes from"</h1>

@@ -801,8 +801,8 @@ pub async fn edit_lots(
             let w = state.write().await?;
             tenders::save_lots(&w, &actor, id, &LotsInput { lots: lots.clone() }).await?;
             w.commit().await?;
-            // With JavaScript the page reloads its data in place: no navigation to the
-            // same address (whose flash would wait for the next page).
+            // A script calling this for JSON gets the lots back; only a form post is sent
+            // back to the page (whose flash would otherwise wait for the next page).
             next = web::is_plain_form_post().then(|| lots_path(id, None, None));
         } else {
             next = Some(lots_path(id, Some(&lots), None));

@@ -20,17 +20,7 @@ pub fn AdminPage() -> impl IntoView {
     let verify = ServerAction::<AdminVerifyIdentifier>::new();
     let status = ServerAction::<AdminSetOrgStatus>::new();
     let org_id = ServerAction::<AdminBuyerIdentifier>::new();
-    let data = Resource::new(
-        move || {
-            create.version().get()
-                + invite.version().get()
-                + decide.version().get()
-                + verify.version().get()
-                + status.version().get()
-                + org_id.version().get()
-        },
-        |_| accounts::get_admin_overview(),
-    );
+    let data = Resource::new(|| (), |()| accounts::get_admin_overview());
     let ctx = PageCtx::get();
     view! {
         <Title text="Admin"/>
@@ -42,7 +32,7 @@ pub fn AdminPage() -> impl IntoView {
                 match data.await {
                     Err(_) => view! { <p>"This page is for the platform team. " <A href="/login?next=/admin">"Sign in"</A></p> }.into_any(),
                     Ok(o) => view! {
-                        <Notice text=Signal::derive(move || notice.clone())/>
+                        <Notice text=notice/>
                         <section>
                             <h2>"Buyer access requests"</h2>
                             {o.join_requests.is_empty().then(|| view! { <p>"No requests waiting."</p> })}
@@ -63,7 +53,7 @@ pub fn AdminPage() -> impl IntoView {
                         </section>
                         <section>
                             <h2>"Buyer organisations"</h2>
-                            <FormScope ctx=form_errors("buyer_org", create.value(), flash.clone())>
+                            <FormScope ctx=form_errors("buyer_org", flash.clone())>
                                 <ActionForm action=create attr:class="subform">
                                     <ErrorSummary/>
                                     <Field name="name" label="New buyer organisation" hint="For example Preston City Council"/>
@@ -87,7 +77,7 @@ pub fn AdminPage() -> impl IntoView {
                                         {org.members.into_iter().map(|m| view! { <li>{m.email}{m.pending.then_some(" (invited)")}</li> }).collect_view()}
                                     </ul>
                                     <p>{shown}</p>
-                                    <FormScope ctx=form_errors(&id_form, org_id.value(), flash.clone())>
+                                    <FormScope ctx=form_errors(&id_form, flash.clone())>
                                         <ActionForm action=org_id attr:class="subform">
                                             <ErrorSummary/>
                                             <input type="hidden" name="organisation_id" value=org.id/>
@@ -96,7 +86,7 @@ pub fn AdminPage() -> impl IntoView {
                                             <button type="submit" class="button secondary">"Save org-id"<span class="visually-hidden">{save_label}</span></button>
                                         </ActionForm>
                                     </FormScope>
-                                    <FormScope ctx=form_errors(&form, invite.value(), flash.clone())>
+                                    <FormScope ctx=form_errors(&form, flash.clone())>
                                         <ActionForm action=invite attr:class="subform">
                                             <input type="hidden" name="organisation_id" value=org.id/>
                                             <Field name="email" label="Invite a buyer by e-mail" kind="email"/>

@@ -26,7 +26,7 @@ pub fn SignUpPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let (_, flash) = ctx.load().await;
                 view! {
-                    <FormScope ctx=form_errors("sign_up", action.value(), flash)>
+                    <FormScope ctx=form_errors("sign_up", flash)>
                         <ActionForm action>
                             <ErrorSummary/>
                             <Field name="organisation_name" label="Organisation name" autocomplete="organization" required=true/>
@@ -57,11 +57,9 @@ pub fn CheckEmailPage() -> impl IntoView {
                 let (_, flash) = ctx.load().await;
                 let notice = flash_notice(&flash);
                 view! {
-                    <Notice text=Signal::derive(move || {
-                        action.value().with(|v| matches!(v, Some(Ok(())))).then(|| "If that address has an unconfirmed account, a new link is on its way.".to_owned()).or(notice.clone())
-                    })/>
+                    <Notice text=notice/>
                     <h2>"Not arrived?"</h2>
-                    <FormScope ctx=form_errors("resend", action.value(), flash)>
+                    <FormScope ctx=form_errors("resend", flash)>
                         <ActionForm action>
                             <ErrorSummary/>
                             <Field name="email" label="E-mail address" kind="email" autocomplete="email"/>
@@ -87,7 +85,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
                 let (_, flash) = ctx.load().await;
                 let token = query.with_untracked(|q| q.get("token").unwrap_or_default());
                 view! {
-                    <FormScope ctx=form_errors("confirm_email", action.value(), flash)>
+                    <FormScope ctx=form_errors("confirm_email", flash)>
                         <ActionForm action>
                             <ErrorSummary/>
                             <input type="hidden" name="token" value=token/>
@@ -115,8 +113,8 @@ pub fn LoginPage() -> impl IntoView {
                 let notice = flash_notice(&flash);
                 let next = query.with_untracked(|q| q.get("next").unwrap_or_default());
                 view! {
-                    <Notice text=Signal::derive(move || notice.clone())/>
-                    <FormScope ctx=form_errors("sign_in", action.value(), flash)>
+                    <Notice text=notice/>
+                    <FormScope ctx=form_errors("sign_in", flash)>
                         <ActionForm action>
                             <ErrorSummary/>
                             <input type="hidden" name="next" value=next/>
@@ -144,7 +142,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let (_, flash) = ctx.load().await;
                 view! {
-                    <FormScope ctx=form_errors("forgot_password", action.value(), flash)>
+                    <FormScope ctx=form_errors("forgot_password", flash)>
                         <ActionForm action>
                             <ErrorSummary/>
                             <Field name="email" label="E-mail address" kind="email" autocomplete="email" required=true/>
@@ -179,7 +177,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                 let (_, flash) = ctx.load().await;
                 let token = query.with_untracked(|q| q.get("token").unwrap_or_default());
                 view! {
-                    <FormScope ctx=form_errors("reset_password", action.value(), flash)>
+                    <FormScope ctx=form_errors("reset_password", flash)>
                         <ActionForm action>
                             <ErrorSummary/>
                             <input type="hidden" name="token" value=token/>
@@ -210,7 +208,7 @@ pub fn InvitationPage() -> impl IntoView {
                 match details.await {
                     Ok((org, email)) => view! {
                         <p>"You are joining " <strong>{org}</strong> " as " <strong>{email}</strong> "."</p>
-                        <FormScope ctx=form_errors("accept_invitation", action.value(), flash)>
+                        <FormScope ctx=form_errors("accept_invitation", flash)>
                             <ActionForm action>
                                 <ErrorSummary/>
                                 <input type="hidden" name="token" value=token()/>
@@ -240,7 +238,7 @@ pub fn BuyerAccessPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let (_, flash) = ctx.load().await;
                 view! {
-                    <FormScope ctx=form_errors("buyer_access", action.value(), flash)>
+                    <FormScope ctx=form_errors("buyer_access", flash)>
                         <ActionForm action>
                             <ErrorSummary/>
                             <Field name="organisation_name" label="Public body you work for" autocomplete="organization" required=true/>

@@ -9,8 +9,8 @@ use crate::components::{
 };
 use crate::server_fns::accounts::{team, InviteColleague};
 use crate::server_fns::registry::{
-    self, AddAccreditation, AddContract, AddCpv, AddIdentifier, RemoveAccreditation,
-    RemoveContract, RemoveCpv, RemoveIdentifier, SaveProfile, SetPublished, PROFILE_STEPS,
+    self, AddAccreditation, AddContract, AddIdentifier, RemoveAccreditation, RemoveContract,
+    RemoveCpv, RemoveIdentifier, SaveProfile, SetPublished, PROFILE_STEPS,
 };
 use domain::forms::Flash;
 use domain::registry::dto::{CpvSuggestionView, SupplierProfile};
@@ -76,7 +76,7 @@ pub fn ProfileOverviewPage() -> impl IntoView {
                 let (_, flash) = ctx.load().await;
                 match profile.await {
                     Ok(p) => view! {
-                        <Notice text=Signal::derive(move || flash_notice(&flash))/>
+                        <Notice text=flash_notice(&flash)/>
                         <h1>{p.name.clone()}</h1>
                         <p>{if p.published { "Your profile is published." } else { "Your profile is a draft: only you can see it until you publish it." }}</p>
                         <StepNav current=String::new() completeness=p.completeness/>
@@ -97,7 +97,6 @@ pub fn ProfileStepPage() -> impl IntoView {
     let save = ServerAction::<SaveProfile>::new();
     let add_id = ServerAction::<AddIdentifier>::new();
     let rm_id = ServerAction::<RemoveIdentifier>::new();
-    let add_cpv = ServerAction::<AddCpv>::new();
     let rm_cpv = ServerAction::<RemoveCpv>::new();
     let add_acc = ServerAction::<AddAccreditation>::new();
     let rm_acc = ServerAction::<RemoveAccreditation>::new();
@@ -105,28 +104,12 @@ pub fn ProfileStepPage() -> impl IntoView {
     let rm_con = ServerAction::<RemoveContract>::new();
     let publish = ServerAction::<SetPublished>::new();
     let invite = ServerAction::<InviteColleague>::new();
-    let profile = Resource::new(
-        move || {
-            (
-                step(),
-                save.version().get(),
-                add_id.version().get() + rm_id.version().get(),
-                add_cpv.version().get() + rm_cpv.version().get(),
-                add_acc.version().get()
-                    + rm_acc.version().get()
-                    + add_con.version().get()
-                    + rm_con.version().get(),
-                publish.version().get() + invite.version().get(),
-            )
-        },
-        |_| registry::my_profile(),
-    );
+    let profile = Resource::new(|| (), |()| registry::my_profile());
     let ctx = PageCtx::get();
     let actions = StepActions {
         save,
         add_id,
         rm_id,
-        add_cpv,
         rm_cpv,
         add_acc,
         rm_acc,
@@ -148,7 +131,7 @@ pub fn ProfileStepPage() -> impl IntoView {
                         let notice = flash_notice(&flash);
                         view! {
                             <Title text=format!("{title} – your profile")/>
-                            <Notice text=Signal::derive(move || notice.clone())/>
+                            <Notice text=notice/>
                             <div class="with-sidebar">
                                 <StepNav current=step.clone() completeness=p.completeness/>
                                 <div class="step-body">
@@ -170,7 +153,6 @@ struct StepActions {
     save: ServerAction<SaveProfile>,
     add_id: ServerAction<AddIdentifier>,
     rm_id: ServerAction<RemoveIdentifier>,
-    add_cpv: ServerAction<AddCpv>,
     rm_cpv: ServerAction<RemoveCpv>,
     add_acc: ServerAction<AddAccreditation>,
     rm_acc: ServerAction<RemoveAccreditation>,
@@ -186,7 +168,7 @@ fn step_body(step: &str, p: SupplierProfile, flash: Option<Flash>, a: StepAction
     let save_form =
         |fields: Box<dyn FnOnce() -> AnyView + Send>, flash: Option<Flash>, step: &'static str| {
             view! {
-                <FormScope ctx=form_errors("profile", a.save.value(), flash)>
+                <FormScope ctx=form_errors("profile", flash)>
                     <ActionForm action=a.save>
                         <ErrorSummary/>
                         <input type="hidden" name="step" value=step/>
@@ -223,7 +205,7 @@ fn step_body(step: &str, p: SupplierProfile, flash: Option<Flash>, a: StepAction
                     </li>
                 }).collect_view()}
             </ul>
-            <FormScope ctx=form_errors("identifier", a.add_id.value(), flash)>
+            <FormScope ctx=form_errors("identifier", flash)>
                 <ActionForm action=a.add_id attr:class="subform">
                     <ErrorSummary/>
                     <Select name="scheme" label="Register" options=IdScheme::ALL.iter().map(|s| (s.prefix().to_owned(), format!("{} ({})", s.label(), s.prefix()))).collect()/>
@@ -269,7 +251,7 @@ fn step_body(step: &str, p: SupplierProfile, flash: Option<Flash>, a: StepAction
                     </li>
                 }).collect_view()}
             </ul>
-            <FormScope ctx=form_errors("accreditation", a.add_acc.value(), flash)>
+            <FormScope ctx=form_errors("accreditation", flash)>
                 <ActionForm action=a.add_acc attr:class="subform">
                     <ErrorSummary/>
                     <Select name="kind" label="Accreditation" options=options(AccreditationKind::ALL, |k| k.slug(), |k| k.label())/>
@@ -301,7 +283,7 @@ fn step_body(step: &str, p: SupplierProfile, flash: Option<Flash>, a: StepAction
             <WhatDoYouDo described=described.clone() rejected=rejected.clone() added=added.clone()>
                 <Suggestions described=described rejected=rejected added=suggested_except/>
             </WhatDoYouDo>
-            <CpvPicker add=a.add_cpv flash=flash.clone() added=added/>
+            <CpvPicker flash=flash.clone() added=added/>
             {save_form(Box::new(move || view! {
                 <TextArea name="p[capability_statement]" label="Capability statement" value=p.capability_statement.clone()
                     hint="In plain words: what you do, for whom, and what makes you good at it."/>
@@ -326,7 +308,7 @@ fn step_body(step: &str, p: SupplierProfile, flash: Option<Flash>, a: StepAction
                     </li>
                 }).collect_view()}
             </ul>
-            <FormScope ctx=form_errors("contract", a.add_con.value(), flash)>
+            <FormScope ctx=form_errors("contract", flash)>
                 <ActionForm action=a.add_con attr:class="subform">
                     <ErrorSummary/>
                     <Field name="buyer_name" label="Buyer"/>
@@ -342,7 +324,7 @@ fn step_body(step: &str, p: SupplierProfile, flash: Option<Flash>, a: StepAction
 }
 
 fn review(p: SupplierProfile, flash: Option<Flash>, a: StepActions) -> AnyView {
-    let team = Resource::new(move || a.invite.version().get(), |_| team());
+    let team = Resource::new(|| (), |()| team());
     view! {
         <dl class="summary">
             <dt>"Legal name"</dt><dd>{p.name.clone()}</dd>
@@ -351,7 +333,7 @@ fn review(p: SupplierProfile, flash: Option<Flash>, a: StepActions) -> AnyView {
             <dt>"Size"</dt><dd>{opt(p.size.clone())}</dd>
             <dt>"Capabilities"</dt><dd>{p.cpv.iter().map(|c| c.label.clone()).collect::<Vec<_>>().join("; ")}</dd>
         </dl>
-        <FormScope ctx=form_errors("publish", a.publish.value(), flash.clone())>
+        <FormScope ctx=form_errors("publish", flash.clone())>
             <ActionForm action=a.publish>
                 <ErrorSummary/>
                 <input type="hidden" name="publish" value=(!p.published).to_string()/>
@@ -372,7 +354,7 @@ fn review(p: SupplierProfile, flash: Option<Flash>, a: StepActions) -> AnyView {
                 }
             })}
         </Suspense>
-        <FormScope ctx=form_errors("invite", a.invite.value(), flash)>
+        <FormScope ctx=form_errors("invite", flash)>
             <ActionForm action=a.invite attr:class="subform">
                 <ErrorSummary/>
                 <Field name="email" label="Invite a colleague by e-mail" kind="email"/>
@@ -572,9 +554,9 @@ fn suggestion_list(
 /// Search-and-add for CPV codes: the errors of adding one, then the shared [`CpvSearch`],
 /// each match with its "Add" button (or "Added").
 #[component]
-fn CpvPicker(add: ServerAction<AddCpv>, flash: Option<Flash>, added: Vec<String>) -> impl IntoView {
+fn CpvPicker(flash: Option<Flash>, added: Vec<String>) -> impl IntoView {
     view! {
-        <FormScope ctx=form_errors("cpv", add.value(), flash)>
+        <FormScope ctx=form_errors("cpv", flash)>
             <ErrorSummary/>
         </FormScope>
         <CpvSearch action="/profile/capabilities".to_owned() pick=CpvPick::AddToProfile { added: added.clone() }

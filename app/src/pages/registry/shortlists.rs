@@ -28,22 +28,6 @@ fn legal_form_label(slug: &str) -> String {
     LegalForm::from_slug(slug).map_or_else(|| slug.to_owned(), |f| f.label().to_owned())
 }
 
-/// The notice after a JavaScript action, else the one a no-JS post left in the flash.
-fn notice_signal<T, S>(value: S, text: &'static str, flash: Option<Flash>) -> Signal<Option<String>>
-where
-    T: Send + Sync + 'static,
-    S: With<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
-{
-    let from_flash = flash_notice(&flash);
-    Signal::derive(move || {
-        value.with(|v| match v {
-            Some(Ok(_)) => Some(text.to_owned()),
-            Some(Err(_)) => None,
-            None => from_flash.clone(),
-        })
-    })
-}
-
 fn not_for_you() -> AnyView {
     view! {
         <p>"Shortlists and saved searches are for public buyers. "
@@ -58,14 +42,8 @@ fn not_for_you() -> AnyView {
 pub fn ShortlistsPage() -> impl IntoView {
     let create = ServerAction::<CreateShortlist>::new();
     let delete_saved = ServerAction::<DeleteSavedSearch>::new();
-    let lists = Resource::new(
-        move || create.version().get(),
-        |_| registry::my_shortlists(),
-    );
-    let saved = Resource::new(
-        move || delete_saved.version().get(),
-        |_| registry::my_saved_searches(),
-    );
+    let lists = Resource::new(|| (), |()| registry::my_shortlists());
+    let saved = Resource::new(|| (), |()| registry::my_saved_searches());
     let ctx = PageCtx::get();
     view! {
         <Title text="Shortlists"/>
@@ -79,7 +57,7 @@ pub fn ShortlistsPage() -> impl IntoView {
                 let org = user.as_ref().and_then(|u| u.organisation_name.clone()).unwrap_or_else(|| "your organisation".into());
                 let lists = lists.await;
                 let saved = saved.await;
-                let notice = notice_signal(delete_saved.value(), "Saved search deleted.", flash.clone());
+                let notice = flash_notice(&flash);
                 view! {
                     <Notice text=notice/>
                     <section aria-labelledby="lists-title">
@@ -94,7 +72,7 @@ pub fn ShortlistsPage() -> impl IntoView {
                     </section>
                     <section aria-labelledby="new-list-title">
                         <h2 id="new-list-title">"Start a shortlist"</h2>
-                        <FormScope ctx=form_errors("create_shortlist", create.value(), flash.clone())>
+                        <FormScope ctx=form_errors("create_shortlist", flash.clone())>
                             <ActionForm action=create>
                                 <ErrorSummary/>
                                 <Field name="name" label="Name" hint="For example “Grounds maintenance 2027 – local co-ops”" required=true/>
@@ -173,17 +151,6 @@ fn shortlist_table(lists: Vec<ShortlistSummary>) -> impl IntoView {
     }
 }
 
-/// The notice after sharing with JavaScript: the same words as the flash a plain post
-/// leaves (see `registry::share_shortlist`).
-fn share_notice(shared: Option<bool>) -> String {
-    match shared {
-        Some(true) => "Shortlist shared with your colleagues.",
-        Some(false) => "Shortlist is now private to you.",
-        None => "Sharing updated.",
-    }
-    .to_owned()
-}
-
 /// `/shortlists/:id`: one shortlist, its suppliers, sharing and export.
 #[component]
 pub fn ShortlistPage() -> impl IntoView {
@@ -191,22 +158,12 @@ pub fn ShortlistPage() -> impl IntoView {
     let remove = ServerAction::<RemoveFromShortlist>::new();
     let share = ServerAction::<ShareShortlist>::new();
     let delete = ServerAction::<DeleteShortlist>::new();
-    // What the last "Share"/"Make private" asked for, for its notice.
-    let last_share = RwSignal::new(None::<bool>);
-    Effect::new(move |_| {
-        if let Some(input) = share.input().get() {
-            last_share.set(Some(input.shared == "true"));
+    let list = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => registry::get_shortlist(id).await,
+            None => Err(AppError::NotFound),
         }
     });
-    let list = Resource::new(
-        move || (id(), remove.version().get() + share.version().get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => registry::get_shortlist(id).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    );
     let ctx = PageCtx::get();
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
@@ -215,14 +172,7 @@ pub fn ShortlistPage() -> impl IntoView {
                 if !is_buyer(&user) {
                     return view! { <Title text="Shortlist"/> <h1>"Shortlist"</h1> {not_for_you()} }.into_any();
                 }
-                let from_flash = flash_notice(&flash);
-                let notice = Signal::derive(move || {
-                    let js = [remove.value().get(), share.value().get(), delete.value().get()];
-                    js.iter().flatten().find_map(|r| r.as_ref().err().map(|e| e.to_string()))
-                        .or_else(|| remove.value().get().and_then(Result::ok).map(|()| "Removed from the shortlist.".to_owned()))
-                        .or_else(|| share.value().get().and_then(Result::ok).map(|()| share_notice(last_share.get())))
-                        .or_else(|| from_flash.clone())
-                });
+                let notice = flash_notice(&flash);
                 match list.await {
                     Err(_) => view! {
                         <Title text="Shortlist not found"/>
@@ -317,14 +267,12 @@ pub fn ShortlistPage() -> impl IntoView {
 #[derive(Clone, Copy)]
 pub struct ShortlistOptions {
     lists: Resource<Result<Vec<ShortlistSummary>, AppError>>,
-    version: RwSignal<usize>,
 }
 
 /// Loads the buyer's shortlists for the "Add to shortlist" controls of this page.
 pub fn provide_shortlist_options() {
-    let version = RwSignal::new(0usize);
-    let lists = Resource::new(move || version.get(), |_| registry::shortlist_choices());
-    provide_context(ShortlistOptions { lists, version });
+    let lists = Resource::new(|| (), |()| registry::shortlist_choices());
+    provide_context(ShortlistOptions { lists });
 }
 
 /// "Add to shortlist" for one supplier, shown to buyers only: choose a shortlist or name a
@@ -341,28 +289,17 @@ pub fn AddToShortlist(
 ) -> impl IntoView {
     let options = use_context::<ShortlistOptions>().filter(|_| is_buyer(&user))?;
     let action = ServerAction::<AddToShortlistFn>::new();
-    Effect::new(move |_| {
-        if action.version().get() > 0 && matches!(action.value().get_untracked(), Some(Ok(_))) {
-            options.version.update(|v| *v += 1);
-        }
-    });
     let form = add_form_name(supplier_id);
     let flash = flash.filter(|f| f.form == form);
     let open = flash.is_some();
-    let from_flash = flash_notice(&flash);
-    let notice = Signal::derive(move || {
-        action.value().with(|v| match v {
-            Some(Ok(name)) => Some(format!("Added to “{name}”.")),
-            Some(Err(_)) => None,
-            None => from_flash.clone(),
-        })
-    });
-    let errors = form_errors(&form, action.value(), flash);
+    let notice = flash_notice(&flash);
+    let errors = form_errors(&form, flash);
     Some(view! {
         <Suspense fallback=|| ()>
             {move || {
                 let supplier_name = supplier_name.clone();
                 let errors = errors.clone();
+                let notice = notice.clone();
                 Suspend::new(async move {
                     let lists = options.lists.await.unwrap_or_default();
                     let mut choices: Vec<(String, String)> = lists.into_iter().map(|l| (l.id.to_string(), l.name)).collect();
@@ -404,11 +341,7 @@ pub fn SearchActions(total: u64, user: Option<CurrentUser>, flash: Option<Flash>
         .to_owned();
     let flash = flash.filter(|f| f.form == "save_search");
     let open = flash.is_some();
-    let notice = notice_signal(
-        save.value(),
-        "Search saved. Find it under Shortlists.",
-        flash.clone(),
-    );
+    let notice = flash_notice(&flash);
     let export = format!("/suppliers/export.csv?{query}");
     Some(view! {
         <div class="search-actions">
@@ -420,7 +353,7 @@ pub fn SearchActions(total: u64, user: Option<CurrentUser>, flash: Option<Flash>
             </p>
             <details open=open>
                 <summary>"Save this search"</summary>
-                <FormScope ctx=form_errors("save_search", save.value(), flash)>
+                <FormScope ctx=form_errors("save_search", flash)>
                     <ActionForm action=save>
                         <ErrorSummary/>
                         <input type="hidden" name="query" value=query/>

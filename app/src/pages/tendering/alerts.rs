@@ -55,7 +55,7 @@ fn page(v: AlertsView, flash: Option<Flash>) -> AnyView {
     let fresh = v.matches.iter().filter(|m| m.new).count();
     let listed = v.matches.len();
     view! {
-        <Notice text=Signal::derive(move || shown.clone())/>
+        <Notice text=shown/>
         <p class="lead">"When a buyer here publishes a tender, or a notice from another portal is imported, "
             "every supplier whose work, place and capacity fit one of its lots is told. "
             <A href="/opportunities">"See all your opportunities"</A>"."</p>

@@ -174,7 +174,7 @@ pub fn NewTenderPage() -> impl IntoView {
                 }
                 view! {
                     <p>"Start with the details. The requirement lines, market depth and lots come next; nothing is public until you publish."</p>
-                    <FormScope ctx=form_errors("tender", create.value(), flash)>
+                    <FormScope ctx=form_errors("tender", flash)>
                         <ActionForm action=create attr:class="tender-details">
                             <ErrorSummary/>
                             <DetailsFields form=TenderForm::default()/>
@@ -210,37 +210,18 @@ pub fn TenderEditPage() -> impl IntoView {
     let id = route_id();
     let details = ServerAction::<SaveTenderDetails>::new();
     let lines = ServerAction::<SaveTenderLines>::new();
-    // Read the tender again after a save that worked; a refused one leaves the page as the
-    // buyer typed it, errors beside the cells.
-    let saved = RwSignal::new(0_u32);
-    Effect::new(move |_| {
-        if details.value().with(|v| matches!(v, Some(Ok(())))) {
-            saved.update(|n| *n += 1);
+    let tender = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => get_tender(id).await.map(Some),
+            None => Ok(None),
         }
     });
-    Effect::new(move |_| {
-        if lines.value().with(|v| matches!(v, Some(Ok(())))) {
-            saved.update(|n| *n += 1);
+    let market = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => get_market(id).await.ok(),
+            None => None,
         }
     });
-    let tender = Resource::new(
-        move || (id(), saved.get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => get_tender(id).await.map(Some),
-                None => Ok(None),
-            }
-        },
-    );
-    let market = Resource::new(
-        move || (id(), saved.get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => get_market(id).await.ok(),
-                None => None,
-            }
-        },
-    );
     let ctx = PageCtx::get();
     let cpv_q = use_query_map().with_untracked(|q| q.get("cpv_q").unwrap_or_default());
     view! {
@@ -287,16 +268,7 @@ fn editor(
     cpv_q: String,
 ) -> AnyView {
     let id = t.id;
-    let from_flash = flash_notice(&flash);
-    let notice = Signal::derive(move || {
-        if lines.value().with(|v| matches!(v, Some(Ok(())))) {
-            Some("Lines saved.".to_owned())
-        } else if details.value().with(|v| matches!(v, Some(Ok(())))) {
-            Some("Details saved.".to_owned())
-        } else {
-            from_flash.clone()
-        }
-    });
+    let notice = flash_notice(&flash);
     let details_form = details_of(&t);
     let table = lines_table(&t, flash.clone(), lines);
     let depth = match market {
@@ -317,7 +289,7 @@ fn editor(
         </nav>
         <section aria-labelledby="details">
             <h2 id="details">"Details"</h2>
-            <FormScope ctx=form_errors("tender", details.value(), flash.clone())>
+            <FormScope ctx=form_errors("tender", flash.clone())>
                 <ActionForm action=details attr:class="tender-details">
                     <ErrorSummary/>
                     <input type="hidden" name="id" value=id/>
@@ -445,7 +417,7 @@ fn lines_table(
     let rows: Vec<LineForm> = kept.unwrap_or_else(|| t.items.iter().map(row_of).collect());
     // One spare row to type a new line into; "Add a row" adds more.
     let spare = rows.len();
-    let ctx = form_errors("lines", save.value(), flash);
+    let ctx = form_errors("lines", flash);
     let errors = ctx.errors;
     let id = t.id;
     view! {

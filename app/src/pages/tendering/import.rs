@@ -7,7 +7,6 @@
 
 use super::planner::pounds;
 use crate::components::{flash_notice, Notice, PageCtx};
-use crate::error::AppError;
 use crate::server_fns::ocds::{import_outcome, preview_upload, ImportPreview, ImportUpload};
 use domain::forms::Flash;
 use domain::tendering::dto::ImportResult;
@@ -55,7 +54,7 @@ pub fn ImportPage() -> impl IntoView {
                 let preview = preview.await;
                 let done = done.await;
                 view! {
-                    <Notice text=Signal::derive({ let n = flash_notice(&flash); move || n.clone() })/>
+                    <Notice text=flash_notice(&flash)/>
                     {match (done, preview) {
                         (Some(Ok(result)), _) => imported(result).into_any(),
                         (_, Some(Ok(p))) => preview_view(p, import, flash).into_any(),
@@ -114,32 +113,22 @@ fn preview_view(
     flash: Option<Flash>,
 ) -> impl IntoView {
     let refused = p.tenders.iter().any(|t| t.held_elsewhere);
-    let error = move || match import.value().get() {
-        Some(Err(e)) => Some(match e {
-            AppError::Validation(f) => f
+    let error = flash
+        .as_ref()
+        .filter(|f| f.form == "ocds_import")
+        .map(|f| {
+            f.errors
                 .iter()
                 .map(|(_, m)| m.to_owned())
                 .collect::<Vec<_>>()
-                .join("; "),
-            other => other.to_string(),
-        }),
-        _ => flash
-            .as_ref()
-            .filter(|f| f.form == "ocds_import")
-            .map(|f| {
-                f.errors
-                    .iter()
-                    .map(|(_, m)| m.to_owned())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            })
-            .filter(|s| !s.is_empty()),
-    };
+                .join("; ")
+        })
+        .filter(|s| !s.is_empty());
     let count = p.tenders.len();
     view! {
         <h2>"Preview"</h2>
         <p>{format!("{count} tender{} in this upload. Check them, then import.", if count == 1 { "" } else { "s" })}</p>
-        {move || error().map(|e| view! { <div class="error-summary" role="alert"><p>{e}</p></div> })}
+        {error.map(|e| view! { <div class="error-summary" role="alert"><p>{e}</p></div> })}
         <div class="table-scroll">
         <table class="import-preview">
             <caption>"Tenders in the upload"</caption>

@@ -72,7 +72,7 @@ pub fn TendersPage() -> impl IntoView {
                 let (user, flash) = ctx.load().await;
                 let buyer = user.as_ref().is_some_and(|u| u.actor.is(Role::Buyer) && u.actor.buyer_organisation().is_some());
                 view! {
-                    <Notice text=Signal::derive(move || flash_notice(&flash))/>
+                    <Notice text=flash_notice(&flash)/>
                     {buyer.then(|| view! { <p><A href="/tenders/new" attr:class="button">"New tender"</A></p> })}
                     // importing (issue 8 pages): for buyers, who have an organisation list
                     {import_link()}
@@ -137,16 +137,12 @@ fn table(caption: &'static str, rows: Vec<TenderSummary>) -> impl IntoView {
 pub fn TenderPage() -> impl IntoView {
     let id = route_id();
     let status = ServerAction::<SetTenderStatus>::new();
-    // Read again after a status change (with JavaScript the browser stays on this page).
-    let tender = Resource::new(
-        move || (id(), status.version().get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => get_tender(id).await.map(Some),
-                None => Ok(None),
-            }
-        },
-    );
+    let tender = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => get_tender(id).await.map(Some),
+            None => Ok(None),
+        }
+    });
     let market = Resource::new(id, |id| async move {
         match id {
             Some(id) => get_market(id).await.ok(),
@@ -164,7 +160,7 @@ pub fn TenderPage() -> impl IntoView {
                     (Ok(Some(t)), m) => {
                         let shown = flash_notice(&flash);
                         view! {
-                            <Notice text=Signal::derive(move || shown.clone())/>
+                            <Notice text=shown/>
                             {notice(t, m, user, confirm, status, flash)}
                         }.into_any()
                     }
@@ -225,7 +221,7 @@ fn buyer_actions(
                     ("cancelled", "Cancel this tender? It stays on record as cancelled and cannot be reopened.", "Yes, cancel it")
                 };
                 view! {
-                    <FormScope ctx=form_errors("status", status.value(), flash)>
+                    <FormScope ctx=form_errors("status", flash)>
                         <ActionForm action=status attr:class="confirm">
                             <ErrorSummary/>
                             <p><strong>{question}</strong></p>

@@ -50,10 +50,7 @@ pub fn OpportunitiesPage() -> impl IntoView {
             supplier_id: m.get("supplier_id").and_then(|v| v.parse().ok()),
         })
     };
-    let list = Resource::new(
-        move || (q(), mark.version().get(), withdraw.version().get()),
-        |(q, _, _)| get_opportunities(q),
-    );
+    let list = Resource::new(q, get_opportunities);
     let ctx = PageCtx::get();
     view! {
         <Title text="Opportunities for you"/>
@@ -160,7 +157,7 @@ fn page(
         .map(|o| lot_card(o, &flash, mark, withdraw))
         .collect();
     view! {
-        <Notice text=Signal::derive(move || shown.clone())/>
+        <Notice text=shown/>
         <p class="lead">"Open lots from this registry's buyers and from other portals' notices that fit what you do, where you work and what you can take on. Best fit first."</p>
         <p><a href="/alerts">"Alerts and feeds"</a>": choose how you hear about new lots, see what was matched to you, follow them in a feed reader."</p>
         {(!v.listed).then(|| view! {
@@ -248,15 +245,12 @@ fn lot_card(
 pub fn PartnersPage() -> impl IntoView {
     let id = route_id();
     let ask = ServerAction::<AskPartner>::new();
-    let found = Resource::new(
-        move || (id(), ask.version().get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => get_partners(id).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    );
+    let found = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => get_partners(id).await,
+            None => Err(AppError::NotFound),
+        }
+    });
     let ctx = PageCtx::get();
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
@@ -351,7 +345,7 @@ fn partners_view(v: PartnersView, flash: Option<Flash>, ask: ServerAction<AskPar
     let none = cards.is_empty();
     view! {
         <Title text=format!("Partners for {}", v.lot_title)/>
-        <Notice text=Signal::derive(move || shown.clone())/>
+        <Notice text=shown/>
         <h1>{format!("Partners for “{}”", v.lot_title)}</h1>
         <p>"Tender: "<A href=format!("/tenders/{}", v.tender_id)>{v.tender_title.clone()}</A>" · "{v.buyer.clone()}</p>
         <p class="lead">{gap_text}</p>
@@ -373,15 +367,12 @@ fn partners_view(v: PartnersView, flash: Option<Flash>, ask: ServerAction<AskPar
 pub fn PartnerRequestPage() -> impl IntoView {
     let id = route_id();
     let answer = ServerAction::<AnswerPartnerRequest>::new();
-    let request = Resource::new(
-        move || (id(), answer.version().get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => get_partner_request(id).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    );
+    let request = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => get_partner_request(id).await,
+            None => Err(AppError::NotFound),
+        }
+    });
     let ctx = PageCtx::get();
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
@@ -416,7 +407,7 @@ fn request_view(
     let id = r.id;
     view! {
         <Title text="Partner request"/>
-        <Notice text=Signal::derive(move || shown.clone())/>
+        <Notice text=shown/>
         <h1>"Request to bid together"</h1>
         <dl class="summary">
             <dt>"From"</dt><dd><A href=format!("/suppliers/{}", r.from_supplier_id)>{r.from_name.clone()}</A></dd>

@@ -55,16 +55,8 @@ pub fn LotsPage() -> impl IntoView {
     let edit = ServerAction::<EditLots>::new();
     let limits = ServerAction::<SetLotLimits>::new();
     let data = Resource::new(
-        move || {
-            (
-                id(),
-                query.with(|q| q.get("plan")),
-                edit.version().get(),
-                suggest.version().get(),
-                limits.version().get(),
-            )
-        },
-        |(id, plan, ..)| async move {
+        move || (id(), query.with(|q| q.get("plan"))),
+        |(id, plan)| async move {
             match id {
                 Some(id) => lots_workspace(id, plan).await,
                 None => Err(AppError::NotFound),
@@ -110,38 +102,15 @@ fn workspace(
 ) -> impl IntoView {
     let t = d.tender.clone();
     let id = t.id;
-    let from_flash = flash_notice(&flash);
-    let notice = Signal::derive(move || {
-        if let Some(Ok(_)) = edit.value().get() {
-            return Some("Plan changed and evidence updated.".to_owned());
-        }
-        if let Some(Ok(p)) = suggest.value().get() {
-            return Some(format!(
-                "Suggested {} lots, reaching {} local SMEs and social-economy suppliers.",
-                p.lots.len(),
-                p.reach
-            ));
-        }
-        if let Some(Ok(())) = limits.value().get() {
-            return Some("Limits per supplier saved.".to_owned());
-        }
-        from_flash.clone()
-    });
+    let notice = flash_notice(&flash);
     let constraints = t.plan_constraints.unwrap_or_default();
     let opt = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
     let plan_json = (!d.saves).then(|| serde_json::to_string(&d.lots).unwrap_or_default());
-    let edit_flash = flash.clone().filter(|f| f.form == "edit_lots");
-    let edit_errors = Signal::derive(move || match edit.value().get() {
-        Some(Err(e)) => match e {
-            AppError::Validation(f) => f.iter().map(|(_, m)| m.to_owned()).collect(),
-            other => vec![other.to_string()],
-        },
-        Some(Ok(_)) => Vec::new(),
-        None => edit_flash
-            .as_ref()
-            .map(|f| f.errors.iter().map(|(_, m)| m.to_owned()).collect())
-            .unwrap_or_default(),
-    });
+    let edit_errors: Vec<String> = flash
+        .as_ref()
+        .filter(|f| f.form == "edit_lots")
+        .map(|f| f.errors.iter().map(|(_, m)| m.to_owned()).collect())
+        .unwrap_or_default();
     let items = t.items.clone();
     let lot_count = d.lots.len();
     view! {
@@ -156,7 +125,7 @@ fn workspace(
         {rules()}
         <section aria-labelledby="constraints-title">
             <h2 id="constraints-title">"Constraints"</h2>
-            <FormScope ctx=form_errors("suggest_lots", suggest.value(), flash.clone())>
+            <FormScope ctx=form_errors("suggest_lots", flash.clone())>
                 <ActionForm action=suggest>
                     <ErrorSummary/>
                     <input type="hidden" name="id" value=id/>
@@ -178,15 +147,12 @@ fn workspace(
         }}
         <section aria-labelledby="plan-title">
             <h2 id="plan-title">"Your lots"</h2>
-            {move || {
-                let errs = edit_errors.get();
-                (!errs.is_empty()).then(|| view! {
-                    <div class="error-summary" role="alert">
-                        <h3>"That change could not be made"</h3>
-                        <ul>{errs.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
-                    </div>
-                })
-            }}
+            {(!edit_errors.is_empty()).then(|| view! {
+                <div class="error-summary" role="alert">
+                    <h3>"That change could not be made"</h3>
+                    <ul>{edit_errors.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
+                </div>
+            })}
             {match d.evaluation.clone() {
                 None => view! {
                     <p>"No lots yet. Suggest lots above, or start from one lot holding every line and split it yourself."</p>
@@ -222,7 +188,7 @@ fn workspace(
         {d.saves.then(|| view! {
             <section aria-labelledby="limits-title">
                 <h2 id="limits-title">"Limits per supplier"</h2>
-                <FormScope ctx=form_errors("lot_limits", limits.value(), flash.clone())>
+                <FormScope ctx=form_errors("lot_limits", flash.clone())>
                     <ActionForm action=limits>
                         <ErrorSummary/>
                         <input type="hidden" name="id" value=id/>

@@ -104,7 +104,7 @@ fn summary(
             </div>
         })}
         <p><A href=format!("/tenders/{id}/lots")>"Change the lots"</A></p>
-        <FormScope ctx=form_errors("publish", publish.value(), flash)>
+        <FormScope ctx=form_errors("publish", flash)>
             <ActionForm action=publish>
                 <ErrorSummary/>
                 <input type="hidden" name="id" value=id/>
