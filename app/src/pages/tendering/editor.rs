@@ -11,7 +11,7 @@ use crate::components::{
     ErrorSummary, Field, FormCtx, FormScope, Notice, PageCtx, TextArea,
 };
 use crate::server_fns::tendering::{
-    get_market, get_tender, CreateTender, LineForm, SaveTenderDetails, SaveTenderLines, TenderForm,
+    CreateTender, LineForm, SaveTenderDetails, SaveTenderLines, TenderForm,
 };
 use domain::forms::Flash;
 use domain::tendering::dto::{ItemView, LocalAreaInput, TenderView};
@@ -210,18 +210,7 @@ pub fn TenderEditPage() -> impl IntoView {
     let id = route_id();
     let details = ServerAction::<SaveTenderDetails>::new();
     let lines = ServerAction::<SaveTenderLines>::new();
-    let tender = Resource::new(id, |id| async move {
-        match id {
-            Some(id) => get_tender(id).await.map(Some),
-            None => Ok(None),
-        }
-    });
-    let market = Resource::new(id, |id| async move {
-        match id {
-            Some(id) => get_market(id).await.ok(),
-            None => None,
-        }
-    });
+    let (tender, market) = super::tender_and_market(id);
     let ctx = PageCtx::get();
     let cpv_q = use_query_map().with_untracked(|q| q.get("cpv_q").unwrap_or_default());
     view! {

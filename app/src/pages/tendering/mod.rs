@@ -14,6 +14,7 @@ pub use editor::{NewTenderPage, TenderEditPage};
 use crate::components::{
     flash_notice, form_errors, route_id, ErrorSummary, FormScope, Notice, PageCtx,
 };
+use crate::error::AppError;
 use crate::server_fns::tendering::{get_market, get_tender, list_tenders, SetTenderStatus};
 use domain::accounts::dto::CurrentUser;
 use domain::accounts::Role;
@@ -132,11 +133,14 @@ fn table(caption: &'static str, rows: Vec<TenderSummary>) -> impl IntoView {
     }
 }
 
-/// `/tenders/{id}`: the notice.
-#[component]
-pub fn TenderPage() -> impl IntoView {
-    let id = route_id();
-    let status = ServerAction::<SetTenderStatus>::new();
+/// The tender of the page's `id` (`None` for no such number) and its market depth (`None`
+/// when it cannot be had just now): what the notice and the editor show.
+fn tender_and_market(
+    id: impl Fn() -> Option<i64> + Copy + Send + Sync + 'static,
+) -> (
+    Resource<Result<Option<TenderView>, AppError>>,
+    Resource<Option<MarketView>>,
+) {
     let tender = Resource::new(id, |id| async move {
         match id {
             Some(id) => get_tender(id).await.map(Some),
@@ -149,6 +153,15 @@ pub fn TenderPage() -> impl IntoView {
             None => None,
         }
     });
+    (tender, market)
+}
+
+/// `/tenders/{id}`: the notice.
+#[component]
+pub fn TenderPage() -> impl IntoView {
+    let id = route_id();
+    let status = ServerAction::<SetTenderStatus>::new();
+    let (tender, market) = tender_and_market(id);
     let ctx = PageCtx::get();
     let query = use_query_map();
     view! {
