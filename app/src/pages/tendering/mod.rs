@@ -133,14 +133,13 @@ fn table(caption: &'static str, rows: Vec<TenderSummary>) -> impl IntoView {
     }
 }
 
+type TenderResource = Resource<Result<Option<TenderView>, AppError>>;
+
 /// The tender of the page's `id` (`None` for no such number) and its market depth (`None`
 /// when it cannot be had just now): what the notice and the editor show.
 fn tender_and_market(
     id: impl Fn() -> Option<i64> + Copy + Send + Sync + 'static,
-) -> (
-    Resource<Result<Option<TenderView>, AppError>>,
-    Resource<Option<MarketView>>,
-) {
+) -> (TenderResource, Resource<Option<MarketView>>) {
     let tender = Resource::new(id, |id| async move {
         match id {
             Some(id) => get_tender(id).await.map(Some),
