@@ -233,6 +233,11 @@ pub fn flash_notice(flash: &Option<Flash>) -> Option<String> {
     flash.as_ref().and_then(|f| f.notice.clone())
 }
 
+/// A parameter of the page's query, or "".
+pub fn query_text(name: &str) -> String {
+    leptos_router::hooks::use_query_map().with_untracked(|q| q.get(name).unwrap_or_default())
+}
+
 /// The `:id` of the page's route as a number (`None` when it is not one: the page then
 /// says "not found"), read reactively.
 pub fn route_id() -> impl Fn() -> Option<i64> + Copy + Send + Sync + 'static {
@@ -349,6 +354,16 @@ pub fn cell_id(row: usize, field: &str) -> String {
     format!("line-{row}-{}", field.replace('_', "-"))
 }
 
+/// The input of a cell of the tender editor's lines table, if the page has it.
+#[cfg(feature = "hydrate")]
+pub fn cell_input(row: usize, field: &str) -> Option<web_sys::HtmlInputElement> {
+    use wasm_bindgen::JsCast;
+    document()
+        .get_element_by_id(&cell_id(row, field))?
+        .dyn_into()
+        .ok()
+}
+
 /// The row of the tender editor's lines table that an element belongs to, from its id
 /// (`line-3-cpv` → 3; the reverse of [`cell_id`]).
 #[must_use]
@@ -390,7 +405,7 @@ pub fn CpvSearch(
     Effect::new(move |ran_before: Option<()>| {
         let q = typed.get();
         if ran_before.is_some() || q != rendered || refetch_rendered {
-            fetch_cpv_matches(q, typed, live);
+            show_latest(q.clone(), typed, live, cpv_matches_for(q));
         }
     });
     // "Use for line N" follows the line whose cell last had the focus (the table is
@@ -476,18 +491,24 @@ pub fn typed_before_hydration(id: &str) -> Option<String> {
     }
 }
 
-/// Fetches the codes matching `q` for a [`CpvSearch`] and shows them, unless the words
-/// have changed again meanwhile (an older answer arriving late is dropped).
-fn fetch_cpv_matches(q: String, typed: ReadSignal<String>, live: RwSignal<Option<Vec<CpvView>>>) {
+/// An island's fetch as the user types: runs `fetch` in the browser and shows its answer
+/// in `live`, unless the words in `current` have changed from `asked` meanwhile (an older
+/// answer arriving late is dropped). A failed fetch shows as nothing found.
+pub fn show_latest<T: Default + Send + Sync + 'static>(
+    asked: String,
+    current: ReadSignal<String>,
+    live: RwSignal<Option<T>>,
+    fetch: impl std::future::Future<Output = Result<T, AppError>> + 'static,
+) {
     #[cfg(feature = "hydrate")]
     leptos::task::spawn_local(async move {
-        let found = cpv_matches_for(q.clone()).await.unwrap_or_default();
-        if typed.get_untracked() == q {
+        let found = fetch.await.unwrap_or_default();
+        if current.get_untracked() == asked {
             live.set(Some(found));
         }
     });
     #[cfg(not(feature = "hydrate"))]
-    let _ = (q, typed, live);
+    let _ = (asked, current, live, fetch);
 }
 
 /// The codes matching `query`, rendered on the server: a [`CpvSearch`]'s results before
@@ -583,15 +604,9 @@ fn pick_control(pick: &CpvPick, c: &CpvView, active: Option<RwSignal<usize>>) ->
 /// Moves the CPV code a buyer chose in the finder into a line's cell (JavaScript only).
 fn use_code_for(row: usize, code: &str) {
     #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        if let Some(input) = document()
-            .get_element_by_id(&cell_id(row, "cpv"))
-            .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
-        {
-            input.set_value(code);
-            let _ = input.focus();
-        }
+    if let Some(input) = cell_input(row, "cpv") {
+        input.set_value(code);
+        let _ = input.focus();
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = (row, code);

@@ -4,8 +4,8 @@ use crate::components::{
     flash_notice, form_errors, money, ErrorSummary, Field, Notice, PageCtx, Select, TextArea,
 };
 use crate::components::{
-    island_hydrated, legal_form_options, typed_before_hydration, CpvMatches, CpvPick, CpvSearch,
-    FormScope,
+    island_hydrated, legal_form_options, query_text, show_latest, typed_before_hydration,
+    CpvMatches, CpvPick, CpvSearch, FormScope,
 };
 use crate::server_fns::accounts::{team, InviteColleague};
 use crate::server_fns::registry::{
@@ -19,7 +19,7 @@ use domain::registry::{AccreditationKind, OwnershipModel};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
 
 fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
@@ -365,11 +365,6 @@ fn review(p: SupplierProfile, flash: Option<Flash>, a: StepActions) -> AnyView {
     .into_any()
 }
 
-/// A parameter of the page's query, or "".
-fn query_text(name: &str) -> String {
-    use_query_map().with_untracked(|q| q.get(name).unwrap_or_default())
-}
-
 /// "What do you do?": a plain-language description suggests CPV codes, each with the
 /// reason, to accept (adds the code to the profile) or reject (hides it). An island whose
 /// children are the suggestions rendered on the server ([`Suggestions`]): without
@@ -398,7 +393,12 @@ fn WhatDoYouDo(
         except.extend(rejected.get());
         // At hydration the server's suggestions are for this description already.
         if ran_before.is_some() || text != rendered {
-            fetch_suggestions(text, except.join(","), described, live);
+            show_latest(
+                text.clone(),
+                described,
+                live,
+                suggestions_for(text, except.join(",")),
+            );
         }
     });
     let from_server = children();
@@ -430,27 +430,6 @@ fn codes_in(list: &str) -> Vec<String> {
         .filter(|c| !c.is_empty())
         .map(str::to_owned)
         .collect()
-}
-
-/// Fetches the suggestions for a description and shows them, unless the description has
-/// changed again meanwhile.
-fn fetch_suggestions(
-    text: String,
-    except: String,
-    described: ReadSignal<String>,
-    live: RwSignal<Option<Vec<CpvSuggestionView>>>,
-) {
-    #[cfg(feature = "hydrate")]
-    leptos::task::spawn_local(async move {
-        let found = suggestions_for(text.clone(), except)
-            .await
-            .unwrap_or_default();
-        if described.get_untracked() == text {
-            live.set(Some(found));
-        }
-    });
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (text, except, described, live);
 }
 
 /// The suggestions for the page's description, rendered on the server: a [`WhatDoYouDo`]'s
@@ -555,15 +534,16 @@ fn suggestion_list(
 /// each match with its "Add" button (or "Added").
 #[component]
 fn CpvPicker(flash: Option<Flash>, added: Vec<String>) -> impl IntoView {
+    let cpv_q = query_text("cpv_q");
     view! {
         <FormScope ctx=form_errors("cpv", flash)>
             <ErrorSummary/>
         </FormScope>
         <CpvSearch action="/profile/capabilities".to_owned() pick=CpvPick::AddToProfile { added: added.clone() }
-            initial=query_text("cpv_q")
+            initial=cpv_q.clone()
             label="Find a capability by words or code".to_owned()
             hint="For example “grounds maintenance” or 7731".to_owned() keep=None>
-            <CpvMatches query=query_text("cpv_q") pick=CpvPick::AddToProfile { added }/>
+            <CpvMatches query=cpv_q pick=CpvPick::AddToProfile { added }/>
         </CpvSearch>
     }
 }

@@ -7,8 +7,8 @@
 
 use super::market::depth_table;
 use crate::components::{
-    cell_id, flash_notice, form_errors, island_hydrated, route_id, CpvMatches, CpvPick, CpvSearch,
-    ErrorSummary, Field, FormCtx, FormScope, Notice, PageCtx, TextArea,
+    cell_id, flash_notice, form_errors, island_hydrated, query_text, route_id, CpvMatches, CpvPick,
+    CpvSearch, ErrorSummary, Field, FormCtx, FormScope, Notice, PageCtx, TextArea,
 };
 use crate::server_fns::tendering::{
     CreateTender, LineForm, SaveTenderDetails, SaveTenderLines, TenderForm,
@@ -19,7 +19,6 @@ use domain::validation::FieldErrors;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
 use std::collections::BTreeMap;
 
 fn day(rfc3339: &Option<String>) -> String {
@@ -191,14 +190,9 @@ pub fn NewTenderPage() -> impl IntoView {
 /// Puts the keyboard focus in a cell (JavaScript only): the first cell of a row just
 /// added, so a keyboard or screen-reader user carries on typing there.
 #[cfg(feature = "hydrate")]
-fn focus_cell(row: usize, field: &str) {
-    use wasm_bindgen::JsCast;
-    let id = cell_id(row, field);
+fn focus_cell(row: usize, field: &'static str) {
     request_animation_frame(move || {
-        if let Some(input) = document()
-            .get_element_by_id(&id)
-            .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
-        {
+        if let Some(input) = crate::components::cell_input(row, field) {
             let _ = input.focus();
         }
     });
@@ -212,7 +206,7 @@ pub fn TenderEditPage() -> impl IntoView {
     let lines = ServerAction::<SaveTenderLines>::new();
     let (tender, market) = super::tender_and_market(id);
     let ctx = PageCtx::get();
-    let cpv_q = use_query_map().with_untracked(|q| q.get("cpv_q").unwrap_or_default());
+    let cpv_q = query_text("cpv_q");
     view! {
         <Suspense fallback=|| view! { <p>"Loading the tender…"</p> }>
             {move || {
