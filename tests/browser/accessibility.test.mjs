@@ -98,7 +98,7 @@ describe('accessibility (axe, WCAG 2.2 AA), JavaScript on', () => {
 
   test('the admin console as an admin', async () => {
     await signIn(page, ADMIN.email, ADMIN.password);
-    await visit(page, '/admin', { formSelector: null });
+    await visit(page, '/admin');
     await page.getByRole('heading', { name: 'Platform administration' }).waitFor();
     await page.getByRole('heading', { name: 'Suppliers' }).waitFor();
     await expectNoAxeViolations(page, 'admin');

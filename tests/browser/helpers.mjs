@@ -143,9 +143,9 @@ export async function settled(page, { quietMs = 150, timeout = 15_000 } = {}) {
 }
 
 /** Navigates to `path` and waits until the page is ready. */
-export async function visit(page, path, opts) {
+export async function visit(page, path) {
   const res = await page.goto(path);
-  await ready(page, opts);
+  await ready(page);
   return res;
 }
 
@@ -191,7 +191,7 @@ export async function signIn(page, email, password) {
     page.waitForURL((u) => u.pathname !== '/login'),
     page.getByRole('button', { name: 'Sign in' }).click(),
   ]);
-  await ready(page, { formSelector: null });
+  await ready(page);
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
   assert.ok((await page.locator('.nav-user').textContent()).includes(email), 'the header shows who is signed in');
 }
@@ -200,5 +200,5 @@ export async function signIn(page, email, password) {
 export async function signOut(page) {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sign in' }).waitFor();
-  await ready(page, { formSelector: null });
+  await ready(page);
 }

@@ -12,7 +12,6 @@ import { before, describe, test } from 'node:test';
 import { BINARY, BUYER, PASSWORD, REPO, SITE_ROOT } from './server.mjs';
 import { expectHeading, expectNoAxeViolations, expectNoProblems, MODES, ready, settled, signIn, submit, useServerAndBrowser, visit } from './helpers.mjs';
 
-const NO_FORM = { formSelector: null };
 const RUN_MODES = MODES;
 const SUPPLIERS = {
   'JavaScript on': { email: 'mo@mowers.coop', organisation: 'Mowers Co-operative', postcode: 'PR1 2HE', cpv: '77314000' },
@@ -127,20 +126,16 @@ describe('opportunities, interest and partners', () => {
 
         // The filters are a GET form.
         await page.getByLabel('Buyer', { exact: true }).fill('Lancaster');
-        if (mode.js) {
-          await Promise.all([page.waitForURL(/buyer=Lancaster/), page.getByRole('button', { name: 'Filter' }).click()]);
-        } else {
-          await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Filter' }).click()]);
-        }
-        await ready(page, NO_FORM);
+        await submit(page, page.getByRole('button', { name: 'Filter' }));
+        assert.match(page.url(), /buyer=Lancaster/);
         await page.getByRole('heading', { name: 'Lots you can bid for (0)' }).waitFor();
 
-        await visit(page, `/lots/${tender.grounds}/partners`, NO_FORM);
+        await visit(page, `/lots/${tender.grounds}/partners`);
         await expectHeading(page, 'Partners for');
         await checkPage(page, `partners (${mode.name})`);
 
         // Alerts: a daily digest instead of an e-mail per tender; the match is listed.
-        await visit(page, '/alerts', NO_FORM);
+        await visit(page, '/alerts');
         await expectHeading(page, 'Alerts and feeds');
         await page.getByRole('heading', { name: /Lots matched to you/ }).waitFor();
         assert.ok(await page.getByRole('link', { name: 'Lot 1: Grounds' }).isVisible(), 'the matched lot is listed');
@@ -161,9 +156,9 @@ describe('opportunities, interest and partners', () => {
       const page = await env.page(mode.js);
       try {
         await signIn(page, BUYER.email, PASSWORD);
-        await visit(page, `/tenders/${tender.id}`, NO_FORM);
+        await visit(page, `/tenders/${tender.id}`);
         await page.getByText(`${RUN_MODES.length} supplier(s) interested`).waitFor();
-        await visit(page, `/tenders/${tender.id}/interest`, NO_FORM);
+        await visit(page, `/tenders/${tender.id}/interest`);
         await expectHeading(page, "Suppliers' interest");
         const table = page.getByRole('table', { name: 'Interest in Grounds' });
         await table.waitFor();

@@ -31,7 +31,7 @@ for (const mode of MODES) {
       await expectHeading(page, 'Reset your password');
       await page.getByLabel('E-mail address').fill(email);
       await Promise.all([page.waitForURL('**/forgot-password/sent'), page.getByRole('button', { name: 'Send me a reset link' }).click()]);
-      await ready(page, { formSelector: null });
+      await ready(page);
       await expectHeading(page, 'Check your e-mail');
     });
 

@@ -11,7 +11,6 @@ import { BUYER } from './server.mjs';
 import { expectHeading, expectNoAxeViolations, expectNoProblems, MODES, ready, settled, signIn, useServerAndBrowser, visit } from './helpers.mjs';
 
 const SEED = { suppliers: 300, randomSeed: 5 };
-const NO_FORM = { formSelector: null };
 
 const env = useServerAndBrowser({ seed: SEED });
 
@@ -80,7 +79,7 @@ for (const mode of MODES) {
         ['mowng', /^(mow|grass|lawn|verge|strim|cut)/i],
         ['cleening', /^(clean|sanitis)/i],
       ]) {
-        await visit(page, `/suppliers?q=${typo}`, NO_FORM);
+        await visit(page, `/suppliers?q=${typo}`);
         await expectHeading(page, 'Find suppliers');
         assert.equal(await page.getByLabel('Words').inputValue(), typo, 'the form shows the words searched for');
         const total = await shownTotal(page);
@@ -102,19 +101,19 @@ for (const mode of MODES) {
     });
 
     test('a search has a stable URL: reloading it gives the same results', async () => {
-      await visit(page, '/suppliers?q=grounds+maintenance&sort=relevance', NO_FORM);
+      await visit(page, '/suppliers?q=grounds+maintenance&sort=relevance');
       const total = await shownTotal(page);
       const names = await resultNames(page);
       assert.ok(names.length > 0);
       await page.reload();
-      await ready(page, NO_FORM);
+      await ready(page);
       assert.equal(await shownTotal(page), total, 'the same total after a reload');
       assert.deepEqual(await resultNames(page), names, 'the same results in the same order after a reload');
       // A fresh context (another tab of the same buyer) on the same URL sees the same.
       const other = await env.page(mode.js);
       try {
         await signIn(other, BUYER.email, BUYER.password);
-        await visit(other, '/suppliers?q=grounds+maintenance&sort=relevance', NO_FORM);
+        await visit(other, '/suppliers?q=grounds+maintenance&sort=relevance');
         assert.deepEqual(await resultNames(other), names, 'the URL alone gives the same results');
       } finally {
         await other.context().close();
@@ -122,7 +121,7 @@ for (const mode of MODES) {
     });
 
     test('paging: next and previous page links', async () => {
-      await visit(page, '/suppliers?q=cleening', NO_FORM);
+      await visit(page, '/suppliers?q=cleening');
       const total = await shownTotal(page);
       const pager = page.getByRole('navigation', { name: 'Pages' });
       const perPage = await page.locator('main ol.results li.result').count();
@@ -141,7 +140,7 @@ for (const mode of MODES) {
       assert.deepEqual(page2.filter((n) => page1.includes(n)), [], 'page 2 shows other suppliers than page 1');
       // Page 2 is a stable URL too.
       const url2 = page.url();
-      await visit(page, url2, NO_FORM);
+      await visit(page, url2);
       assert.deepEqual(await resultNames(page), page2);
 
       await searchBy(page, () => pager.getByRole('link', { name: 'Previous page' }).click(), (u) => !u.search.includes('page=2'));
@@ -151,7 +150,7 @@ for (const mode of MODES) {
 
     test(mode.js ? 'changing a filter applies it at once, and Back shows the controls of the URL it is on'
                  : 'a filter applied with the Search button (plain GET) narrows the results', async () => {
-      await visit(page, '/suppliers?q=mowng', NO_FORM);
+      await visit(page, '/suppliers?q=mowng');
       const expected = figureIn(await refine(page).getByRole('link', { name: /^Micro \(\d+\)$/ }).innerText());
       const before = await shownTotal(page);
       assert.ok(expected > 0 && expected < before, `the Micro facet (${expected}) narrows ${before}`);
@@ -188,7 +187,7 @@ for (const mode of MODES) {
         assert.equal(await page.getByLabel('Words').inputValue(), 'mowng');
         // The URL the form made is stable.
         const names = await resultNames(page);
-        await visit(page, page.url(), NO_FORM);
+        await visit(page, page.url());
         assert.deepEqual(await resultNames(page), names);
       }
       expectNoProblems(page);
@@ -197,7 +196,7 @@ for (const mode of MODES) {
     test('on a phone the result count and the first result come before the filters', async () => {
       await page.setViewportSize({ width: 360, height: 740 });
       try {
-        await visit(page, '/suppliers?q=cleaning', NO_FORM);
+        await visit(page, '/suppliers?q=cleaning');
         const count = await page.locator('main .result-count').boundingBox();
         assert.ok(count && count.y + count.height <= 740, `the count is on the first screen (at ${count?.y})`);
         const first = await page.locator('main .results > li').first().boundingBox();
@@ -211,10 +210,10 @@ for (const mode of MODES) {
     });
 
     test('facet links narrow the results to the count they show', async () => {
-      await visit(page, '/suppliers?q=cleening', NO_FORM);
+      await visit(page, '/suppliers?q=cleening');
       const total = await shownTotal(page);
       for (const [param, name] of [['legal_form', /^Sole trader \(\d+\)$/], ['size', /^Small \(\d+\)$/], ['social_economy', /^Social economy \(\d+\)$/]]) {
-        await visit(page, '/suppliers?q=cleening', NO_FORM);
+        await visit(page, '/suppliers?q=cleening');
         const link = refine(page).getByRole('link', { name });
         const promised = figureIn(await link.innerText());
         assert.ok(promised > 0 && promised < total, `${name} promises a narrower set (${promised} of ${total})`);
@@ -229,7 +228,7 @@ for (const mode of MODES) {
     });
 
     test('CPV browsing: a division facet narrows, a child narrows further, "All capabilities" returns', async () => {
-      await visit(page, '/suppliers', NO_FORM);
+      await visit(page, '/suppliers');
       const all = await shownTotal(page);
       const division = refine(page).getByRole('link', { name: /^Agricultural, forestry, horticultural.*\(\d+\)$/ });
       const promised = figureIn(await division.innerText());
@@ -254,7 +253,7 @@ for (const mode of MODES) {
 
     test('no results: says so and offers a wider search that finds suppliers', async () => {
       // No seeded supplier is verified, so "verified only" empties any set.
-      await visit(page, '/suppliers?q=mowng&verified=true', NO_FORM);
+      await visit(page, '/suppliers?q=mowng&verified=true');
       assert.equal(await shownTotal(page), 0);
       const notice = page.locator('main .notice');
       assert.match(await notice.innerText(), /No supplier matches every filter/);
@@ -267,7 +266,7 @@ for (const mode of MODES) {
 
       // A tight radius around Preston and a narrow CPV code: several filters together empty
       // the set, a wider search is still offered.
-      await visit(page, '/suppliers?q=mowing&cpv=77310000&near=PR1&within_km=2', NO_FORM);
+      await visit(page, '/suppliers?q=mowing&cpv=77310000&near=PR1&within_km=2');
       assert.equal(await shownTotal(page), 0);
       assert.match(await page.locator('main .notice').innerText(), /No supplier matches every filter/);
       const way = page.locator('main .notice a').first();
@@ -278,7 +277,7 @@ for (const mode of MODES) {
     });
 
     test('near a postcode within a radius, sorted by distance', async () => {
-      await visit(page, '/suppliers?q=grounds+maintenance&near=PR1&within_km=100&sort=distance', NO_FORM);
+      await visit(page, '/suppliers?q=grounds+maintenance&near=PR1&within_km=100&sort=distance');
       const total = await shownTotal(page);
       assert.ok(total > 0, 'grounds maintenance suppliers within 100 km of PR1');
       const distances = (await page.locator('main ol.results li.result .muted').allInnerTexts())
@@ -290,7 +289,7 @@ for (const mode of MODES) {
     });
 
     test('a bad filter value shows the error beside its field', async () => {
-      await visit(page, '/suppliers?q=mowng&near=NOT+A+POSTCODE', NO_FORM);
+      await visit(page, '/suppliers?q=mowng&near=NOT+A+POSTCODE');
       const summary = page.locator('main .error-summary');
       await summary.waitFor();
       assert.match(await summary.innerText(), /There is a problem/);
@@ -301,7 +300,7 @@ for (const mode of MODES) {
     });
 
     test('"Export CSV" downloads every result of the search', async () => {
-      await visit(page, '/suppliers?q=mowng&size=micro', NO_FORM);
+      await visit(page, '/suppliers?q=mowng&size=micro');
       const total = await shownTotal(page);
       const [download] = await Promise.all([
         page.waitForEvent('download'),
@@ -317,18 +316,18 @@ for (const mode of MODES) {
 
     if (mode.js) {
       test('axe: results, no results, a validation error', async () => {
-        await visit(page, '/suppliers?q=grounds+maintenance&near=PR1&within_km=100&sort=distance', NO_FORM);
+        await visit(page, '/suppliers?q=grounds+maintenance&near=PR1&within_km=100&sort=distance');
         await page.locator('main ol.results li.result').first().waitFor();
         await expectNoAxeViolations(page, 'search with results');
         // An open "Add to shortlist" and "Save this search".
         await page.locator('main ol.results li.result').first().locator('summary').click();
         await page.locator('.search-actions summary').click();
         await expectNoAxeViolations(page, 'search with open add-to-shortlist and save-search controls');
-        await visit(page, '/suppliers?q=mowng&verified=true', NO_FORM);
+        await visit(page, '/suppliers?q=mowng&verified=true');
         await expectNoAxeViolations(page, 'search with no results');
-        await visit(page, '/suppliers?q=mowing&cpv=77310000&near=PR1&within_km=2', NO_FORM);
+        await visit(page, '/suppliers?q=mowing&cpv=77310000&near=PR1&within_km=2');
         await expectNoAxeViolations(page, 'search with no results and no single widening');
-        await visit(page, '/suppliers?near=NOT+A+POSTCODE&within_km=lots', NO_FORM);
+        await visit(page, '/suppliers?near=NOT+A+POSTCODE&within_km=lots');
         await page.locator('main .error-summary').waitFor();
         await expectNoAxeViolations(page, 'search with validation errors');
         expectNoProblems(page);

@@ -10,7 +10,6 @@ import { after, before, describe, test } from 'node:test';
 import { BUYER, PASSWORD } from './server.mjs';
 import { expectHeading, expectNoAxeViolations, expectNoProblems, MODES, ready, settled, signIn, submit, useServerAndBrowser, visit } from './helpers.mjs';
 
-const NO_FORM = { formSelector: null };
 const COLLEAGUE = { email: 'colleague@council.example', organisation: BUYER.organisation };
 const OUTSIDER = { email: 'buyer@county.example', organisation: 'Lancashire County Council' };
 const CSV_HEADER = 'id,name,legal_form,size,postcode,town,distance_km,cpv,website,email,verified,social_economy,profile_url';
@@ -53,7 +52,7 @@ for (const mode of MODES) {
     });
 
     test('adds a search result to a new shortlist and finds it on /shortlists/:id', async () => {
-      await visit(page, '/suppliers?q=mowng', NO_FORM);
+      await visit(page, '/suppliers?q=mowng');
       const result = page.locator('main ol.results li.result').nth(1);
       supplier = await result.locator('h3').innerText();
       await result.locator('summary', { hasText: 'Add to shortlist' }).click();
@@ -64,12 +63,12 @@ for (const mode of MODES) {
       await again.getByText(`Added to “${listName}”.`).waitFor();
       assert.match(page.url(), /\/suppliers\?q=mowng/, 'the buyer stays on the search results');
 
-      await visit(page, '/shortlists', NO_FORM);
+      await visit(page, '/shortlists');
       await expectHeading(page, 'Shortlists and saved searches');
       const row = page.locator('table.shortlists tbody tr', { hasText: listName });
       assert.match(await row.innerText(), /\t1\tOnly you\tYou\t/, 'one supplier, private, made by the buyer');
       await Promise.all([page.waitForURL(/\/shortlists\/\d+$/), row.getByRole('link', { name: listName, exact: true }).click()]);
-      await ready(page, NO_FORM);
+      await ready(page);
       listPath = new URL(page.url()).pathname;
       await expectHeading(page, listName);
       await page.locator('table.shortlist').getByRole('link', { name: supplier }).waitFor();
@@ -78,18 +77,18 @@ for (const mode of MODES) {
     });
 
     test('a second supplier goes onto the existing shortlist from its profile page', async () => {
-      await visit(page, '/suppliers?q=cleening', NO_FORM);
+      await visit(page, '/suppliers?q=cleening');
       const link = page.locator('main ol.results li.result h3 a').first();
       const second = await link.innerText();
       await Promise.all([page.waitForURL(/\/suppliers\/\d+$/), link.click()]);
-      await ready(page, NO_FORM);
+      await ready(page);
       await expectHeading(page, second);
       await page.locator('summary', { hasText: 'Add to shortlist' }).click();
       const select = page.getByLabel('Shortlist', { exact: true });
       await select.selectOption({ label: listName });
       await submit(page, page.getByRole('button', { name: `Add ${second} to the shortlist` }));
       await page.getByText(`Added to “${listName}”.`).waitFor();
-      await visit(page, listPath, NO_FORM);
+      await visit(page, listPath);
       const names = await page.locator('table.shortlist tbody th').allInnerTexts();
       assert.deepEqual(names.map((n) => n.trim()).sort(), [supplier, second].sort());
       // Leave one supplier, so later checks are simple.
@@ -99,30 +98,30 @@ for (const mode of MODES) {
     });
 
     test('shares the shortlist with colleagues; a private one stays private', async () => {
-      await visit(page, listPath, NO_FORM);
+      await visit(page, listPath);
       await submit(page, page.getByRole('button', { name: 'Share with colleagues' }));
       await page.getByRole('button', { name: 'Make private' }).waitFor();
       assert.match(await page.locator('main').innerText(), /Shared with your colleagues/);
       await page.getByText('Shortlist shared with your colleagues.').waitFor();
 
       // A second, private list through the form on /shortlists; it opens at once.
-      await visit(page, '/shortlists', NO_FORM);
+      await visit(page, '/shortlists');
       await page.getByLabel('Name', { exact: true }).fill(privateName);
       await Promise.all([
         page.waitForURL(/\/shortlists\/\d+$/),
         page.getByRole('button', { name: 'Create shortlist' }).click(),
       ]);
-      await ready(page, NO_FORM);
+      await ready(page);
       await expectHeading(page, privateName);
       await page.getByText('Shortlist created.').waitFor();
       privatePath = new URL(page.url()).pathname;
-      await visit(page, '/shortlists', NO_FORM);
+      await visit(page, '/shortlists');
       assert.match(await page.locator('table.shortlists tbody tr', { hasText: privateName }).innerText(), /Only you/);
       assert.match(await page.locator('table.shortlists tbody tr', { hasText: listName }).innerText(), /Your colleagues/);
     });
 
     test('exports the shortlist as CSV', async () => {
-      await visit(page, listPath, NO_FORM);
+      await visit(page, listPath);
       const { name, lines } = await download(page, page.getByRole('link', { name: `Export CSV of ${listName}` }));
       assert.match(name, /^shortlist-grounds-maintenance-2027-.*\d{4}-\d{2}-\d{2}\.csv$/);
       assert.equal(lines[0], CSV_HEADER);
@@ -130,13 +129,13 @@ for (const mode of MODES) {
       assert.ok(lines[1].includes(supplier), `the row is ${supplier}: ${lines[1]}`);
       assert.match(lines[1], new RegExp(`,${env.server.baseURL.replace(/[.]/g, '\\.')}/suppliers/\\d+$`), 'the row ends with the profile URL');
       // The same from the /shortlists table.
-      await visit(page, '/shortlists', NO_FORM);
+      await visit(page, '/shortlists');
       const again = await download(page, page.getByRole('link', { name: `Export CSV of ${listName}` }));
       assert.deepEqual(again.lines, lines);
     });
 
     test('saves a search and runs it again from /shortlists', async () => {
-      await visit(page, '/suppliers?q=mowng&size=micro', NO_FORM);
+      await visit(page, '/suppliers?q=mowng&size=micro');
       const total = Number((await page.locator('main .result-count').innerText()).match(/^(\d+)/)[1]);
       const names = await page.locator('main ol.results li.result h3').allInnerTexts();
       await page.locator('.search-actions summary', { hasText: 'Save this search' }).click();
@@ -144,13 +143,13 @@ for (const mode of MODES) {
       await submit(page, page.getByRole('button', { name: 'Save search' }));
       await page.getByText('Search saved. Find it under Shortlists.').waitFor();
 
-      await visit(page, '/shortlists', NO_FORM);
+      await visit(page, '/shortlists');
       const saved = page.locator('ul.saved-searches li', { hasText: searchName });
       const exported = await download(page, saved.getByRole('link', { name: `Export CSV of ${searchName}` }));
       assert.equal(exported.lines[0], CSV_HEADER);
       assert.equal(exported.lines.length - 1, total, 'the saved search exports all its results');
       await Promise.all([page.waitForURL(/\/suppliers\?/), saved.getByRole('link', { name: searchName, exact: true }).click()]);
-      await ready(page, NO_FORM);
+      await ready(page);
       if (page.js) await settled(page);
       const url = new URL(page.url());
       assert.equal(url.searchParams.get('q'), 'mowng');
@@ -164,14 +163,14 @@ for (const mode of MODES) {
     test('a colleague in the same organisation sees the shared shortlist, not the private one', async () => {
       const colleague = await signedIn(COLLEAGUE.email, mode.js);
       try {
-        await visit(colleague, '/shortlists', NO_FORM);
+        await visit(colleague, '/shortlists');
         const row = colleague.locator('table.shortlists tbody tr', { hasText: listName });
         await row.waitFor();
         assert.match(await row.innerText(), new RegExp(`Your colleagues\\t${BUYER.email.replace(/[.]/g, '\\.')}`), 'made by the first buyer');
         assert.equal(await colleague.locator('table.shortlists tbody tr', { hasText: privateName }).count(), 0, 'the private list is not listed');
         assert.equal(await colleague.locator('ul.saved-searches li', { hasText: searchName }).count(), 0, 'saved searches are personal');
 
-        await visit(colleague, listPath, NO_FORM);
+        await visit(colleague, listPath);
         await expectHeading(colleague, listName);
         await colleague.locator('table.shortlist').getByRole('link', { name: supplier }).waitFor();
         assert.equal(await colleague.getByRole('button', { name: /Make private|Share with colleagues|Delete this shortlist/ }).count(), 0,
@@ -179,7 +178,7 @@ for (const mode of MODES) {
         const { lines } = await download(colleague, colleague.getByRole('link', { name: `Export CSV of ${listName}` }));
         assert.equal(lines.length, 2);
 
-        await visit(colleague, privatePath, NO_FORM);
+        await visit(colleague, privatePath);
         await expectHeading(colleague, 'Shortlist not found');
         expectNoProblems(colleague);
       } finally {
@@ -190,9 +189,9 @@ for (const mode of MODES) {
     test('a buyer of another organisation gets "not found" for the shortlist and its CSV', async () => {
       const outsider = await signedIn(OUTSIDER.email, mode.js);
       try {
-        await visit(outsider, '/shortlists', NO_FORM);
+        await visit(outsider, '/shortlists');
         assert.equal(await outsider.locator('table.shortlists tbody tr', { hasText: listName }).count(), 0);
-        const res = await visit(outsider, listPath, NO_FORM);
+        const res = await visit(outsider, listPath);
         assert.equal(res.status(), 404, 'the page answers 404');
         await expectHeading(outsider, 'Shortlist not found');
         const text = await outsider.locator('main').innerText();
@@ -208,18 +207,18 @@ for (const mode of MODES) {
 
     if (mode.js) {
       test('axe: /shortlists and /shortlists/:id', async () => {
-        await visit(page, '/shortlists', NO_FORM);
+        await visit(page, '/shortlists');
         await expectNoAxeViolations(page, 'shortlists and saved searches');
         // Blank (but not empty, which the browser itself refuses): the server says why.
         await page.getByLabel('Name', { exact: true }).fill('   ');
         await page.getByRole('button', { name: 'Create shortlist' }).click();
         await page.locator('main .error-summary').waitFor();
         await expectNoAxeViolations(page, 'shortlists with an error in the new-shortlist form');
-        await visit(page, listPath, NO_FORM);
+        await visit(page, listPath);
         await expectNoAxeViolations(page, 'a shortlist with a supplier');
-        await visit(page, privatePath, NO_FORM);
+        await visit(page, privatePath);
         await expectNoAxeViolations(page, 'an empty shortlist');
-        await visit(page, '/shortlists/999999', NO_FORM);
+        await visit(page, '/shortlists/999999');
         await expectHeading(page, 'Shortlist not found');
         await expectNoAxeViolations(page, 'a shortlist that is not found');
         expectNoProblems(page);

@@ -9,9 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { BUYER, PASSWORD } from './server.mjs';
-import { expectHeading, expectNoAxeViolations, expectNoProblems, MODES, ready, signIn, useServerAndBrowser, visit } from './helpers.mjs';
-
-const NO_FORM = { formSelector: null };
+import { expectHeading, expectNoAxeViolations, expectNoProblems, MODES, ready, signIn, submit, useServerAndBrowser, visit } from './helpers.mjs';
 
 // A preamble line, "Supplier" holding creditor codes (detection takes it for the payee),
 // the names in "Paid To", amounts in every published form, a credit note, a redacted payee
@@ -29,13 +27,6 @@ const MESSY = [
 ].join('\r\n');
 
 const env = useServerAndBrowser({ seed: { suppliers: 40, randomSeed: 9 } });
-
-/** Clicks a submit button and waits for the page it leads to (a full page load either way:
- * these are plain forms). */
-async function submitAndLoad(page, button) {
-  await Promise.all([page.waitForEvent('load'), button.click()]);
-  await ready(page, NO_FORM);
-}
 
 // Axe and the width check run scripts in the page, which a page with JavaScript off does
 // not allow; the server renders the same document either way, so they run with it on.
@@ -58,7 +49,7 @@ for (const mode of MODES) {
       await signIn(page, BUYER.email, PASSWORD);
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Spend' }).click();
       await page.waitForURL('**/spend');
-      await ready(page, NO_FORM);
+      await ready(page);
       await expectHeading(page, 'Where your money goes');
       await axe(page, '/spend');
 
@@ -67,7 +58,7 @@ for (const mode of MODES) {
       await page.getByLabel('Payments file (CSV or XLSX, as published)').setInputFiles(file);
       await page.getByLabel('Name', { exact: true }).fill(`April ${mode.name}`);
       await page.getByLabel('Your area: outcodes, comma-separated').fill('PR1, PR2');
-      await submitAndLoad(page, page.getByRole('button', { name: 'Upload and check the columns' }));
+      await submit(page, page.getByRole('button', { name: 'Upload and check the columns' }));
 
       // The mapping step: the header found past the preamble, one select per field.
       assert.match(new URL(page.url()).pathname, /^\/spend\/\d+\/columns$/);
@@ -80,12 +71,12 @@ for (const mode of MODES) {
 
       // Correct the payee column, preview, then analyse.
       await payee.selectOption({ label: 'Column 2: Paid To' });
-      await submitAndLoad(page, page.getByRole('button', { name: 'Preview with these columns' }));
+      await submit(page, page.getByRole('button', { name: 'Preview with these columns' }));
       const preview = page.getByRole('table', { name: 'First rows of the file, read with the columns above' });
       await preview.getByRole('cell', { name: 'ACME CATERING LTD' }).first().waitFor();
       assert.ok((await preview.textContent()).includes('£1,250.00'), 'the amount as read');
       assert.equal(await page.getByLabel('Supplier name (required)').inputValue(), '2', 'the choice is kept');
-      await submitAndLoad(page, page.getByRole('button', { name: 'Analyse with these columns' }));
+      await submit(page, page.getByRole('button', { name: 'Analyse with these columns' }));
 
       // The job's progress page, then the results.
       assert.match(new URL(page.url()).pathname, /^\/jobs\/\d+$/);
@@ -93,10 +84,10 @@ for (const mode of MODES) {
       for (let i = 0; i < 20 && !(await result.isVisible()); i += 1) {
         await page.waitForTimeout(500);
         await page.reload();
-        await ready(page, NO_FORM);
+        await ready(page);
       }
       await Promise.all([page.waitForURL(/\/spend\/\d+$/), result.click()]);
-      await ready(page, NO_FORM);
+      await ready(page);
       await expectHeading(page, `April ${mode.name}`);
       assert.equal(await page.locator('main svg.chart').count() >= 3, true, 'charts are drawn on the server');
       await page.getByRole('table', { name: 'Payees matched to no registered supplier, largest first' })
@@ -127,10 +118,10 @@ for (const mode of MODES) {
 describe('registry figures', () => {
   test('/figures renders for a visitor, with charts, tables and downloads', async () => {
     const page = await env.page(true);
-    await visit(page, '/', NO_FORM);
+    await visit(page, '/');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Figures' }).click();
     await page.waitForURL('**/figures');
-    await ready(page, NO_FORM);
+    await ready(page);
     await expectHeading(page, 'The registry in figures');
     await page.getByText(/\d+ suppliers buyers can see/).waitFor();
     assert.ok(await page.locator('main svg.chart').count() >= 5);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { BUYER } from './server.mjs';
-import { expectHeading, expectNoProblems, MODES, ready, signIn, signOut, useServerAndBrowser, visit } from './helpers.mjs';
+import { expectHeading, expectNoProblems, MODES, ready, signIn, signOut, submit, useServerAndBrowser, visit } from './helpers.mjs';
 import * as j from './journeys.mjs';
 
 const env = useServerAndBrowser();
@@ -80,11 +80,7 @@ for (const mode of MODES) {
       assert.ok(after.includes(before[1]), `${before[1]} is still suggested`);
       // Accept the next: the code joins the profile's capabilities.
       const accepted = before[1];
-      await Promise.all([
-        page.waitForEvent('load'),
-        items.filter({ hasText: accepted }).getByRole('button', { name: /^Accept/ }).click(),
-      ]);
-      await ready(page);
+      await submit(page, items.filter({ hasText: accepted }).getByRole('button', { name: /^Accept/ }));
       const chosen = page.locator('main ul.items').first();
       assert.match(await chosen.innerText(), new RegExp(accepted.slice(0, 8)), `${accepted} is now one of the profile's codes`);
       expectNoProblems(page);
@@ -121,7 +117,7 @@ for (const mode of MODES) {
       assert.match(hitText, /km away/);
 
       await Promise.all([page.waitForURL(`**${profilePath}`), hit.getByRole('link', { name: organisation }).click()]);
-      await ready(page, { formSelector: null });
+      await ready(page);
       await expectHeading(page, organisation);
       const main = await page.locator('main').innerText();
       assert.match(main, /77314000-4 Grounds maintenance services/);
@@ -134,7 +130,7 @@ for (const mode of MODES) {
     test('the public profile is reachable by its address without signing in', async () => {
       const anon = await env.page(mode.js);
       try {
-        await visit(anon, profilePath, { formSelector: null });
+        await visit(anon, profilePath);
         await expectHeading(anon, organisation);
         expectNoProblems(anon);
       } finally {

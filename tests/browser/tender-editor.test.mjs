@@ -9,7 +9,6 @@ import { after, before, describe, test } from 'node:test';
 import { BUYER, PASSWORD } from './server.mjs';
 import { expectHeading, expectNoAxeViolations, expectNoProblems, MODES, ready, settled, signIn, submit, useServerAndBrowser, visit } from './helpers.mjs';
 
-const NO_FORM = { formSelector: null };
 const CSV = 'Description,CPV code,Value (£),Qty,Unit,Delivery postcode\n'
   + 'Grass cutting,77314000,40000,12,months,PR1\n'
   + 'Tree surgery,77211400,15000,,,PR2 6AA\n'
@@ -65,7 +64,7 @@ for (const mode of MODES) {
     });
 
     test('drafts a tender from /tenders/new and lands in its editor', { timeout: 45_000 }, async () => {
-      await visit(page, '/tenders', NO_FORM);
+      await visit(page, '/tenders');
       await Promise.all([page.waitForURL(/\/tenders\/new$/), page.getByRole('link', { name: 'New tender' }).click()]);
       await ready(page);
       await expectHeading(page, 'New tender');
@@ -133,8 +132,7 @@ for (const mode of MODES) {
 
     test('uploads a CSV of lines, which replaces the table', { timeout: 45_000 }, async () => {
       await page.getByLabel('CSV file of lines').setInputFiles({ name: 'lines.csv', mimeType: 'text/csv', buffer: Buffer.from(CSV) });
-      await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Upload and replace the lines' }).click()]);
-      await ready(page);
+      await submit(page, page.getByRole('button', { name: 'Upload and replace the lines' }));
       await page.getByText('3 lines uploaded').waitFor();
       assert.equal(await cell(page, 2, 'description').inputValue(), 'Cleaning of park toilets');
       assert.equal(await cell(page, 1, 'cpv').inputValue(), '77211400');
@@ -164,7 +162,7 @@ for (const mode of MODES) {
       const count = Number(await link.getAttribute('data-count'));
       assert.ok(count > 0, 'the seeded registry has capable suppliers');
       await Promise.all([page.waitForURL(/\/suppliers\?tender=\d+&kind=capable$/), link.click()]);
-      await ready(page, NO_FORM);
+      await ready(page);
       if (page.js) await settled(page);
       await page.getByText(`of “${title}”`).first().waitFor();
       assert.equal(
@@ -173,7 +171,7 @@ for (const mode of MODES) {
       );
       await axe(page, 'a depth list');
       await expectNarrowFits(page, 'a depth list');
-      await visit(page, editPath.replace(/\/edit$/, ''), NO_FORM);
+      await visit(page, editPath.replace(/\/edit$/, ''));
       await page.locator('table.depth').waitFor();
       await axe(page, 'the notice');
       await expectNarrowFits(page, 'the notice');

@@ -10,7 +10,6 @@ import { after, before, describe, test } from 'node:test';
 import { BINARY, BUYER, PASSWORD, REPO, SITE_ROOT } from './server.mjs';
 import { expectHeading, expectNoAxeViolations, expectNoProblems, ready, settled, signIn, submit, useServerAndBrowser, visit } from './helpers.mjs';
 
-const NO_FORM = { formSelector: null };
 const SAMPLE = join(REPO, 'tests', 'fixtures', 'ocds', 'sell2wales-2025', 'WRel0.json');
 
 const env = useServerAndBrowser({ seed: { suppliers: 300, randomSeed: 5 } });
@@ -90,7 +89,7 @@ describe('lot planner, publish and import', () => {
 
   test('suggests lots, moves a line and merges two lots without JavaScript', async () => {
     const page = nojs;
-    await visit(page, `/tenders/${id}/lots`, NO_FORM);
+    await visit(page, `/tenders/${id}/lots`);
     await expectHeading(page, 'Plan lots');
     await page.getByLabel('Most lots', { exact: true }).fill('4');
     await page.getByLabel('Fewest eligible bidders per lot').fill('1');
@@ -160,13 +159,13 @@ describe('lot planner, publish and import', () => {
 
   test('imports a sample release after its preview', async () => {
     const page = nojs;
-    await visit(page, '/tenders', NO_FORM);
+    await visit(page, '/tenders');
     await Promise.all([page.waitForURL('**/tenders/import'), page.getByRole('link', { name: 'Import from another portal' }).click()]);
-    await ready(page, NO_FORM);
+    await ready(page);
     await expectHeading(page, 'Import from another portal');
     await page.getByLabel('OCDS file (a release or a release package, JSON)').setInputFiles(SAMPLE);
     await Promise.all([page.waitForURL('**/tenders/import?upload=*'), page.getByRole('button', { name: 'Preview' }).click()]);
-    await ready(page, NO_FORM);
+    await ready(page);
     await page.getByRole('table', { name: 'Tenders in the upload' }).waitFor();
     assert.match(await page.locator('main').innerText(), /ocds-kuma6s-148440/);
     const previewPath = new URL(page.url()).pathname + new URL(page.url()).search;
@@ -179,7 +178,7 @@ describe('lot planner, publish and import', () => {
     expectNoProblems(page);
     // The same pages with JavaScript: axe, and no sideways scrolling at 360 px.
     for (const [path, label] of [['/tenders/import', 'the import page'], [previewPath, 'the import preview'], [donePath, 'the import result']]) {
-      await visit(js, path, NO_FORM);
+      await visit(js, path);
       await expectNoAxeViolations(js, label);
       await fitsAt360(js, label);
     }
