@@ -29,6 +29,14 @@ for (const mode of MODES) {
       await j.newSupplier(page, env.server, { organisation, email });
     });
 
+    test('gives the website as people write it, without https://', async () => {
+      await visit(page, '/profile/identity');
+      await page.getByLabel('Website').fill('Ribble-Grounds.example');
+      await j.saveStep(page, '/profile/place');
+      await visit(page, '/profile/identity');
+      assert.equal(await page.getByLabel('Website').inputValue(), 'https://ribble-grounds.example');
+    });
+
     test('fills in place and size; the size class is derived', async () => {
       await j.fillPlace(page);
       await j.fillSize(page);

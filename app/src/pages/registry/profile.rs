@@ -187,7 +187,10 @@ fn step_body(step: &str, p: SupplierProfile, flash: Option<Flash>, a: StepAction
                 <Select name="p[legal_form]" label="Legal form" options=legal_form_options() value=p.legal_form.clone()/>
                 <Field name="p[vat_number]" label="VAT number (optional)" value=p.vat_number.clone() hint="For example GB123456789"/>
                 <Field name="p[year_founded]" label="Year founded" value=opt(p.year_founded) inputmode="numeric"/>
-                <Field name="p[website]" label="Website" value=p.website.clone() kind="url" autocomplete="url"/>
+                // Text with a URL keyboard, not type="url": the browser would refuse "ribble.coop",
+                // which is how most people write an address (https:// is added on saving).
+                <Field name="p[website]" label="Website" value=p.website.clone() inputmode="url" autocomplete="url"
+                    hint="For example ribble.coop"/>
                 <Field name="p[email]" label="Public contact e-mail" value=p.email.clone() kind="email"/>
                 <Field name="p[phone]" label="Public telephone" value=p.phone.clone() kind="tel" autocomplete="tel"/>
             }.into_any()), flash.clone(), "identity")}
