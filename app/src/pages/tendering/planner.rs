@@ -117,7 +117,7 @@ fn workspace(
         <Title text=format!("Plan lots: {}", t.title)/>
         <h1>"Plan lots"</h1>
         <p class="lead">"Tender: "<A href=format!("/tenders/{id}")>{t.title.clone()}</A>
-            {format!(" · {} lines worth {}", t.items.len(), pounds(t.items_value_gbp))}</p>
+            {format!(" · {} line{} worth {}", t.items.len(), if t.items.len() == 1 { "" } else { "s" }, pounds(t.items_value_gbp))}</p>
         {(!d.saves).then(|| view! {
             <p class="hint">"This tender's lots are not saved here (an imported or published notice): the plan you edit stays in this page's address. Bookmark it to keep it."</p>
         })}
