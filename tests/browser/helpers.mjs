@@ -142,6 +142,15 @@ export async function settled(page, { quietMs = 150, timeout = 15_000 } = {}) {
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
 }
 
+/** Counts the document (full page) loads of `page` from now on. */
+export function countDocumentLoads(page) {
+  const counter = { loads: 0 };
+  page.on('request', (r) => {
+    if (r.isNavigationRequest() && r.frame() === page.mainFrame()) counter.loads += 1;
+  });
+  return counter;
+}
+
 /** Navigates to `path` and waits until the page is ready. */
 export async function visit(page, path) {
   const res = await page.goto(path);

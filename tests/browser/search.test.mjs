@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { BUYER } from './server.mjs';
-import { expectHeading, expectNoAxeViolations, expectNoProblems, MODES, ready, settled, signIn, useServerAndBrowser, visit } from './helpers.mjs';
+import { countDocumentLoads, expectHeading, expectNoAxeViolations, expectNoProblems, MODES, ready, settled, signIn, useServerAndBrowser, visit } from './helpers.mjs';
 
 const SEED = { suppliers: 300, randomSeed: 5 };
 
@@ -48,15 +48,6 @@ async function openFilters(page) {
   const details = page.locator('main details.filters');
   if (!(await details.evaluate((d) => d.open))) await details.locator('summary').click();
   await page.getByLabel('Size').waitFor({ state: 'visible' });
-}
-
-/** Counts the document (full page) loads of `page` from now on. */
-function countDocumentLoads(page) {
-  const counter = { loads: 0 };
-  page.on('request', (r) => {
-    if (r.isNavigationRequest() && r.frame() === page.mainFrame()) counter.loads += 1;
-  });
-  return counter;
 }
 
 for (const mode of MODES) {

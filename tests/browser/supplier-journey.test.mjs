@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { BUYER } from './server.mjs';
-import { expectHeading, expectNoProblems, MODES, ready, signIn, signOut, submit, useServerAndBrowser, visit } from './helpers.mjs';
+import { countDocumentLoads, expectHeading, expectNoProblems, MODES, ready, signIn, signOut, submit, useServerAndBrowser, visit } from './helpers.mjs';
 import * as j from './journeys.mjs';
 
 const env = useServerAndBrowser();
@@ -56,17 +56,20 @@ for (const mode of MODES) {
       await visit(page, '/profile/capabilities');
       const box = page.getByLabel('Describe your work in your own words');
       const suggestions = page.getByTestId('cpv-suggestions');
-      const urlBefore = page.url();
+      const description = 'we prune and fell trees and grind stumps for councils';
       const listed = async () => (await suggestions.locator('li:visible code').allInnerTexts());
+      const loads = countDocumentLoads(page);
       if (mode.js) {
-        await box.pressSequentially('we prune and fell trees and grind stumps for councils', { delay: 10 });
+        await box.pressSequentially(description, { delay: 10 });
         await suggestions.locator('li:visible').first().waitFor();
-        assert.equal(page.url(), urlBefore, 'the suggestions came without leaving the page');
+        assert.equal(loads.loads, 0, 'the suggestions came without leaving the page');
+        // The address carries the description, as the form would, for "Accept" to come back to.
+        await page.waitForURL((u) => u.searchParams.get('describe') === description);
       } else {
-        await box.fill('we prune and fell trees and grind stumps for councils');
+        await box.fill(description);
         await Promise.all([page.waitForURL(/describe=/), page.getByRole('button', { name: 'Suggest codes' }).click()]);
         await ready(page);
-        assert.equal(await box.inputValue(), 'we prune and fell trees and grind stumps for councils', 'the description is kept');
+        assert.equal(await box.inputValue(), description, 'the description is kept');
       }
       const items = suggestions.locator('li:visible');
       assert.match((await items.allInnerTexts()).join('\n'), /tree/i, 'tree work is among the suggestions');
@@ -78,7 +81,7 @@ for (const mode of MODES) {
         await first.getByRole('button', { name: /^Reject/ }).click();
         await page.waitForFunction((code) => ![...document.querySelectorAll('[data-testid="cpv-suggestions"] li')]
           .filter((li) => li.offsetParent !== null).some((li) => li.querySelector('code')?.textContent === code), before[0]);
-        assert.equal(page.url(), urlBefore, 'rejecting did not leave the page');
+        assert.equal(loads.loads, 0, 'rejecting did not leave the page');
       } else {
         await Promise.all([page.waitForURL(/rejected=/), first.getByRole('button', { name: /^Reject/ }).click()]);
         await ready(page);
@@ -91,6 +94,11 @@ for (const mode of MODES) {
       await submit(page, items.filter({ hasText: accepted }).getByRole('button', { name: /^Accept/ }));
       const chosen = page.locator('main ul.items').first();
       assert.match(await chosen.innerText(), new RegExp(accepted.slice(0, 8)), `${accepted} is now one of the profile's codes`);
+      // Back on the page with the description and the other suggestions, to accept more.
+      assert.equal(await box.inputValue(), description, 'the description is kept after Accept');
+      const left = await listed();
+      assert.ok(!left.includes(before[0]) && !left.includes(accepted), `neither the rejected nor the accepted code is suggested (left: ${left})`);
+      for (const code of before.slice(2)) assert.ok(left.includes(code), `${code} is still suggested (left: ${left})`);
       expectNoProblems(page);
     });
 

@@ -373,7 +373,8 @@ fn review(p: SupplierProfile, flash: Option<Flash>, a: StepActions) -> AnyView {
 /// children are the suggestions rendered on the server ([`Suggestions`]): without
 /// JavaScript the description is a GET form and each "Reject" re-submits it with the code
 /// added to the rejected list. With JavaScript the list follows the typing, fetched by the
-/// browser, and rejecting is instant. "Accept" posts to the profile in both cases.
+/// browser, and rejecting is instant. "Accept" posts to the profile in both cases, and
+/// comes back to the description and the other suggestions (see [`keep_in_address`]).
 /// `described` and `rejected` come from the page's query, `added` is the profile's codes.
 #[island]
 fn WhatDoYouDo(
@@ -392,10 +393,12 @@ fn WhatDoYouDo(
     let live = RwSignal::new(None::<Vec<CpvSuggestionView>>);
     Effect::new(move |ran_before: Option<()>| {
         let text = described.get();
-        let mut except = added.clone();
-        except.extend(rejected.get());
+        let rejected = rejected.get();
         // At hydration the server's suggestions are for this description already.
         if ran_before.is_some() || text != rendered {
+            keep_in_address(&text, &rejected);
+            let mut except = added.clone();
+            except.extend(rejected);
             show_latest(
                 text.clone(),
                 described,
@@ -424,6 +427,31 @@ fn WhatDoYouDo(
             })}
         </div>
     }
+}
+
+/// Puts the description and the rejected codes into the page's address as the supplier
+/// types (JavaScript only), where the GET form would put them: "Accept" posts and comes
+/// back to this address, so the description and the other suggestions are still there.
+fn keep_in_address(described: &str, rejected: &[String]) {
+    #[cfg(feature = "hydrate")]
+    {
+        let Ok(url) = window()
+            .location()
+            .href()
+            .and_then(|href| web_sys::Url::new(&href))
+        else {
+            return;
+        };
+        let query = url.search_params();
+        query.set("describe", described);
+        query.set("rejected", &rejected.join(","));
+        if let Ok(history) = window().history() {
+            let _ =
+                history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url.href()));
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (described, rejected);
 }
 
 /// The codes of a comma-separated list.
